@@ -1,0 +1,22 @@
+// Every random value in the starter comes from here, and so from the OS CSPRNG (node:crypto).
+// Never Math.random, never anything seeded from the clock.
+import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+
+/** `bytes` random bytes from the OS CSPRNG. */
+export function randomSecret(bytes = 32): Buffer {
+  return randomBytes(bytes)
+}
+
+/** A new key-ring entry "<id>:<base64url 32 bytes>". */
+export function newKeyRingEntry(id: string): string {
+  return `${id}:${randomBytes(32).toString('base64url')}`
+}
+
+export function newId(): string {
+  return randomUUID()
+}
+
+/** A uniformly random integer in [min, max). */
+export function randomIntBetween(min: number, max: number): number {
+  return randomInt(min, max)
+}

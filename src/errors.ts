@@ -1,0 +1,24 @@
+// The one error type features throw. The error handler turns it into the wire shape
+// `{ error: code, message }`; `code` is stable, `message` is for humans and never holds internals.
+export class AppError extends Error {
+  constructor(
+    readonly code: string,
+    readonly status: number,
+    message: string,
+    readonly headers: Readonly<Record<string, string>> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options)
+    this.name = 'AppError'
+  }
+}
+
+export const CommonErrors = {
+  unauthenticated: () => new AppError('unauthenticated', 401, 'Authentication required'),
+  forbidden: (message = 'Not allowed') => new AppError('forbidden', 403, message),
+  notFound: (what = 'Resource') => new AppError('not_found', 404, `${what} not found`),
+  rateLimited: (retryAfterSeconds: number) =>
+    new AppError('rate_limited', 429, 'Too many requests; try again later', { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) }),
+  unavailable: (retryAfterSeconds = 5) =>
+    new AppError('unavailable', 503, 'Service temporarily unavailable; try again shortly', { 'retry-after': String(retryAfterSeconds) }),
+} as const

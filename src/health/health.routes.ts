@@ -1,0 +1,36 @@
+// Liveness, readiness and the root document. /readyz asks the database, with a short timeout,
+// so a load balancer stops sending traffic to an instance that cannot serve it.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { sql } from 'kysely'
+import { Type } from 'typebox'
+import type { Deps } from '../deps.js'
+import { CommonErrors } from '../errors.js'
+import { errorReplies } from '../http/schemas.js'
+
+const READY_TIMEOUT_MS = 2_000
+
+const Status = Type.Object({ status: Type.String() })
+
+export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/', { schema: { tags: ['operations'], response: { 200: Type.Object({ name: Type.String(), docs: Type.String() }) } } }, async () => ({
+    name: deps.config.appName,
+    docs: '/docs',
+  }))
+
+  app.get('/healthz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }))
+
+  app.get('/readyz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } }, async () => {
+    let timer: NodeJS.Timeout | undefined
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(CommonErrors.unavailable()), READY_TIMEOUT_MS)
+    })
+    try {
+      await Promise.race([sql`select 1`.execute(deps.db), timeout])
+    } catch {
+      throw CommonErrors.unavailable()
+    } finally {
+      clearTimeout(timer)
+    }
+    return { status: 'ready' }
+  })
+}

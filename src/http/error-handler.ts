@@ -1,0 +1,68 @@
+// Every failure leaves as `{ error, message }` with a stable code and the x-request-id header.
+// Nothing internal (stack, SQL, library text) reaches the client; 5xx are logged with the request id.
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { AppError } from '../errors.js'
+import { isDatabaseUnavailable } from '../db/pg-errors.js'
+
+interface ErrorBody {
+  error: string
+  message: string
+  fields?: { field: string; rule: string }[]
+}
+
+const GENERIC_4XX: Record<number, [string, string]> = {
+  400: ['bad_request', 'The request is malformed'],
+  401: ['unauthenticated', 'Authentication required'],
+  403: ['forbidden', 'Not allowed'],
+  404: ['not_found', 'Not found'],
+  405: ['method_not_allowed', 'Method not allowed'],
+  406: ['not_acceptable', 'Not acceptable'],
+  408: ['request_timeout', 'Request timed out'],
+  409: ['conflict', 'Conflict'],
+  413: ['payload_too_large', 'The request body is too large'],
+  414: ['uri_too_long', 'The URL is too long'],
+  415: ['unsupported_media_type', 'Send the body as application/json'],
+  422: ['unprocessable', 'The request cannot be processed'],
+  429: ['rate_limited', 'Too many requests; try again later'],
+  431: ['headers_too_large', 'Request headers are too large'],
+}
+
+function toBody(err: FastifyError | AppError | Error): { status: number; body: ErrorBody; headers: Record<string, string> } {
+  if (err instanceof AppError) {
+    return { status: err.status, body: { error: err.code, message: err.message }, headers: { ...err.headers } }
+  }
+  const fe = err as FastifyError
+  if (fe.validation) {
+    const fields = fe.validation.slice(0, 10).map((v) => ({
+      field: `${fe.validationContext ?? 'body'}${v.instancePath || ''}${v.keyword === 'required' || v.keyword === 'additionalProperties' ? `/${String((v.params as Record<string, unknown>)['missingProperty'] ?? (v.params as Record<string, unknown>)['additionalProperty'] ?? '')}` : ''}`,
+      rule: v.keyword,
+    }))
+    return { status: 400, body: { error: 'validation_failed', message: 'The request does not match the schema', fields }, headers: {} }
+  }
+  if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && fe.statusCode === 400)) {
+    return { status: 400, body: { error: 'invalid_json', message: 'The body is not valid JSON' }, headers: {} }
+  }
+  if (isDatabaseUnavailable(err)) {
+    return { status: 503, body: { error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' }, headers: { 'retry-after': '5' } }
+  }
+  const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500
+  if (status >= 400 && status < 500) {
+    const [code, message] = GENERIC_4XX[status] ?? ['bad_request', 'The request cannot be processed']
+    return { status, body: { error: code, message }, headers: {} }
+  }
+  if (status === 503) {
+    return { status, body: { error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' }, headers: { 'retry-after': '5' } }
+  }
+  return { status: 500, body: { error: 'internal_error', message: 'Internal server error' }, headers: {} }
+}
+
+export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const { status, body, headers } = toBody(err)
+  if (status >= 500) request.log.error({ err }, 'request failed')
+  else request.log.info({ code: body.error, status }, 'request refused')
+  return reply.code(status).headers(headers).send(body)
+}
+
+export function notFoundHandler(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  return reply.code(404).send({ error: 'not_found', message: 'Not found' })
+}

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('HTTP baseline', () => {
+  const t = useTestApp()
+
+  it('serves GET /healthz and GET /readyz', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+    const ready = await t.app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.statusCode).toBe(200)
+    expect(ready.json()).toEqual({ status: 'ready' })
+  })
+
+  it('answers GET / with the name and the docs link', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/' })
+    expect(res.json()).toEqual({ name: t.deps.config.appName, docs: '/docs' })
+  })
+
+  it('puts the security headers on every answer, errors included', async () => {
+    for (const url of ['/healthz', '/no-such-route']) {
+      const res = await t.app.inject({ method: 'GET', url })
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'")
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+      expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000/)
+      expect(res.headers['x-content-type-options']).toBe('nosniff')
+      expect(res.headers['x-frame-options']).toBe('DENY')
+      expect(res.headers['referrer-policy']).toBe('no-referrer')
+      expect(res.headers['cache-control']).toBe('no-store')
+      expect(res.headers['x-powered-by']).toBeUndefined()
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+    }
+  })
+
+  it('answers an unknown route with 404 in the error model', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/nope' })
+    expect(res.statusCode).toBe(404)
+    expect(res.json()).toEqual({ error: 'not_found', message: 'Not found' })
+  })
+
+  it('answers malformed JSON with 400 invalid_json and no parser detail', async () => {
+    const res = await t.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '{"a": ' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'invalid_json', message: 'The body is not valid JSON' })
+    expect(res.body).not.toMatch(/Unexpected|position|at .*\.js/)
+  })
+
+  it('answers an oversized body with 413 before reading it all', async () => {
+    const big = JSON.stringify({ blob: 'x'.repeat(t.deps.config.http.bodyLimitBytes + 10) })
+    const res = await t.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: big })
+    expect(res.statusCode).toBe(413)
+    expect(res.json()).toMatchObject({ error: 'payload_too_large' })
+  })
+
+  it('ignores a client-sent x-request-id (log injection) and makes its own', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/healthz', headers: { 'x-request-id': 'evil\nline' } })
+    expect(res.headers['x-request-id']).not.toContain('evil')
+  })
+
+  it('serves the OpenAPI document and the docs page', async () => {
+    const doc = await t.app.inject({ method: 'GET', url: '/openapi.json' })
+    expect(doc.statusCode).toBe(200)
+    expect(doc.json()).toMatchObject({ openapi: '3.1.0' })
+    expect(Object.keys(doc.json().paths)).toContain('/readyz')
+    const page = await t.app.inject({ method: 'GET', url: '/docs/' })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'")
+  })
+})

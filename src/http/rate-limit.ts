@@ -1,0 +1,29 @@
+// A global per-client request budget (OWASP ASVS 5.0 V2.4). Routes that take credentials or send
+// mail set stricter limits of their own through `config.rateLimit`. With REDIS_URL the counters
+// are shared by every instance; without it each process counts alone.
+import rateLimit from '@fastify/rate-limit'
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
+import { CommonErrors } from '../errors.js'
+
+export interface RateLimitOptions {
+  max: number
+  redis: Redis | undefined
+}
+
+async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions): Promise<void> {
+  await app.register(rateLimit, {
+    global: true,
+    max: opts.max,
+    timeWindow: 60_000,
+    // request.ip honours TRUST_PROXY only when proxies are named; a forged X-Forwarded-For is ignored.
+    keyGenerator: (request) => request.ip,
+    ...(opts.redis ? { redis: opts.redis, nameSpace: 'rl:' } : {}),
+    // Fail open on a Redis outage: the per-account login throttle in PostgreSQL still holds.
+    skipOnError: true,
+    errorResponseBuilder: (_request, context) => CommonErrors.rateLimited(context.ttl / 1000),
+  })
+}
+
+export const rateLimits = fp(rateLimitPlugin, { name: 'rate-limits', fastify: '5.x' })

@@ -1,0 +1,34 @@
+// Redaction of secrets from log records, at any depth. A key that names a secret loses its value,
+// and any string that carries a bearer credential is masked, wherever it sits.
+export const REDACTED = '[REDACTED]'
+
+// Keys whose values are secrets (passwords, tokens, cookies, keys, one-time codes...).
+const SECRET_KEY =
+  /(pass(word|wd|phrase)?|secret|token|authorization|cookie|api[-_]?key|private[-_]?key|credential|pepper|otp|recovery[-_]?codes?|signature|^code$|^dsn$|database[-_]?url|smtp[-_]?url|redis[-_]?url)$/i
+const BEARER = /\b(bearer|basic)\s+[^\s"',]+/gi
+const MAX_DEPTH = 8
+
+export function isSecretKey(key: string): boolean {
+  return SECRET_KEY.test(key)
+}
+
+function scrubString(value: string): string {
+  return value.replace(BEARER, (_, scheme: string) => `${scheme} ${REDACTED}`)
+}
+
+/** Returns a copy of `value` with secret-named fields and bearer strings masked. */
+export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return scrubString(value)
+  if (value === null || typeof value !== 'object') return value
+  if (value instanceof Error) return value // errors go through pino's serializer; see logger.ts
+  if (seen.has(value)) return '[Circular]'
+  if (depth >= MAX_DEPTH) return '[Truncated]'
+  seen.add(value)
+  if (Array.isArray(value)) return value.map((item) => redactDeep(item, depth + 1, seen))
+  if (Buffer.isBuffer(value)) return REDACTED
+  const out: Record<string, unknown> = {}
+  for (const [key, child] of Object.entries(value)) {
+    out[key] = isSecretKey(key) && child !== undefined && child !== null ? REDACTED : redactDeep(child, depth + 1, seen)
+  }
+  return out
+}

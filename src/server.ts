@@ -1,0 +1,91 @@
+// Process entry: loadConfig -> database (embedded in development when DATABASE_URL is unset) ->
+// migrate (development) -> buildApp -> listen. SIGTERM/SIGINT drain in-flight requests, then close
+// the pool; a second signal or the shutdown timeout forces the exit.
+import path from 'node:path'
+import { Redis } from 'ioredis'
+import { buildApp } from './app.js'
+import { type Config, loadConfig } from './config/config.js'
+import { ConfigError } from './config/config-error.js'
+import { ensureDevSecrets } from './config/dev-secrets.js'
+import { createDb, type Db } from './db/db.js'
+import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js'
+import { migrateToLatest } from './db/migrate.js'
+import { systemClock } from './deps.js'
+import { createLogger, type Log } from './logging/logger.js'
+
+async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
+  if (config.db.url !== undefined) return { url: config.db.url }
+  const cwd = process.cwd()
+  const { EMBEDDED_PG_PASSWORD: password } = await ensureDevSecrets(cwd, ['EMBEDDED_PG_PASSWORD'])
+  const dataDir = path.join(cwd, '.data', 'postgres')
+  log.info({ dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL (development only)')
+  const embedded = await startEmbeddedPostgres({ dataDir, password: password ?? '', persistent: true })
+  return { url: embedded.url, embedded }
+}
+
+async function main(): Promise<void> {
+  let config: Config
+  try {
+    config = await loadConfig(process.env, { onNotice: (line) => process.stderr.write(`${line}\n`) })
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`configuration error: ${err.message}\n`)
+      process.exit(1)
+    }
+    throw err
+  }
+  const log = createLogger(config.log)
+  const { url, embedded } = await databaseUrl(config, log)
+  const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn({ err }, 'database connection lost') })
+  if (config.db.migrateOnStart) {
+    const migrationDb = config.db.migrationUrl ? createDb({ url: config.db.migrationUrl, maxConnections: 1 }) : db
+    for (const line of await migrateToLatest(migrationDb)) log.info(line)
+    if (migrationDb !== db) await migrationDb.destroy()
+  }
+  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined
+  redis?.on('error', (err) => log.warn({ err }, 'redis error'))
+
+  const app = await buildApp({ config, db, clock: systemClock, log, redis })
+
+  let closing = false
+  const shutdown = async (signal: string): Promise<void> => {
+    if (closing) {
+      log.warn({ signal }, 'second signal: exiting now')
+      process.exit(1)
+    }
+    closing = true
+    log.info({ signal }, 'shutting down: draining requests')
+    const force = setTimeout(() => {
+      log.error('shutdown timed out: exiting')
+      process.exit(1)
+    }, config.http.shutdownTimeoutMs)
+    force.unref()
+    try {
+      await app.close()
+      await db.destroy()
+      redis?.disconnect()
+      await embedded?.stop()
+      log.info('shut down cleanly')
+      process.exit(0)
+    } catch (err) {
+      log.error({ err }, 'shutdown failed')
+      process.exit(1)
+    }
+  }
+  process.on('SIGTERM', () => void shutdown('SIGTERM'))
+  process.on('SIGINT', () => void shutdown('SIGINT'))
+
+  try {
+    await app.listen({ host: config.http.host, port: config.http.port })
+  } catch (err) {
+    log.error({ err }, 'cannot listen')
+    await db.destroy()
+    await embedded?.stop()
+    process.exit(1)
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`fatal: ${err instanceof Error ? err.message : 'unknown error'}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,15 @@
+// A Config for tests: fixed keys (never used outside tests), the cheapest argon2 parameters the
+// config accepts, and any overrides given as environment variables.
+import { type Config, loadConfig } from '../config/config.js'
+
+export const TEST_ENV: Record<string, string> = {
+  NODE_ENV: 'test',
+  DATA_KEYS: `test1:${Buffer.alloc(32, 1).toString('base64url')}`,
+  TOKEN_HMAC_KEYS: `test1:${Buffer.alloc(32, 2).toString('base64url')}`,
+  LOG_LEVEL: 'silent',
+  PUBLIC_ORIGIN: 'http://localhost:3000',
+}
+
+export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
+  return loadConfig({ ...TEST_ENV, ...overrides })
+}
