@@ -3,7 +3,9 @@
 // file in this folder is missing here.
 import type { Migration } from 'kysely'
 import * as m202611251300 from './202611251300_create_security_events.js'
+import * as m202611251310 from './202611251310_create_accounts_and_sessions.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
+  '202611251310_create_accounts_and_sessions': m202611251310,
 }

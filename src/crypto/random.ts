@@ -20,3 +20,8 @@ export function newId(): string {
 export function randomIntBetween(min: number, max: number): number {
   return randomInt(min, max)
 }
+
+/** An opaque bearer secret: `bytes` CSPRNG bytes, base64url (43 characters for 32 bytes). */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url')
+}

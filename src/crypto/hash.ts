@@ -1,0 +1,19 @@
+// Hashes and MACs for secrets that are looked up (session tokens, mail tokens, API tokens) and a
+// constant-time comparison. node:crypto only; nothing home-grown.
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto'
+
+export function sha256(data: string | Buffer): Buffer {
+  return createHash('sha256').update(data).digest()
+}
+
+export function hmacSha256(key: Buffer, data: string | Buffer): Buffer {
+  return createHmac('sha256', key).update(data).digest()
+}
+
+/** Compares two secrets in time that depends only on their length. */
+export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const left = typeof a === 'string' ? Buffer.from(a) : a
+  const right = typeof b === 'string' ? Buffer.from(b) : b
+  // Hash both first so unequal lengths take the same time as equal ones.
+  return timingSafeEqual(sha256(left), sha256(right)) && left.length === right.length
+}

@@ -1,0 +1,12 @@
+// Who is calling: the one shape every route sees, whether the caller came with the session cookie
+// or with an API token. Resolved once per request in principal.plugin.ts.
+export type Principal =
+  | { readonly kind: 'session'; readonly accountId: string; readonly sessionId: string }
+  | { readonly kind: 'token'; readonly accountId: string; readonly tokenId: string; readonly scopes: readonly string[] }
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** null until the principal plugin resolved a credential; use requireAuth() in routes. */
+    principal: Principal | null
+  }
+}
