@@ -13,8 +13,10 @@ import { securityHeaders } from './http/security-headers.js'
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps
+  // Typed as Fastify's logger so route plugins see the plain FastifyInstance type.
+  const logger: FastifyBaseLogger = deps.log
   const app = Fastify({
-    loggerInstance: deps.log as FastifyBaseLogger,
+    loggerInstance: logger,
     // A request id of our own on every request; a client-sent x-request-id is not trusted.
     genReqId: () => newId(),
     requestIdHeader: false,

@@ -26,7 +26,7 @@ async function databaseUrl(config: Config, log: Log): Promise<{ url: string; emb
 async function main(): Promise<void> {
   let config: Config
   try {
-    config = await loadConfig(process.env, { onNotice: (line) => process.stderr.write(`${line}\n`) })
+    config = await loadConfig(undefined, { onNotice: (line) => process.stderr.write(`${line}\n`) })
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`configuration error: ${err.message}\n`)

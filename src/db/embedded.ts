@@ -38,7 +38,7 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; password: s
     // PostgreSQL refuses to run as root; the package then runs it as a `postgres` system user.
     createPostgresUser: isRoot,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `fsync=${opts.persistent ? 'on' : 'off'}`],
-    onLog: (message) => opts.onLog?.(String(message).trim()),
+    onLog: (message) => opts.onLog?.(message.trim()),
     onError: (message) => opts.onLog?.(String(message instanceof Error ? message.message : message).trim()),
   })
   await mkdir(path.dirname(opts.dataDir), { recursive: true })

@@ -33,10 +33,11 @@ function toBody(err: FastifyError | AppError | Error): { status: number; body: E
   }
   const fe = err as FastifyError
   if (fe.validation) {
-    const fields = fe.validation.slice(0, 10).map((v) => ({
-      field: `${fe.validationContext ?? 'body'}${v.instancePath || ''}${v.keyword === 'required' || v.keyword === 'additionalProperties' ? `/${String((v.params as Record<string, unknown>)['missingProperty'] ?? (v.params as Record<string, unknown>)['additionalProperty'] ?? '')}` : ''}`,
-      rule: v.keyword,
-    }))
+    const fields = fe.validation.slice(0, 10).map((v) => {
+      const params = v.params
+      const named = params['missingProperty'] ?? params['additionalProperty']
+      return { field: `${fe.validationContext ?? 'body'}${v.instancePath}${typeof named === 'string' ? `/${named}` : ''}`, rule: v.keyword }
+    })
     return { status: 400, body: { error: 'validation_failed', message: 'The request does not match the schema', fields }, headers: {} }
   }
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && fe.statusCode === 400)) {

@@ -23,7 +23,7 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
     },
     formatters: {
       log: (record) => redactDeep(record) as Record<string, unknown>,
-      bindings: (bindings) => ({ pid: bindings['pid'], hostname: bindings['hostname'] }),
+      bindings: (bindings): Record<string, unknown> => ({ pid: bindings['pid'] as unknown, hostname: bindings['hostname'] as unknown }),
     },
     serializers: {
       req: (req: RequestLike) => ({ method: req.method, path: req.url?.split('?')[0], ip: req.ip }),

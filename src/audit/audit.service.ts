@@ -1,0 +1,78 @@
+// The audit trail (OWASP ASVS 5.0 V16): security events are appended, never updated, and are
+// written with the same transaction as the change they record, so change and record commit together.
+// Events hold no secret and no email address: an erased account leaves only its id behind.
+import type { Db } from '../db/db.js'
+
+export const EVENT_TYPES = [
+  'account.registered',
+  'account.deleted',
+  'email.verified',
+  'login.succeeded',
+  'login.failed',
+  'login.throttled',
+  'login.new_device',
+  'logout',
+  'password.changed',
+  'password.reset_requested',
+  'password.reset',
+  'session.revoked',
+  'sessions.revoked_others',
+  'mfa.totp_enabled',
+  'mfa.totp_disabled',
+  'mfa.recovery_codes_regenerated',
+  'mfa.recovery_code_used',
+  'mfa.failed',
+  'token.created',
+  'token.revoked',
+] as const
+
+export type EventType = (typeof EVENT_TYPES)[number]
+
+/** Where a request came from, as far as the server can tell. */
+export interface RequestMeta {
+  readonly ip: string
+  readonly userAgent: string | null
+}
+
+export interface SecurityEvent {
+  readonly type: EventType
+  readonly accountId: string | null
+  readonly meta: RequestMeta | null
+  readonly at: Date
+  readonly details?: Record<string, string | number | boolean>
+}
+
+const USER_AGENT_MAX = 512
+
+export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
+  await db
+    .insertInto('security_events')
+    .values({
+      account_id: event.accountId,
+      type: event.type,
+      occurred_at: event.at,
+      ip: event.meta?.ip ?? null,
+      user_agent: event.meta?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+      details: JSON.stringify(event.details ?? {}),
+    })
+    .execute()
+}
+
+export interface EventView {
+  type: string
+  at: string
+  ip: string | null
+  userAgent: string | null
+}
+
+/** The account's own events, newest first. */
+export async function listEvents(db: Db, accountId: string, limit = 100): Promise<EventView[]> {
+  const rows = await db
+    .selectFrom('security_events')
+    .select(['type', 'occurred_at', 'ip', 'user_agent'])
+    .where('account_id', '=', accountId)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ type: r.type, at: r.occurred_at.toISOString(), ip: r.ip, userAgent: r.user_agent }))
+}
