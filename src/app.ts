@@ -6,10 +6,12 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { newId } from './crypto/random.js'
 import type { Deps } from './deps.js'
 import { healthRoutes } from './health/health.routes.js'
+import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
+import { principal } from './principal/principal.plugin.js'
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps
@@ -41,9 +43,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(securityHeaders)
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis })
   await app.register(cookie)
+  await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
+  // API tokens: the api-tokens feature replaces this resolver (see src/api-tokens/).
+  await app.register(principal, { deps, resolveBearer: async () => null })
   await app.register(openapi, { title: config.appName, exposeUi: config.http.exposeDocs })
 
+  // Feature routes. Each feature registers its own plugin here, in this order.
   await app.register(healthRoutes, { deps })
+  // -- auth routes (src/auth)
+  // -- account routes (src/accounts)
+  // -- session routes (src/sessions)
+  // -- mfa routes (src/mfa)
+  // -- api token routes (src/api-tokens)
+  // -- operations routes (security.txt, metrics)
 
   // Unknown routes are rate-limited too, to slow down URL probing.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler)

@@ -1,0 +1,41 @@
+// CSRF defence for cookie-authenticated requests (OWASP ASVS 5.0 V3.5): a state-changing request
+// that carries the session cookie is refused when the browser says it comes from another site
+// (Origin, or Sec-Fetch-Site when Origin is absent), and when its body is not JSON (a cross-site
+// form cannot send application/json without a CORS preflight). SameSite=Lax is the second layer.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { AppError } from '../errors.js'
+import { SESSION_COOKIE } from '../sessions/session-cookie.js'
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+export const CsrfErrors = {
+  crossSite: () => new AppError('csrf_rejected', 403, 'Cross-site request refused'),
+  notJson: () => new AppError('unsupported_media_type', 415, 'Send the body as application/json'),
+} as const
+
+function isCrossSite(request: FastifyRequest, publicOrigin: string): boolean {
+  const origin = request.headers.origin
+  if (typeof origin === 'string') return origin !== publicOrigin
+  const site = request.headers['sec-fetch-site']
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none'
+  return false // neither header: not a browser, so not a CSRF vector
+}
+
+function hasBody(request: FastifyRequest): boolean {
+  const length = request.headers['content-length']
+  return (length !== undefined && length !== '0') || request.headers['transfer-encoding'] !== undefined
+}
+
+async function csrfPlugin(app: FastifyInstance, opts: { publicOrigin: string }): Promise<void> {
+  app.addHook('onRequest', async (request) => {
+    if (!UNSAFE_METHODS.has(request.method)) return
+    // Only cookie-authenticated requests are exposed: a bearer token is never sent by a browser on its own.
+    if (request.headers.authorization !== undefined || request.cookies[SESSION_COOKIE] === undefined) return
+    if (isCrossSite(request, opts.publicOrigin)) throw CsrfErrors.crossSite()
+    const type = request.headers['content-type']
+    if (hasBody(request) && (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type))) throw CsrfErrors.notJson()
+  })
+}
+
+export const csrfGuard = fp(csrfPlugin, { name: 'csrf-guard', fastify: '5.x', dependencies: ['@fastify/cookie'] })

@@ -1,0 +1,34 @@
+// Resolves the caller once per request: `Authorization: Bearer <api token>` or the session cookie.
+// Sessions and tokens are checked against the database on every request (no cache to outlive a
+// revocation). A bad credential leaves request.principal null; requireAuth() then answers 401.
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import type { Deps } from '../deps.js'
+import { SESSION_COOKIE } from '../sessions/session-cookie.js'
+import { validateSession } from '../sessions/sessions.service.js'
+import type { Principal } from './principal.types.js'
+
+/** Turns a presented bearer token into a principal (the API-token feature provides it). */
+export type BearerResolver = (deps: Deps, presented: string, request: FastifyRequest) => Promise<Principal | null>
+
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/
+
+async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver }): Promise<void> {
+  const { deps } = opts
+  app.decorateRequest('principal', null)
+  app.addHook('onRequest', async (request) => {
+    const authorization = request.headers.authorization
+    if (authorization !== undefined) {
+      // A request that names a bearer token is judged by it alone, never by a cookie beside it.
+      const match = BEARER.exec(authorization)
+      request.principal = match?.[1] !== undefined ? await opts.resolveBearer(deps, match[1], request) : null
+      return
+    }
+    const token = request.cookies[SESSION_COOKIE]
+    if (token === undefined || token === '') return
+    const session = await validateSession(deps, token)
+    if (session !== null) request.principal = { kind: 'session', accountId: session.accountId, sessionId: session.sessionId }
+  })
+}
+
+export const principal = fp(principalPlugin, { name: 'principal', fastify: '5.x', dependencies: ['@fastify/cookie'] })

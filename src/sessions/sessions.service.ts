@@ -1,0 +1,83 @@
+// Server-side sessions (OWASP ASVS 5.0 V7, NIST SP 800-63B-4 §5). Invariants:
+// - a token is 32 bytes from the CSPRNG; only its SHA-256 is stored, so a database dump opens nothing;
+// - every request checks the database (no session cache can outlive a revocation);
+// - idle and absolute timeouts come from config; last_seen_at is written at most once a minute;
+// - deleting the row ends the session at once, on every instance.
+import { sha256 } from '../crypto/hash.js'
+import { randomToken } from '../crypto/random.js'
+import type { Db } from '../db/db.js'
+import type { Deps } from '../deps.js'
+import type { RequestMeta } from '../audit/audit.service.js'
+import * as repo from './sessions.repo.js'
+
+export const SESSION_TOKEN_BYTES = 32
+const TOUCH_INTERVAL_SECONDS = 60
+// base64url of 32 bytes: anything else is refused before the database is asked.
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
+
+export interface SessionView {
+  id: string
+  createdAt: string
+  lastSeenAt: string
+  ip: string | null
+  userAgent: string | null
+  current: boolean
+}
+
+function idleSince(deps: Pick<Deps, 'config'>, now: Date): Date {
+  return new Date(now.getTime() - deps.config.auth.sessionIdleSeconds * 1000)
+}
+
+/** Creates a session and returns its token (to be set as the cookie, shown nowhere else). */
+export async function issueSession(deps: Pick<Deps, 'config' | 'clock'>, db: Db, accountId: string, meta: RequestMeta): Promise<{ token: string; sessionId: string }> {
+  const now = deps.clock.now()
+  const token = randomToken(SESSION_TOKEN_BYTES)
+  const sessionId = await repo.insertSession(db, {
+    account_id: accountId,
+    token_hash: sha256(token),
+    created_at: now,
+    last_seen_at: now,
+    absolute_expires_at: new Date(now.getTime() + deps.config.auth.sessionAbsoluteSeconds * 1000),
+    ip: meta.ip,
+    user_agent: meta.userAgent,
+  })
+  return { token, sessionId }
+}
+
+/** The session a token opens, or null (unknown, expired, idle too long, revoked, malformed). */
+export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string } | null> {
+  if (!TOKEN_SHAPE.test(token)) return null
+  const now = deps.clock.now()
+  const row = await repo.findLiveByHash(deps.db, sha256(token), now, idleSince(deps, now))
+  if (row === undefined) return null
+  await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
+  return { sessionId: row.id, accountId: row.account_id }
+}
+
+export async function listSessions(deps: Deps, accountId: string, currentSessionId: string | null): Promise<SessionView[]> {
+  const now = deps.clock.now()
+  const rows = await repo.listForAccount(deps.db, accountId, now, idleSince(deps, now))
+  return rows.map((r) => ({
+    id: r.id,
+    createdAt: r.created_at.toISOString(),
+    lastSeenAt: r.last_seen_at.toISOString(),
+    ip: r.ip,
+    userAgent: r.user_agent,
+    current: r.id === currentSessionId,
+  }))
+}
+
+/** Ends one of the account's sessions; false when the id is not one of its sessions. */
+export async function revokeSession(db: Db, accountId: string, sessionId: string): Promise<boolean> {
+  return repo.deleteOne(db, accountId, sessionId)
+}
+
+/** Ends every session of the account, or all but `exceptSessionId`. Returns how many ended. */
+export async function revokeAllSessions(db: Db, accountId: string, exceptSessionId?: string): Promise<number> {
+  return repo.deleteAllForAccount(db, accountId, exceptSessionId)
+}
+
+export async function deleteExpiredSessions(deps: Deps): Promise<void> {
+  const now = deps.clock.now()
+  await repo.deleteExpired(deps.db, now, idleSince(deps, now))
+}
