@@ -2,6 +2,7 @@
 // (never read from globals), so tests can hand in their own.
 import type { Redis } from 'ioredis'
 import type { Config } from './config/config.js'
+import { PasswordHasher } from './crypto/password.js'
 import type { Db } from './db/db.js'
 import type { Log } from './logging/logger.js'
 
@@ -19,4 +20,11 @@ export interface Deps {
   readonly log: Log
   /** Shared counters and revocation fan-out across instances; undefined runs single-instance. */
   readonly redis: Redis | undefined
+  /** argon2id with bounded concurrency; one per process. */
+  readonly hasher: PasswordHasher
+}
+
+export function createHasher(config: Config): PasswordHasher {
+  const p = config.passwords
+  return new PasswordHasher(p.argon2, p.maxConcurrentHashes, p.maxQueuedHashes)
 }

@@ -10,7 +10,7 @@ import { ensureDevSecrets } from './config/dev-secrets.js'
 import { createDb, type Db } from './db/db.js'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js'
 import { migrateToLatest } from './db/migrate.js'
-import { systemClock } from './deps.js'
+import { createHasher, systemClock } from './deps.js'
 import { createLogger, type Log } from './logging/logger.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
 
-  const app = await buildApp({ config, db, clock: systemClock, log, redis })
+  const app = await buildApp({ config, db, clock: systemClock, log, redis, hasher: createHasher(config) })
 
   let closing = false
   const shutdown = async (signal: string): Promise<void> => {

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
 import { buildApp } from '../app.js'
 import type { Config } from '../config/config.js'
-import type { Clock, Deps } from '../deps.js'
+import { type Clock, createHasher, type Deps } from '../deps.js'
 import { createLogger } from '../logging/logger.js'
 import { testConfig } from './test-config.js'
 import { createTestDb, type TestDb } from './test-db.js'
@@ -34,7 +34,7 @@ export async function startTestApp(opts: { env?: Record<string, string>; config?
   const testDb = await createTestDb()
   const config = opts.config ?? (await testConfig(opts.env))
   const clock = opts.clock ?? new TestClock(new Date())
-  const deps: Deps = { config, db: testDb.db, clock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined }
+  const deps: Deps = { config, db: testDb.db, clock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) }
   const app = await buildApp(deps)
   await app.ready()
   return { app, deps, testDb, clock }

@@ -8,6 +8,10 @@ export const TEST_ENV: Record<string, string> = {
   TOKEN_HMAC_KEYS: `test1:${Buffer.alloc(32, 2).toString('base64url')}`,
   LOG_LEVEL: 'silent',
   PUBLIC_ORIGIN: 'http://localhost:3000',
+  // The cheapest parameters the config accepts (OWASP's floor), to keep the suite fast.
+  ARGON2_MEMORY_KIB: '19456',
+  ARGON2_ITERATIONS: '2',
+  PASSWORD_HASH_CONCURRENCY: '4',
 }
 
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {

@@ -1,0 +1,68 @@
+// argon2id password hashing (OWASP ASVS 5.0 V11.4.2, RFC 9106). PHC strings carry their own
+// parameters, so a hash made under older parameters is recognised and re-hashed at next login.
+// argon2 runs on libuv's thread pool, off the event loop; PasswordHasher bounds how many run at
+// once and how many may wait, so a login flood queues or gets 503, never starves other routes.
+import argon2 from 'argon2'
+
+export interface Argon2Params {
+  readonly memoryKiB: number
+  readonly iterations: number
+  readonly parallelism: number
+}
+
+export class HasherBusyError extends Error {
+  constructor() {
+    super('password hasher queue is full')
+    this.name = 'HasherBusyError'
+  }
+}
+
+export class PasswordHasher {
+  private running = 0
+  private readonly waiting: (() => void)[] = []
+
+  constructor(
+    private readonly params: Argon2Params,
+    private readonly maxConcurrent: number,
+    private readonly maxQueued: number,
+  ) {}
+
+  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (this.running >= this.maxConcurrent) {
+      if (this.waiting.length >= this.maxQueued) throw new HasherBusyError()
+      await new Promise<void>((resolve) => this.waiting.push(resolve))
+    } else {
+      this.running += 1
+    }
+    try {
+      return await work()
+    } finally {
+      const next = this.waiting.shift()
+      if (next) next() // hand the slot straight to the next waiter
+      else this.running -= 1
+    }
+  }
+
+  /** A PHC-format argon2id hash with a fresh 16-byte salt from the CSPRNG (argon2's own). */
+  async hash(password: string): Promise<string> {
+    return this.withSlot(() =>
+      argon2.hash(password, { type: argon2.argon2id, memoryCost: this.params.memoryKiB, timeCost: this.params.iterations, parallelism: this.params.parallelism }),
+    )
+  }
+
+  /** True when `password` matches; false for a mismatch or an unreadable hash. */
+  async verify(hash: string, password: string): Promise<boolean> {
+    return this.withSlot(async () => {
+      try {
+        return await argon2.verify(hash, password)
+      } catch {
+        return false
+      }
+    })
+  }
+
+  /** True when `hash` was made with other parameters than the configured ones. */
+  needsRehash(hash: string): boolean {
+    return argon2.needsRehash(hash, { memoryCost: this.params.memoryKiB, timeCost: this.params.iterations, parallelism: this.params.parallelism })
+  }
+}
