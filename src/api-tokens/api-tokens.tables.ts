@@ -1,3 +1,20 @@
-// Tables owned by src/api-tokens (filled in with its migration).
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- filled in by the API-token feature
-export interface ApiTokenTables {}
+// Tables owned by src/api-tokens (migrations/202611251410_create_api_tokens.ts).
+import type { ColumnType, Generated } from 'kysely'
+
+export interface ApiTokensTable {
+  id: Generated<string>
+  account_id: string
+  name: string
+  /** HMAC-SHA-256 of the whole token under the key `key_id`; the token itself is never stored. */
+  token_hash: Buffer
+  key_id: string
+  scopes: string[]
+  created_at: ColumnType<Date, Date | undefined, Date>
+  expires_at: Date
+  last_used_at: Date | null
+  revoked_at: Date | null
+}
+
+export interface ApiTokenTables {
+  api_tokens: ApiTokensTable
+}
