@@ -1,0 +1,157 @@
+// The backup drill, against the real PostgreSQL: rows -> infra/backup/backup.sh -> drop the
+// database -> infra/backup/restore.sh -> the rows are back. It works on a database of its own
+// (backup_drill_<random>), created and dropped here, so it never touches another test's schema.
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+
+const run = promisify(execFile)
+const BACKUP = path.resolve('infra/backup/backup.sh')
+const RESTORE = path.resolve('infra/backup/restore.sh')
+const MARKER = 'drill-row-ünïcødé-🔑'
+
+/** Runs a script with extra environment variables (via env(1): the test never reads process.env). */
+function runScript(script: string, vars: Record<string, string>, args: string[]) {
+  const assignments = Object.entries(vars).map(([k, v]) => `${k}=${v}`)
+  return run('env', [...assignments, 'bash', script, ...args], { timeout: 60_000 })
+}
+
+async function toolMajor(tool: string): Promise<number | undefined> {
+  try {
+    const { stdout } = await run(tool, ['--version'])
+    const match = /\d+/.exec(stdout)
+    return match ? Number(match[0]) : undefined
+  } catch {
+    return undefined
+  }
+}
+
+async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    return await fn(client)
+  } finally {
+    await client.end()
+  }
+}
+
+describe('infra/backup drill (backup -> drop -> restore)', () => {
+  const adminUrl = inject('databaseUrl')
+  const dbName = `backup_drill_${randomBytes(6).toString('hex')}`
+  const drillUrl = (() => {
+    const url = new URL(adminUrl)
+    url.pathname = `/${dbName}`
+    return url.toString()
+  })()
+  let dir = ''
+  let keyFile = ''
+  let skipReason: string | undefined
+
+  const recreateEmpty = async () =>
+    withClient(adminUrl, async (c) => {
+      await c.query(`drop database if exists ${c.escapeIdentifier(dbName)} with (force)`)
+      await c.query(`create database ${c.escapeIdentifier(dbName)}`)
+    })
+  interface DrillRow {
+    id: number
+    label: string
+    secret: Buffer
+  }
+  const readRows = async () => withClient(drillUrl, async (c) => (await c.query<DrillRow>('select id, label, secret from drill order by id')).rows)
+
+  beforeAll(async () => {
+    const dumpMajor = await toolMajor('pg_dump')
+    const restoreMajor = await toolMajor('pg_restore')
+    const gpgMajor = await toolMajor('gpg')
+    const serverMajor = await withClient(adminUrl, async (c) => Math.floor((await c.query<{ v: number }>("select current_setting('server_version_num')::int as v")).rows[0]!.v / 10_000))
+    if (dumpMajor === undefined || restoreMajor === undefined) skipReason = 'pg_dump/pg_restore not on PATH (install the PostgreSQL client)'
+    else if (gpgMajor === undefined) skipReason = 'gpg not on PATH (install gnupg)'
+    else if (dumpMajor < serverMajor) skipReason = `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${serverMajor} server; set DATABASE_URL to a server of version ${dumpMajor} or older`
+    if (skipReason !== undefined) return
+
+    dir = await mkdtemp(path.join(tmpdir(), 'sss-backup-drill-'))
+    keyFile = path.join(dir, 'backup.key')
+    await writeFile(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+    await recreateEmpty()
+    await withClient(drillUrl, async (c) => {
+      await c.query('create table drill (id integer primary key, label text not null, secret bytea not null)')
+      for (let id = 1; id <= 50; id++) {
+        await c.query('insert into drill values ($1, $2, $3)', [id, `${MARKER}-${id}`, randomBytes(16)])
+      }
+    })
+  })
+
+  afterAll(async () => {
+    if (skipReason !== undefined) return
+    await withClient(adminUrl, (c) => c.query(`drop database if exists ${c.escapeIdentifier(dbName)} with (force)`))
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('restores every row after the database is dropped, from a file that holds no plaintext', async (ctx) => {
+    ctx.skip(skipReason !== undefined, skipReason)
+    const before = await readRows()
+    const file = path.join(dir, 'drill.dump.gpg')
+
+    await runScript(BACKUP, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])
+    const bytes = await readFile(file)
+    expect(bytes.includes(Buffer.from('drill-row'))).toBe(false)
+    expect(bytes.includes(Buffer.from('PGDMP'))).toBe(false) // the custom-format magic: not visible
+    expect(bytes[0]! & 0x80).toBe(0x80) // an OpenPGP packet header
+
+    await recreateEmpty()
+    await expect(withClient(drillUrl, (c) => c.query('select 1 from drill'))).rejects.toThrow(/does not exist/)
+
+    await runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])
+    const after = await readRows()
+    expect(after).toHaveLength(50)
+    expect(after).toEqual(before)
+  })
+
+  it('refuses a tampered backup before touching the database', async (ctx) => {
+    ctx.skip(skipReason !== undefined, skipReason)
+    const file = path.join(dir, 'tamper.dump.gpg')
+    await runScript(BACKUP, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])
+    const bytes = await readFile(file)
+    bytes[bytes.length - 40]! ^= 0x01
+    await writeFile(file, bytes)
+
+    await recreateEmpty()
+    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({ stderr: expect.stringMatching(/decryption failed/) })
+    const tables = await withClient(drillUrl, async (c) => (await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0]!.n)
+    expect(tables).toBe(0)
+    // Put the data back for the other tests in this file.
+    await runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [path.join(dir, 'drill.dump.gpg')])
+  })
+
+  it('refuses the wrong key and a short key', async (ctx) => {
+    ctx.skip(skipReason !== undefined, skipReason)
+    const wrongKey = path.join(dir, 'wrong.key')
+    await writeFile(wrongKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
+    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: wrongKey }, [path.join(dir, 'drill.dump.gpg'), '--clean'])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/decryption failed/),
+    })
+    expect(await readRows()).toHaveLength(50)
+
+    const shortKey = path.join(dir, 'short.key')
+    await writeFile(shortKey, 'too-short\n', { mode: 0o600 })
+    await expect(runScript(BACKUP, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: shortKey }, [path.join(dir, 'short.gpg')])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/at least 32 characters/),
+    })
+  })
+
+  it('restores over existing tables only with --clean', async (ctx) => {
+    ctx.skip(skipReason !== undefined, skipReason)
+    const file = path.join(dir, 'drill.dump.gpg')
+    await withClient(drillUrl, (c) => c.query('delete from drill where id > 10'))
+    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({ code: 1 })
+    expect(await readRows()).toHaveLength(10) // the failed restore changed nothing (one transaction)
+    await runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file, '--clean'])
+    expect(await readRows()).toHaveLength(50)
+  })
+})
