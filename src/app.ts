@@ -3,6 +3,8 @@
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { resolveApiToken } from './api-tokens/api-tokens.auth.js'
+import { apiTokensRoutes } from './api-tokens/api-tokens.routes.js'
 import { newId } from './crypto/random.js'
 import type { Deps } from './deps.js'
 import { healthRoutes } from './health/health.routes.js'
@@ -45,7 +47,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(cookie)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
   // API tokens: the api-tokens feature replaces this resolver (see src/api-tokens/).
-  await app.register(principal, { deps, resolveBearer: async () => null })
+  await app.register(principal, { deps, resolveBearer: resolveApiToken })
   await app.register(openapi, { title: config.appName, exposeUi: config.http.exposeDocs })
 
   // Feature routes. Each feature registers its own plugin here, in this order.
@@ -54,7 +56,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // -- account routes (src/accounts)
   // -- session routes (src/sessions)
   // -- mfa routes (src/mfa)
-  // -- api token routes (src/api-tokens)
+  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
   // -- operations routes (security.txt, metrics)
 
   // Unknown routes are rate-limited too, to slow down URL probing.

@@ -1,0 +1,180 @@
+// Personal access tokens (docs/decisions/0020, 0021). Owns: api_tokens. Invariants:
+// - a token is 32 CSPRNG bytes; it is returned once, at creation, and stored only as an HMAC-SHA-256
+//   under the active key of config.keys.tokenHmac (every key of the ring is tried on lookup);
+// - a malformed token (prefix, length, charset, checksum) is refused before any database query;
+// - every use checks the database (revoked_at, expires_at against deps.clock): no cache outlives a revocation;
+// - creation and revocation write a security event and a notice mail in the same transaction.
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
+import type { KeyRing } from '../config/keyring.js'
+import { hmacSha256 } from '../crypto/hash.js'
+import type { Deps } from '../deps.js'
+import { CommonErrors } from '../errors.js'
+import { enqueueMail } from '../mail/outbox.js'
+import { isScope, type Scope } from '../principal/scopes.js'
+import { ApiTokenErrors } from './api-tokens.errors.js'
+import * as repo from './api-tokens.repo.js'
+import { generateApiToken, parseApiToken } from './token-format.js'
+
+/** Live (unrevoked, unexpired) tokens one account may hold: bounds the rows a stolen session can mint. */
+export const MAX_LIVE_TOKENS_PER_ACCOUNT = 50
+const LIST_LIMIT = 100
+const TOUCH_INTERVAL_SECONDS = 60
+const DAY_MS = 86_400_000
+
+export interface CreateTokenInput {
+  readonly name: string
+  readonly scopes: readonly string[]
+  readonly expiresInDays?: number | undefined
+}
+
+export interface TokenIdentity {
+  readonly accountId: string
+  readonly tokenId: string
+  readonly scopes: readonly Scope[]
+}
+
+export interface TokenView {
+  id: string
+  name: string
+  scopes: string[]
+  createdAt: string
+  expiresAt: string
+  lastUsedAt: string | null
+}
+
+export interface CreatedToken extends Omit<TokenView, 'lastUsedAt'> {
+  /** The secret, returned this once. */
+  token: string
+}
+
+export type TokenCheck = { readonly status: 'malformed' } | { readonly status: 'unknown' } | { readonly status: 'ok'; readonly token: TokenIdentity }
+
+/** The HMAC of `token` under each key of the ring, the active key first. */
+export function tokenHashes(ring: KeyRing, token: string): { keyId: string; hash: Buffer }[] {
+  const ids = [ring.activeId, ...[...ring.keys.keys()].filter((id) => id !== ring.activeId)]
+  return ids.flatMap((keyId) => {
+    const key = ring.keys.get(keyId)
+    return key === undefined ? [] : [{ keyId, hash: hmacSha256(key, token) }]
+  })
+}
+
+function toView(row: repo.ApiTokenRow): TokenView {
+  return {
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes,
+    createdAt: row.created_at.toISOString(),
+    expiresAt: row.expires_at.toISOString(),
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  }
+}
+
+function checkScopes(scopes: readonly string[]): Scope[] {
+  const valid = scopes.filter(isScope)
+  if (valid.length === 0 || valid.length !== scopes.length || new Set(valid).size !== valid.length) throw ApiTokenErrors.invalidScope()
+  return valid
+}
+
+function checkExpiryDays(deps: Pick<Deps, 'config'>, requested: number | undefined): number {
+  const { defaultDays, maxDays } = deps.config.apiTokens
+  const days = requested ?? defaultDays
+  if (!Number.isInteger(days) || days < 1 || days > maxDays) throw ApiTokenErrors.invalidExpiry(maxDays)
+  return days
+}
+
+/**
+ * Creates a token for the account and returns it with its secret, the only time the secret leaves
+ * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422).
+ */
+export async function createToken(deps: Deps, accountId: string, input: CreateTokenInput, meta: RequestMeta): Promise<CreatedToken> {
+  const scopes = checkScopes(input.scopes)
+  const days = checkExpiryDays(deps, input.expiresInDays)
+  const now = deps.clock.now()
+  const expiresAt = new Date(now.getTime() + days * DAY_MS)
+  const ring = deps.config.keys.tokenHmac
+  return deps.db.transaction().execute(async (trx) => {
+    const owner = await repo.lockOwner(trx, accountId)
+    if (owner === undefined) throw CommonErrors.unauthenticated()
+    if ((await repo.countLive(trx, accountId, now)) >= MAX_LIVE_TOKENS_PER_ACCOUNT) throw ApiTokenErrors.tooMany(MAX_LIVE_TOKENS_PER_ACCOUNT)
+    const token = generateApiToken(deps.config.apiTokens.prefix)
+    const [active] = tokenHashes(ring, token)
+    if (active === undefined) throw new Error('token HMAC key ring is empty')
+    const row = await repo.insertToken(trx, {
+      account_id: accountId,
+      name: input.name,
+      token_hash: active.hash,
+      key_id: active.keyId,
+      scopes,
+      created_at: now,
+      expires_at: expiresAt,
+    })
+    await recordEvent(trx, { type: 'token.created', accountId, meta, at: now, details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString() } })
+    await enqueueMail(
+      trx,
+      {
+        to: owner.email,
+        subject: 'A new API token was created',
+        text: [
+          `An API token named "${row.name}" was created for your account on ${now.toISOString()}.`,
+          `Scopes: ${scopes.join(', ')}. It expires on ${expiresAt.toISOString()}.`,
+          `From: ${meta.ip}.`,
+          '',
+          'If this was not you, revoke the token, change your password and end your other sessions.',
+        ].join('\n'),
+      },
+      now,
+    )
+    const view = toView(row)
+    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt }
+  })
+}
+
+/** The account's unrevoked tokens, newest first, without secrets or hashes. */
+export async function listTokens(deps: Deps, accountId: string): Promise<TokenView[]> {
+  const rows = await repo.listForAccount(deps.db, accountId, LIST_LIMIT)
+  return rows.map(toView)
+}
+
+/** Revokes one of the account's tokens; it stops working on the next request. Throws not_found (404). */
+export async function revokeToken(deps: Deps, accountId: string, tokenId: string, meta: RequestMeta): Promise<void> {
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    const owner = await repo.lockOwner(trx, accountId)
+    if (owner === undefined) throw CommonErrors.unauthenticated()
+    // Another account's id answers exactly like an unknown one.
+    const row = await repo.revokeOne(trx, accountId, tokenId, now)
+    if (row === undefined) throw ApiTokenErrors.notFound()
+    await recordEvent(trx, { type: 'token.revoked', accountId, meta, at: now, details: { tokenId: row.id } })
+    await enqueueMail(
+      trx,
+      {
+        to: owner.email,
+        subject: 'An API token was revoked',
+        text: [
+          `The API token named "${row.name}" was revoked on ${now.toISOString()}; it no longer works.`,
+          `From: ${meta.ip}.`,
+          '',
+          'If this was not you, change your password and end your other sessions.',
+        ].join('\n'),
+      },
+      now,
+    )
+  })
+}
+
+/**
+ * Checks a presented bearer token. `malformed` is decided without touching the database; `unknown`
+ * covers never-issued, revoked and expired tokens alike.
+ */
+export async function verifyApiToken(deps: Deps, presented: string): Promise<TokenCheck> {
+  if (!parseApiToken(deps.config.apiTokens.prefix, presented).ok) return { status: 'malformed' }
+  const now = deps.clock.now()
+  const candidates = tokenHashes(deps.config.keys.tokenHmac, presented)
+  const row = await repo.findLiveByHash(deps.db, candidates, now)
+  if (row === undefined) return { status: 'unknown' }
+  const active = candidates[0]
+  if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
+  await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
+  // A scope later removed from the registry grants nothing.
+  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope) } }
+}
