@@ -7,12 +7,16 @@ import { resolveApiToken } from './api-tokens/api-tokens.auth.js'
 import { apiTokensRoutes } from './api-tokens/api-tokens.routes.js'
 import { newId } from './crypto/random.js'
 import type { Deps } from './deps.js'
+import { authRoutes } from './auth/auth.routes.js'
+import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
+import { mfaRoutes } from './mfa/mfa.routes.js'
+import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
@@ -52,10 +56,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
 
   // Feature routes. Each feature registers its own plugin here, in this order.
   await app.register(healthRoutes, { deps })
-  // -- auth routes (src/auth)
-  // -- account routes (src/accounts)
-  // -- session routes (src/sessions)
-  // -- mfa routes (src/mfa)
+  await app.register(authRoutes, { prefix: '/v1/auth', deps })
+  await app.register(meRoutes, { prefix: '/v1/me', deps })
+  await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
+  await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
   // -- operations routes (security.txt, metrics)
 

@@ -6,11 +6,15 @@ export class AppError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; extra?: Readonly<Record<string, unknown>> },
   ) {
     super(message, options)
     this.name = 'AppError'
+    this.extra = options?.extra ?? {}
   }
+
+  /** Extra fields of the error body (e.g. `reasons` of weak_password); never internals. */
+  readonly extra: Readonly<Record<string, unknown>>
 }
 
 export const CommonErrors = {

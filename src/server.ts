@@ -10,8 +10,10 @@ import { ensureDevSecrets } from './config/dev-secrets.js'
 import { createDb, type Db } from './db/db.js'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js'
 import { migrateToLatest } from './db/migrate.js'
-import { createHasher, systemClock } from './deps.js'
+import { createHasher, type Deps, systemClock } from './deps.js'
+import { startHousekeeping } from './housekeeping.js'
 import { createLogger, type Log } from './logging/logger.js'
+import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
@@ -45,7 +47,12 @@ async function main(): Promise<void> {
   const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
 
-  const app = await buildApp({ config, db, clock: systemClock, log, redis, hasher: createHasher(config) })
+  const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config) }
+  const app = await buildApp(deps)
+  const transport = transportFor(config)
+  if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
+  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: 2_000, log, now: () => systemClock.now() }) : undefined
+  const housekeeping = startHousekeeping(deps)
 
   let closing = false
   const shutdown = async (signal: string): Promise<void> => {
@@ -62,6 +69,8 @@ async function main(): Promise<void> {
     force.unref()
     try {
       await app.close()
+      housekeeping.stop()
+      await mailWorker?.stop()
       await db.destroy()
       redis?.disconnect()
       await embedded?.stop()

@@ -17,3 +17,8 @@ export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boole
   // Hash both first so unequal lengths take the same time as equal ones.
   return timingSafeEqual(sha256(left), sha256(right)) && left.length === right.length
 }
+
+/** SHA-1 in upper-case hex: only as the lookup key of the HIBP range API, never to protect anything. */
+export function sha1HexForBreachLookup(data: string): string {
+  return createHash('sha1').update(data).digest('hex').toUpperCase()
+}

@@ -2,12 +2,14 @@
 // Nothing internal (stack, SQL, library text) reaches the client; 5xx are logged with the request id.
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AppError } from '../errors.js'
+import { HasherBusyError } from '../crypto/password.js'
 import { isDatabaseUnavailable } from '../db/pg-errors.js'
 
 interface ErrorBody {
   error: string
   message: string
   fields?: { field: string; rule: string }[]
+  [extra: string]: unknown
 }
 
 const GENERIC_4XX: Record<number, [string, string]> = {
@@ -29,7 +31,7 @@ const GENERIC_4XX: Record<number, [string, string]> = {
 
 function toBody(err: FastifyError | AppError | Error): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof AppError) {
-    return { status: err.status, body: { error: err.code, message: err.message }, headers: { ...err.headers } }
+    return { status: err.status, body: { ...err.extra, error: err.code, message: err.message }, headers: { ...err.headers } }
   }
   const fe = err as FastifyError
   if (fe.validation) {
@@ -43,7 +45,8 @@ function toBody(err: FastifyError | AppError | Error): { status: number; body: E
   if (fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || (err instanceof SyntaxError && fe.statusCode === 400)) {
     return { status: 400, body: { error: 'invalid_json', message: 'The body is not valid JSON' }, headers: {} }
   }
-  if (isDatabaseUnavailable(err)) {
+  // A full password-hashing queue (login flood) or an unreachable database: shed load, log no one out.
+  if (err instanceof HasherBusyError || isDatabaseUnavailable(err)) {
     return { status: 503, body: { error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' }, headers: { 'retry-after': '5' } }
   }
   const status = typeof fe.statusCode === 'number' ? fe.statusCode : 500

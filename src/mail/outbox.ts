@@ -15,3 +15,8 @@ export async function enqueueMail(db: Db, mail: Mail, now: Date): Promise<void> 
     .values({ to_address: mail.to, subject: mail.subject, body_text: mail.text, created_at: now, next_attempt_at: now })
     .execute()
 }
+
+/** Erases every mail row addressed to `address` (account deletion: no personal data left behind). */
+export async function deleteMailTo(db: Db, address: string): Promise<void> {
+  await db.deleteFrom('email_outbox').where('to_address', '=', address).execute()
+}

@@ -1,0 +1,74 @@
+// SQL for the accounts and known_devices tables. The password hash is selected only where a
+// password is checked; everything else uses the public columns.
+import { sql } from 'kysely'
+import type { Db } from '../db/db.js'
+
+export interface AccountRow {
+  id: string
+  email: string
+  email_verified_at: Date | null
+  created_at: Date
+}
+
+const PUBLIC_COLUMNS = ['id', 'email', 'email_verified_at', 'created_at'] as const
+
+export async function findById(db: Db, id: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+export async function findByEmail(db: Db, email: string): Promise<AccountRow | undefined> {
+  return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+}
+
+export async function findCredentialsByEmail(db: Db, email: string): Promise<(AccountRow & { password_hash: string }) | undefined> {
+  return db.selectFrom('accounts').select([...PUBLIC_COLUMNS, 'password_hash']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+}
+
+export async function findPasswordHash(db: Db, id: string): Promise<string | undefined> {
+  const row = await db.selectFrom('accounts').select('password_hash').where('id', '=', id).executeTakeFirst()
+  return row?.password_hash
+}
+
+/** Inserts unless the email is taken (case-insensitively); returns the new id or undefined. */
+export async function insertIfAbsent(db: Db, email: string, passwordHash: string, now: Date): Promise<string | undefined> {
+  const row = await db
+    .insertInto('accounts')
+    .values({ email, password_hash: passwordHash, created_at: now, password_changed_at: now })
+    .onConflict((oc) => oc.expression(sql`lower(email)`).doNothing())
+    .returning('id')
+    .executeTakeFirst()
+  return row?.id
+}
+
+export async function setPasswordHash(db: Db, id: string, passwordHash: string, now: Date, changed: boolean): Promise<void> {
+  await db
+    .updateTable('accounts')
+    .set(changed ? { password_hash: passwordHash, password_changed_at: now } : { password_hash: passwordHash })
+    .where('id', '=', id)
+    .execute()
+}
+
+export async function markEmailVerified(db: Db, id: string, now: Date): Promise<void> {
+  await db.updateTable('accounts').set({ email_verified_at: now }).where('id', '=', id).where('email_verified_at', 'is', null).execute()
+}
+
+export async function deleteAccount(db: Db, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('accounts').where('id', '=', id).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}
+
+/** Records the device; true when it was not seen before for this account. */
+export async function rememberDevice(db: Db, accountId: string, fingerprint: Buffer, now: Date): Promise<boolean> {
+  const row = await db
+    .insertInto('known_devices')
+    .values({ account_id: accountId, fingerprint, first_seen_at: now })
+    .onConflict((oc) => oc.columns(['account_id', 'fingerprint']).doNothing())
+    .returning('account_id')
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function hasAnyDevice(db: Db, accountId: string): Promise<boolean> {
+  const row = await db.selectFrom('known_devices').select('account_id').where('account_id', '=', accountId).limit(1).executeTakeFirst()
+  return row !== undefined
+}

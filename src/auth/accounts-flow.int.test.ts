@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('register -> verify -> login -> me -> logout', () => {
+  const t = useTestApp()
+
+  it('walks the whole flow, and /v1/me answers 401 after logout', async () => {
+    const reg = await register(t, 'flow@example.test')
+    expect(reg.statusCode).toBe(202)
+    expect(reg.json()).toEqual({ status: 'pending_verification' })
+
+    const [mail] = await mailsTo(t, 'flow@example.test')
+    expect(mail?.subject).toMatch(/Confirm your email/)
+    const token = await tokenFromMail(t, 'flow@example.test', 'verify-email')
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token } })).statusCode).toBe(204)
+    // single use
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token } })).json()).toMatchObject({ error: 'invalid_token' })
+
+    const res = await login(t, 'flow@example.test')
+    expect(res.statusCode).toBe(200)
+    expect(res.json().user).toMatchObject({ email: 'flow@example.test', emailVerified: true, mfaEnabled: false })
+    const cookie = res.cookies.find((c) => c.name === '__Host-session')
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' })
+    expect(cookie?.domain).toBeUndefined()
+    expect(cookie?.value.length).toBeGreaterThanOrEqual(43) // 32 bytes, base64url
+
+    const session = sessionCookieFrom(res)
+    const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })
+    expect(me.statusCode).toBe(200)
+    expect(Object.keys(me.json()).sort()).toEqual(['createdAt', 'email', 'emailVerified', 'id', 'mfaEnabled'])
+
+    const out = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie: session } })
+    expect(out.statusCode).toBe(204)
+    expect(out.cookies.find((c) => c.name === '__Host-session')?.value).toBe('')
+    const after = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })
+    expect(after.statusCode).toBe(401)
+    expect(after.json()).toEqual({ error: 'unauthenticated', message: 'Authentication required' })
+  })
+
+  it('answers 403 email_not_verified only after a correct password', async () => {
+    await register(t, 'unverified@example.test')
+    expect((await login(t, 'unverified@example.test')).json()).toMatchObject({ error: 'email_not_verified' })
+    expect((await login(t, 'unverified@example.test', 'wrong password entirely here')).json()).toMatchObject({ error: 'invalid_credentials' })
+  })
+
+  it('refuses a weak password with 422 and the reasons, creating nothing', async () => {
+    const res = await register(t, 'weak@example.test', 'password1')
+    expect(res.statusCode).toBe(422)
+    expect(res.json()).toMatchObject({ error: 'weak_password', reasons: expect.arrayContaining(['too_short']) })
+    expect(await mailsTo(t, 'weak@example.test')).toEqual([])
+  })
+
+  it('refuses unknown fields and malformed emails with 400, creating nothing', async () => {
+    const extra = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 'x@example.test', password: STRONG_PASSWORD, admin: true } })
+    expect(extra.statusCode).toBe(400)
+    expect(extra.json()).toMatchObject({ error: 'validation_failed' })
+    const bad = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 'not-an-email', password: STRONG_PASSWORD } })
+    expect(bad.statusCode).toBe(400)
+    expect(await mailsTo(t, 'x@example.test')).toEqual([])
+  })
+
+  it('lists the caller own security events, newest first', async () => {
+    const session = await signUpAndLogin(t, 'events@example.test')
+    const res = await t.app.inject({ method: 'GET', url: '/v1/me/security-events', headers: { cookie: session, 'user-agent': 'vitest' } })
+    expect(res.statusCode).toBe(200)
+    const types = res.json().events.map((e: { type: string }) => e.type)
+    expect(types).toEqual(['login.succeeded', 'email.verified', 'account.registered'])
+  })
+})

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest'
+import { login, mailsTo, register, signUpAndLogin } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('no account enumeration', () => {
+  const t = useTestApp()
+
+  it('answers an unknown email exactly like a wrong password', async () => {
+    await signUpAndLogin(t, 'ana@example.test')
+    const wrong = await login(t, 'ana@example.test', 'not the password at all')
+    const unknown = await login(t, 'nobody@example.test', 'not the password at all')
+    expect(wrong.statusCode).toBe(401)
+    expect(unknown.statusCode).toBe(401)
+    expect(unknown.json()).toEqual(wrong.json())
+    expect(unknown.json()).toEqual({ error: 'invalid_credentials', message: 'Email or password is incorrect' })
+  })
+
+  it('verifies a dummy hash for an unknown email (similar work, so similar time)', async () => {
+    let verifies = 0
+    const original = t.deps.hasher.verify.bind(t.deps.hasher)
+    t.deps.hasher.verify = async (hash, password) => {
+      verifies += 1
+      return original(hash, password)
+    }
+    try {
+      await login(t, 'ghost@example.test', 'not the password at all')
+      expect(verifies).toBe(1)
+    } finally {
+      t.deps.hasher.verify = original
+    }
+  })
+
+  it('answers a taken email exactly like a new one, and mails the owner a notice instead', async () => {
+    const first = await register(t, 'taken@example.test')
+    const again = await register(t, 'TAKEN@example.test')
+    expect(again.statusCode).toBe(first.statusCode)
+    expect(again.json()).toEqual(first.json())
+    const subjects = (await mailsTo(t, 'taken@example.test')).map((m) => m.subject)
+    expect(subjects).toEqual([expect.stringMatching(/Confirm your email/), expect.stringMatching(/Sign-up attempt/)])
+    const count = await t.deps.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()
+    expect(Number(count.n)).toBe(2) // ana + taken, no duplicate
+  })
+
+  it('answers 202 to a password reset for any email', async () => {
+    const known = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'ana@example.test' } })
+    const unknown = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'nobody@example.test' } })
+    expect(known.statusCode).toBe(202)
+    expect(unknown.statusCode).toBe(202)
+    expect(unknown.json()).toEqual(known.json())
+    expect(await mailsTo(t, 'nobody@example.test')).toEqual([])
+  })
+})

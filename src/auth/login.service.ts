@@ -1,0 +1,92 @@
+// Password login (OWASP ASVS 5.0 V6.3, NIST SP 800-63B-4 §3.2.2). Invariants:
+// - an unknown email and a wrong password give the same error after the same work (a dummy
+//   argon2 verify stands in for the missing account);
+// - failures are counted per email and per client address before the password is checked, with
+//   one atomic upsert each, so parallel guesses all count; past the limit even the right password
+//   gets 429 until the window ends, and the answer never tells whether the account exists;
+// - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge.
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
+import * as accountsRepo from '../accounts/accounts.repo.js'
+import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
+import { randomToken } from '../crypto/random.js'
+import type { PasswordHasher } from '../crypto/password.js'
+import type { Deps } from '../deps.js'
+import { AppError, CommonErrors } from '../errors.js'
+import { hasConfirmedTotp, startMfaChallenge } from '../mfa/mfa.service.js'
+import { issueSession } from '../sessions/sessions.service.js'
+import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { noteDevice } from './new-device.js'
+
+export const LoginErrors = {
+  invalidCredentials: () => new AppError('invalid_credentials', 401, 'Email or password is incorrect'),
+  emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email address first; we sent you a link'),
+} as const
+
+export type LoginResult =
+  | { kind: 'session'; accountId: string; token: string; sessionId: string }
+  | { kind: 'mfa'; accountId: string; pendingToken: string }
+
+const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>()
+
+/** A hash with the live parameters, verified when the account does not exist (equal timing). */
+function dummyHash(hasher: PasswordHasher): Promise<string> {
+  let hash = dummyHashes.get(hasher)
+  if (hash === undefined) {
+    hash = hasher.hash(randomToken(32))
+    dummyHashes.set(hasher, hash)
+  }
+  return hash
+}
+
+export function loginThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
+  const { loginMaxFailuresPerAccount, loginMaxFailuresPerIp, loginFailureWindowSeconds } = deps.config.auth
+  return [
+    { key: accountKey('login', email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
+    { key: ipKey('login', ip), limit: loginMaxFailuresPerIp, windowSeconds: loginFailureWindowSeconds },
+  ]
+}
+
+/** Checks email and password; throws 401, 403 email_not_verified or 429. */
+export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
+  const email = input.email.normalize('NFKC').trim()
+  const rules = loginThrottleRules(deps, email, meta.ip)
+  const reservation = await reserveAll(deps.db, rules, deps.clock.now())
+  if (!reservation.allowed) {
+    await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
+    throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
+  }
+
+  const account = await accountsRepo.findCredentialsByEmail(deps.db, email)
+  const password = normalizePassword(input.password)
+  // An oversized password is refused unhashed; it cannot be anyone's password.
+  const tooLong = lengthProblem(input.password, deps.config.passwords) === 'too_long'
+  const valid = tooLong ? false : await deps.hasher.verify(account?.password_hash ?? (await dummyHash(deps.hasher)), password)
+  if (account === undefined || !valid) {
+    await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })
+    throw LoginErrors.invalidCredentials()
+  }
+  for (const rule of rules) await releaseAttempt(deps.db, rule.key)
+
+  // Parameters went up since this hash was made: upgrade it now that the password is known.
+  if (deps.hasher.needsRehash(account.password_hash)) {
+    await accountsRepo.setPasswordHash(deps.db, account.id, await deps.hasher.hash(password), deps.clock.now(), false)
+  }
+  if (deps.config.auth.requireVerifiedEmail && account.email_verified_at === null) throw LoginErrors.emailNotVerified()
+
+  if (await hasConfirmedTotp(deps.db, account.id)) {
+    const { token } = await startMfaChallenge(deps, deps.db, account.id)
+    return { kind: 'mfa', accountId: account.id, pendingToken: token }
+  }
+  return completeLogin(deps, account.id, meta)
+}
+
+/** Issues the session after every factor passed; records the event and the new-device notice. */
+export async function completeLogin(deps: Deps, accountId: string, meta: RequestMeta): Promise<LoginResult> {
+  const now = deps.clock.now()
+  return deps.db.transaction().execute(async (trx) => {
+    const { token, sessionId } = await issueSession(deps, trx, accountId, meta)
+    await recordEvent(trx, { type: 'login.succeeded', accountId, meta, at: now })
+    await noteDevice(deps, trx, accountId, meta, sessionId)
+    return { kind: 'session', accountId, token, sessionId }
+  })
+}

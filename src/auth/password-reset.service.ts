@@ -1,0 +1,56 @@
+// Password reset (OWASP ASVS 5.0 V6.4). Invariants:
+// - the request answers 202 for any email; only an existing account gets a mail;
+// - the token is single use, lives at most 1 hour, and a newer one voids it;
+// - a refused new password (422) leaves the token usable;
+// - success ends every session and pending MFA login of the account, never signs anyone in, and
+//   never touches the second factor: the next login still asks for it.
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
+import * as accountsRepo from '../accounts/accounts.repo.js'
+import { AccountErrors, assertAcceptablePassword, normalizeEmail } from '../accounts/accounts.service.js'
+import { normalizePassword } from '../accounts/password-policy.js'
+import type { Deps } from '../deps.js'
+import { enqueueMail } from '../mail/outbox.js'
+import { mailContext, mails } from '../mail/templates.js'
+import { endMfaChallenges } from '../mfa/mfa.service.js'
+import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
+import { revokeAllSessions } from '../sessions/sessions.service.js'
+import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
+
+// At most this many reset mails per address per hour, so the form cannot be used to mail-bomb.
+const RESET_MAILS_PER_HOUR = 3
+
+export async function requestPasswordReset(deps: Deps, emailInput: string, meta: RequestMeta): Promise<void> {
+  const email = normalizeEmail(emailInput)
+  const now = deps.clock.now()
+  const quota = await reserveAttempt(deps.db, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
+  if (!quota.allowed) return // same 202: the caller learns nothing
+  await deps.db.transaction().execute(async (trx) => {
+    const account = await accountsRepo.findByEmail(trx, email)
+    if (account === undefined) return
+    const token = await issueOneTimeToken(trx, account.id, 'password_reset', now)
+    await enqueueMail(trx, mails.passwordReset(mailContext(deps.config), account.email, token), now)
+    await recordEvent(trx, { type: 'password.reset_requested', accountId: account.id, meta, at: now })
+  })
+}
+
+/** Sets the new password; throws 400 invalid_token or 422 weak_password (token still usable). */
+export async function confirmPasswordReset(deps: Deps, input: { token: string; newPassword: string }, meta: RequestMeta): Promise<void> {
+  const now = deps.clock.now()
+  const accountId = await peekOneTimeToken(deps.db, input.token, 'password_reset', now)
+  const account = accountId === null ? undefined : await accountsRepo.findById(deps.db, accountId)
+  if (account === undefined) throw AccountErrors.invalidToken()
+  await assertAcceptablePassword(deps, input.newPassword, account.email)
+  const hash = await deps.hasher.hash(normalizePassword(input.newPassword))
+  await deps.db.transaction().execute(async (trx) => {
+    // Consume inside the transaction: of two parallel confirmations, exactly one wins.
+    if ((await consumeOneTimeToken(trx, input.token, 'password_reset', now)) !== account.id) throw AccountErrors.invalidToken()
+    await accountsRepo.setPasswordHash(trx, account.id, hash, now, true)
+    await revokeAllSessions(trx, account.id)
+    await endMfaChallenges(trx, account.id)
+    await voidOneTimeTokens(trx, account.id, now, 'password_reset')
+    // Proof of control of the mailbox: a reset also verifies the address.
+    await accountsRepo.markEmailVerified(trx, account.id, now)
+    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', 'Every session was signed out.'), now)
+    await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now })
+  })
+}

@@ -1,0 +1,23 @@
+// Periodic clean-up: expired sessions, ended throttle windows and stale mail tokens. Deleting
+// expired rows is not what enforces expiry (every read checks it); it only keeps tables small.
+import type { Deps } from './deps.js'
+import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
+import { deleteExpiredSessions } from './sessions/sessions.service.js'
+import { pruneThrottle } from './throttle/throttle.service.js'
+
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
+
+export async function runHousekeeping(deps: Deps): Promise<void> {
+  const now = deps.clock.now()
+  await deleteExpiredSessions(deps)
+  await pruneThrottle(deps.db, now, 86_400)
+  await deleteStaleOneTimeTokens(deps.db, now)
+}
+
+export function startHousekeeping(deps: Deps): { stop(): void } {
+  const timer = setInterval(() => {
+    runHousekeeping(deps).catch((err: unknown) => deps.log.warn({ err }, 'housekeeping failed'))
+  }, HOUSEKEEPING_INTERVAL_MS)
+  timer.unref()
+  return { stop: () => clearInterval(timer) }
+}

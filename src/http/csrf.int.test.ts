@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { signUpAndLogin } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('CSRF guard on cookie-authenticated state changes', () => {
+  const t = useTestApp()
+
+  it('refuses a cross-site Origin with 403 csrf_rejected and changes nothing', async () => {
+    const cookie = await signUpAndLogin(t, 'csrf@example.test')
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie, origin: 'https://evil.example' } })
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({ error: 'csrf_rejected' })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(200)
+  })
+
+  it('refuses Sec-Fetch-Site: cross-site when Origin is absent', async () => {
+    const cookie = await signUpAndLogin(t, 'csrf2@example.test')
+    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie, 'sec-fetch-site': 'cross-site' } })
+    expect(res.statusCode).toBe(403)
+  })
+
+  it('refuses a form-encoded body with 415', async () => {
+    const cookie = await signUpAndLogin(t, 'csrf3@example.test')
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'currentPassword=a&newPassword=b',
+    })
+    expect(res.statusCode).toBe(415)
+  })
+
+  it('lets same-origin and header-less (non-browser) requests through', async () => {
+    const cookie = await signUpAndLogin(t, 'csrf4@example.test')
+    const same = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie, origin: t.deps.config.http.publicOrigin } })
+    expect(same.statusCode).toBe(204)
+    const bare = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie } })
+    expect(bare.statusCode).toBe(204)
+  })
+})

@@ -1,0 +1,74 @@
+// Single-use tokens sent by mail (verify email: 24 h; reset password: at most 1 h). Invariants:
+// 32 CSPRNG bytes; only the SHA-256 is stored; a newer token of the same purpose voids older ones;
+// consuming is one atomic UPDATE ... WHERE used_at IS NULL, so a token works exactly once.
+import { sql } from 'kysely'
+import { sha256 } from '../crypto/hash.js'
+import { randomToken } from '../crypto/random.js'
+import type { Db } from '../db/db.js'
+
+export type Purpose = 'verify_email' | 'password_reset'
+
+// OWASP ASVS 5.0 V6.4.1 (reset links short-lived); NIST SP 800-63B-4 §3.1.1.3.
+export const TOKEN_LIFETIME_SECONDS: Record<Purpose, number> = {
+  verify_email: 24 * 3600,
+  password_reset: 3600,
+}
+
+const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
+
+/** Issues a token (voiding older unused ones of the same purpose); returns the only plain copy. */
+export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date): Promise<string> {
+  await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute()
+  const token = randomToken(32)
+  await db
+    .insertInto('one_time_tokens')
+    .values({
+      account_id: accountId,
+      purpose,
+      token_hash: sha256(token),
+      created_at: now,
+      expires_at: new Date(now.getTime() + TOKEN_LIFETIME_SECONDS[purpose] * 1000),
+    })
+    .execute()
+  return token
+}
+
+/** The account a live token of `purpose` belongs to, without consuming it; null otherwise. */
+export async function peekOneTimeToken(db: Db, token: string, purpose: Purpose, now: Date): Promise<string | null> {
+  if (!TOKEN_SHAPE.test(token)) return null
+  const row = await db
+    .selectFrom('one_time_tokens')
+    .select('account_id')
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst()
+  return row?.account_id ?? null
+}
+
+/** Marks the token used and returns its account, or null when unknown, used, expired or malformed. */
+export async function consumeOneTimeToken(db: Db, token: string, purpose: Purpose, now: Date): Promise<string | null> {
+  if (!TOKEN_SHAPE.test(token)) return null
+  const row = await db
+    .updateTable('one_time_tokens')
+    .set({ used_at: now })
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning('account_id')
+    .executeTakeFirst()
+  return row?.account_id ?? null
+}
+
+/** Voids every unused token of the account (a password change makes pending resets useless). */
+export async function voidOneTimeTokens(db: Db, accountId: string, now: Date, purpose?: Purpose): Promise<void> {
+  let query = db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('used_at', 'is', null)
+  if (purpose !== undefined) query = query.where('purpose', '=', purpose)
+  await query.execute()
+}
+
+export async function deleteStaleOneTimeTokens(db: Db, now: Date): Promise<void> {
+  await db.deleteFrom('one_time_tokens').where(sql<boolean>`coalesce(used_at, expires_at) < ${new Date(now.getTime() - 7 * 86_400_000)}`).execute()
+}

@@ -1,0 +1,36 @@
+// /v1/sessions: list and end the caller's sessions. Another account's session id answers 404,
+// exactly like an unknown one, so ids cannot be probed.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { recordEvent } from '../audit/audit.service.js'
+import type { Deps } from '../deps.js'
+import { CommonErrors } from '../errors.js'
+import { errorReplies } from '../http/schemas.js'
+import { requestMeta } from '../http/request-meta.js'
+import { requireAuth } from '../principal/principal.js'
+import { SessionIdParams, SessionListReply } from './sessions.schemas.js'
+import { listSessions, revokeAllSessions, revokeSession } from './sessions.service.js'
+
+const tags = ['sessions']
+
+export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/', { schema: { tags, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
+    const principal = requireAuth(request, { scope: 'sessions:read' })
+    const current = principal.kind === 'session' ? principal.sessionId : null
+    return { sessions: await listSessions(deps, principal.accountId, current) }
+  })
+
+  app.delete('/:id', { schema: { tags, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
+    const principal = requireAuth(request, { scope: 'sessions:write' })
+    if (!(await revokeSession(deps.db, principal.accountId, request.params.id))) throw CommonErrors.notFound('Session')
+    await recordEvent(deps.db, { type: 'session.revoked', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
+    return reply.code(204).send()
+  })
+
+  app.delete('/', { schema: { tags, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
+    const principal = requireAuth(request, { scope: 'sessions:write' })
+    const keep = principal.kind === 'session' ? principal.sessionId : undefined
+    await revokeAllSessions(deps.db, principal.accountId, keep)
+    await recordEvent(deps.db, { type: 'sessions.revoked_others', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
+    return reply.code(204).send()
+  })
+}

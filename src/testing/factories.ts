@@ -1,0 +1,44 @@
+// Test helpers that drive the real HTTP flows: sign up, read the mail from the outbox, verify,
+// log in. Tests use these instead of writing rows, so they exercise what users do.
+import type { LightMyRequestResponse } from 'fastify'
+import type { TestApp } from './test-app.js'
+
+export const STRONG_PASSWORD = 'correct horse battery staple orbit'
+
+export async function mailsTo(t: TestApp, address: string): Promise<{ subject: string; body_text: string | null }[]> {
+  return t.deps.db.selectFrom('email_outbox').select(['subject', 'body_text']).where('to_address', '=', address).orderBy('created_at').execute()
+}
+
+/** The token in the newest mail to `address` whose link has `path` (verify-email, reset-password). */
+export async function tokenFromMail(t: TestApp, address: string, path: string): Promise<string> {
+  const mails = await mailsTo(t, address)
+  for (const mail of mails.reverse()) {
+    const match = new RegExp(`/${path}#token=([A-Za-z0-9_-]+)`).exec(mail.body_text ?? '')
+    if (match?.[1]) return match[1]
+  }
+  throw new Error(`no ${path} mail to ${address}`)
+}
+
+export function sessionCookieFrom(res: LightMyRequestResponse, name = '__Host-session'): string {
+  const cookie = res.cookies.find((c) => c.name === name)
+  if (!cookie?.value) throw new Error(`no ${name} cookie in the answer (status ${res.statusCode}: ${res.body})`)
+  return `${name}=${cookie.value}`
+}
+
+export async function register(t: TestApp, email: string, password = STRONG_PASSWORD): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email, password } })
+}
+
+export async function login(t: TestApp, email: string, password = STRONG_PASSWORD, headers: Record<string, string> = {}): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password }, headers })
+}
+
+/** Registers, verifies through the mailed link, and returns a session cookie header value. */
+export async function signUpAndLogin(t: TestApp, email: string, password = STRONG_PASSWORD): Promise<string> {
+  const reg = await register(t, email, password)
+  if (reg.statusCode !== 202) throw new Error(`register answered ${reg.statusCode}: ${reg.body}`)
+  const token = await tokenFromMail(t, email, 'verify-email')
+  const verified = await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token } })
+  if (verified.statusCode !== 204) throw new Error(`verify answered ${verified.statusCode}: ${verified.body}`)
+  return sessionCookieFrom(await login(t, email, password))
+}
