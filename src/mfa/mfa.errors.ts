@@ -1,0 +1,13 @@
+// Error codes of the MFA feature (stable; clients and tests match the code, never the message).
+import { AppError } from '../errors.js'
+
+export const MfaErrors = {
+  alreadyEnabled: () => new AppError('mfa_already_enabled', 409, 'Two-factor sign-in is already on; turn it off first'),
+  notPending: () => new AppError('totp_not_pending', 409, 'There is no pending TOTP enrolment to confirm; start one first'),
+  notEnabled: () => new AppError('mfa_not_enabled', 409, 'Two-factor sign-in is not on'),
+  invalidCode: () => new AppError('invalid_code', 401, 'The code is not valid'),
+  // Same code and status as the accounts feature uses for a failed password re-check.
+  invalidPassword: () => new AppError('invalid_password', 403, 'The current password is not correct'),
+  // The pending login (its cookie) is unknown, expired, used up or already completed: log in again.
+  challengeInvalid: () => new AppError('unauthenticated', 401, 'The sign-in has expired; sign in again'),
+} as const

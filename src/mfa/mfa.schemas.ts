@@ -1,0 +1,30 @@
+// Request and response schemas of /v1/me/mfa. Bodies refuse unknown fields; replies name every
+// field they may carry, so nothing else (a sealed secret, a hash) can be serialised by mistake.
+import { type Static, Type } from 'typebox'
+import { StrictObject } from '../http/schemas.js'
+import { RECOVERY_CODE_COUNT } from './recovery-codes.js'
+
+export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', minLength: 6, maxLength: 6, description: 'The 6-digit code from the authenticator app' })
+export const CurrentPassword = Type.String({ minLength: 1, maxLength: 1024, description: 'The account password, checked again' })
+
+export const ConfirmTotpBody = StrictObject({ code: TotpCode })
+export const PasswordBody = StrictObject({ password: CurrentPassword })
+
+export const TotpEnrolmentReply = StrictObject({
+  secret: Type.String({ maxLength: 64, description: 'Base32 secret, shown this once' }),
+  otpauthUrl: Type.String({ maxLength: 2048, description: 'otpauth:// URL for authenticator apps' }),
+  qrSvg: Type.String({ maxLength: 200_000, description: 'The otpauth URL as an SVG QR code' }),
+})
+
+export const RecoveryCodesReply = StrictObject({
+  recoveryCodes: Type.Array(Type.String({ maxLength: 64 }), {
+    minItems: RECOVERY_CODE_COUNT,
+    maxItems: RECOVERY_CODE_COUNT,
+    description: 'Single-use recovery codes, shown this once',
+  }),
+})
+
+export type ConfirmTotpBody = Static<typeof ConfirmTotpBody>
+export type PasswordBody = Static<typeof PasswordBody>
+export type TotpEnrolmentReply = Static<typeof TotpEnrolmentReply>
+export type RecoveryCodesReply = Static<typeof RecoveryCodesReply>

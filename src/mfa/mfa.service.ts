@@ -1,0 +1,220 @@
+// TOTP second factor: enrolment, recovery codes, and the second step of a login. Invariants:
+// - the TOTP seed is stored only sealed (src/crypto/aead.ts) and bound to `totp:<accountId>`; it is
+//   shown once, at enrolment; recovery codes are shown once and stored as SHA-256 hashes;
+// - a TOTP code is accepted only if its step is above the last accepted one, moved forward by one
+//   compare-and-set UPDATE (RFC 6238 §5.2): the same code sent twice, even in parallel, wins once;
+// - wrong codes count per pending login (5, then it ends) and per account across pending logins;
+// - turning MFA on or off and new recovery codes write a security event and mail the owner in the
+//   same transaction as the change. Codes, seeds and tokens never reach a log or an event.
+import QRCode from 'qrcode'
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
+import { verifyAccountPassword } from '../accounts/accounts.service.js'
+import { open, seal } from '../crypto/aead.js'
+import { sha256 } from '../crypto/hash.js'
+import { randomToken } from '../crypto/random.js'
+import type { Db } from '../db/db.js'
+import type { Deps } from '../deps.js'
+import { CommonErrors } from '../errors.js'
+import { enqueueMail } from '../mail/outbox.js'
+import { mailContext, mails } from '../mail/templates.js'
+import { releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
+import { MfaErrors } from './mfa.errors.js'
+import * as repo from './mfa.repo.js'
+import { generateRecoveryCodes, hashRecoveryCode, hashShownRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js'
+import { generateTotpSecret, matchTotpStep, totpUri } from './totp.js'
+
+/** Lifetime of a pending login waiting for its second factor. */
+export const MFA_CHALLENGE_TTL_SECONDS = 5 * 60
+/** Wrong codes one pending login may take before it ends. */
+export const MFA_CHALLENGE_MAX_ATTEMPTS = 5
+const CHALLENGE_TOKEN_BYTES = 32
+const CHALLENGE_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
+const TOTP_CODE_SHAPE = /^[0-9]{6}$/
+
+export type SecondFactorMethod = 'totp' | 'recovery_code'
+
+export interface TotpEnrolment {
+  secret: string
+  otpauthUrl: string
+  qrSvg: string
+}
+
+const totpContext = (accountId: string): string => `totp:${accountId}`
+
+/** Wrong codes count per account across pending logins (NIST SP 800-63B-4 §3.2.2, ASVS V6.6.3). */
+function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRule {
+  const { loginMaxFailuresPerAccount: limit, loginFailureWindowSeconds: windowSeconds } = deps.config.auth
+  return { key: `mfa:acct:${accountId}`, limit, windowSeconds }
+}
+
+/** Reserves an attempt (429 when over the limit), runs `check`, and gives the attempt back on success. */
+async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>): Promise<T | null> {
+  const rule = accountRule(deps, accountId)
+  const reservation = await reserveAttempt(deps.db, rule, now)
+  if (!reservation.allowed) {
+    await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
+    throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
+  }
+  const result = await check()
+  if (result !== null) await releaseAttempt(deps.db, rule.key)
+  return result
+}
+
+async function notifyOwner(deps: Deps, db: Db, accountId: string, what: string, detail: string, now: Date): Promise<void> {
+  const email = await repo.findAccountEmail(db, accountId)
+  if (email !== undefined) await enqueueMail(db, mails.notice(mailContext(deps.config), email, what, detail), now)
+}
+
+async function openSecret(deps: Deps, accountId: string, ciphertext: string): Promise<string> {
+  return (await open(deps.config.keys.data, ciphertext, totpContext(accountId))).toString('utf8')
+}
+
+async function failedCode(deps: Deps, accountId: string, meta: RequestMeta, now: Date, details: Record<string, string | number>): Promise<never> {
+  await recordEvent(deps.db, { type: 'mfa.failed', accountId, meta, at: now, details })
+  throw MfaErrors.invalidCode()
+}
+
+/** True when the account has a confirmed TOTP factor (a login must then ask for a code). */
+export async function hasConfirmedTotp(db: Db, accountId: string): Promise<boolean> {
+  return repo.hasConfirmedFactor(db, accountId)
+}
+
+/** Starts (or restarts) an enrolment: a new secret, pending until confirmed. 409 when MFA is on. */
+export async function enrolTotp(deps: Deps, accountId: string): Promise<TotpEnrolment> {
+  if (await repo.hasConfirmedFactor(deps.db, accountId)) throw MfaErrors.alreadyEnabled()
+  const email = await repo.findAccountEmail(deps.db, accountId)
+  if (email === undefined) throw CommonErrors.unauthenticated()
+  const secret = generateTotpSecret()
+  const sealed = await seal(deps.config.keys.data, secret, totpContext(accountId))
+  if (!(await repo.upsertPendingFactor(deps.db, accountId, sealed, deps.clock.now()))) throw MfaErrors.alreadyEnabled()
+  const otpauthUrl = totpUri({ issuer: deps.config.appName, account: email, secret })
+  const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
+  return { secret, otpauthUrl, qrSvg }
+}
+
+/** Confirms a pending enrolment with a code; returns the recovery codes (shown this once). 401 invalid_code. */
+export async function confirmTotp(deps: Deps, accountId: string, code: string, meta: RequestMeta): Promise<string[]> {
+  const now = deps.clock.now()
+  const factor = await repo.findFactor(deps.db, accountId)
+  if (factor === undefined) throw MfaErrors.notPending()
+  if (factor.confirmed_at !== null) throw MfaErrors.alreadyEnabled()
+  const codes = await throttled(deps, accountId, now, meta, async () => {
+    const step = TOTP_CODE_SHAPE.test(code) ? await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now) : null
+    if (step === null) return null
+    return deps.db.transaction().execute(async (trx) => {
+      if (!(await repo.advanceLastUsedStep(trx, accountId, step, now))) return null
+      const fresh = generateRecoveryCodes()
+      await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)
+      await recordEvent(trx, { type: 'mfa.totp_enabled', accountId, meta, at: now })
+      await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned on', 'Keep your recovery codes somewhere safe.', now)
+      return fresh
+    })
+  })
+  return codes ?? failedCode(deps, accountId, meta, now, { during: 'enrolment' })
+}
+
+/** Replaces the recovery codes after a password re-check; the old set stops working. */
+export async function regenerateRecoveryCodes(deps: Deps, accountId: string, password: string, meta: RequestMeta): Promise<string[]> {
+  if (!(await repo.hasConfirmedFactor(deps.db, accountId))) throw MfaErrors.notEnabled()
+  if (!(await verifyAccountPassword(deps, accountId, password))) throw MfaErrors.invalidPassword()
+  const now = deps.clock.now()
+  const fresh = generateRecoveryCodes()
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.hasConfirmedFactor(trx, accountId))) throw MfaErrors.notEnabled()
+    await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)
+    await recordEvent(trx, { type: 'mfa.recovery_codes_regenerated', accountId, meta, at: now })
+    await notifyOwner(deps, trx, accountId, 'New recovery codes were made', 'The previous recovery codes no longer work.', now)
+  })
+  return fresh
+}
+
+/** Turns TOTP off (or drops a pending enrolment) after a password re-check. */
+export async function disableTotp(deps: Deps, accountId: string, password: string, meta: RequestMeta): Promise<void> {
+  if ((await repo.findFactor(deps.db, accountId)) === undefined) throw MfaErrors.notEnabled()
+  if (!(await verifyAccountPassword(deps, accountId, password))) throw MfaErrors.invalidPassword()
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    const wasOn = await repo.hasConfirmedFactor(trx, accountId)
+    if (!(await repo.deleteFactor(trx, accountId))) throw MfaErrors.notEnabled()
+    await repo.deleteRecoveryCodes(trx, accountId)
+    await repo.deleteChallengesForAccount(trx, accountId)
+    if (!wasOn) return
+    await recordEvent(trx, { type: 'mfa.totp_disabled', accountId, meta, at: now })
+    await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned off', 'Your account is now protected by the password alone.', now)
+  })
+}
+
+/**
+ * Opens a pending login for an account whose password was right and whose TOTP is on. Returns the
+ * token for the pending cookie (only its SHA-256 is stored); it lives MFA_CHALLENGE_TTL_SECONDS.
+ */
+export async function startMfaChallenge(deps: Pick<Deps, 'clock'>, db: Db, accountId: string): Promise<{ token: string; expiresAt: Date }> {
+  const now = deps.clock.now()
+  const token = randomToken(CHALLENGE_TOKEN_BYTES)
+  const expiresAt = new Date(now.getTime() + MFA_CHALLENGE_TTL_SECONDS * 1000)
+  await repo.insertChallenge(db, { account_id: accountId, token_hash: sha256(token), created_at: now, expires_at: expiresAt })
+  return { token, expiresAt }
+}
+
+/** Ends every pending login of the account (password reset, account changes). Returns how many. */
+export async function endMfaChallenges(db: Db, accountId: string): Promise<number> {
+  return repo.deleteChallengesForAccount(db, accountId)
+}
+
+class SpendRefused extends Error {}
+class ChallengeGone extends Error {}
+
+/** Spends a TOTP code (compare-and-set on its step) or an unused recovery code, within `db`. */
+async function spendCode(deps: Deps, db: Db, accountId: string, code: string, now: Date): Promise<SecondFactorMethod | null> {
+  const factor = await repo.findFactor(db, accountId)
+  if (factor === undefined || factor.confirmed_at === null) return null
+  if (TOTP_CODE_SHAPE.test(code)) {
+    const step = await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now)
+    return step !== null && (await repo.advanceLastUsedStep(db, accountId, step)) ? 'totp' : null
+  }
+  const canonical = normalizeRecoveryCode(code)
+  if (canonical === null) return null
+  return (await repo.spendRecoveryCode(db, accountId, hashRecoveryCode(canonical), now)) ? 'recovery_code' : null
+}
+
+/**
+ * Completes a pending login with a TOTP or recovery code. Returns the account to open a session for.
+ * Throws 401 unauthenticated for an unknown, expired or used-up pending login, 401 invalid_code for
+ * a wrong, old or reused code, and 429 rate_limited (Retry-After) when the account saw too many.
+ */
+export async function completeMfaChallenge(deps: Deps, token: string, code: string, meta: RequestMeta): Promise<{ accountId: string; method: SecondFactorMethod }> {
+  const now = deps.clock.now()
+  if (!CHALLENGE_TOKEN_SHAPE.test(token)) throw MfaErrors.challengeInvalid()
+  // Counted before the code is checked, so parallel guesses each use up one attempt.
+  const attempt = await repo.reserveChallengeAttempt(deps.db, sha256(token), now, MFA_CHALLENGE_MAX_ATTEMPTS)
+  if (attempt === undefined) throw MfaErrors.challengeInvalid()
+  const accountId = attempt.account_id
+  const method = await throttled(deps, accountId, now, meta, async () => {
+    try {
+      return await deps.db.transaction().execute(async (trx) => {
+        // Removing the pending login first makes it single-use: a parallel completion waits here, then finds nothing.
+        if (!(await repo.deleteChallenge(trx, attempt.id))) throw new ChallengeGone()
+        const spent = await spendCode(deps, trx, accountId, code.trim(), now)
+        if (spent === null) throw new SpendRefused() // rolls the deletion back
+        if (spent === 'recovery_code') {
+          const left = await repo.countUnusedRecoveryCodes(trx, accountId)
+          await recordEvent(trx, { type: 'mfa.recovery_code_used', accountId, meta, at: now, details: { remaining: left } })
+          await notifyOwner(deps, trx, accountId, 'A recovery code was used to sign in', `${left} unused recovery codes remain.`, now)
+        }
+        return spent
+      })
+    } catch (err) {
+      if (err instanceof SpendRefused) return null
+      if (err instanceof ChallengeGone) throw MfaErrors.challengeInvalid()
+      throw err
+    }
+  })
+  if (method !== null) return { accountId, method }
+  if (attempt.failures >= MFA_CHALLENGE_MAX_ATTEMPTS) await repo.deleteChallenge(deps.db, attempt.id)
+  return failedCode(deps, accountId, meta, now, { during: 'login', attempt: attempt.failures })
+}
+
+/** Removes pending logins past their expiry (housekeeping). */
+export async function deleteExpiredMfaChallenges(deps: Pick<Deps, 'db' | 'clock'>): Promise<void> {
+  await repo.deleteExpiredChallenges(deps.db, deps.clock.now())
+}
