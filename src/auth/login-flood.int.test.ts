@@ -1,0 +1,21 @@
+// A flood of logins must queue or be refused with 503, never starve the other routes.
+import { describe, expect, it } from 'vitest'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('login flood', () => {
+  const t = useTestApp({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_MAX: '2', UNAUTHENTICATED_RATE_LIMIT_MAX: '10000', LOGIN_MAX_FAILURES_PER_IP: '10000' } })
+
+  it('answers 503 unavailable with Retry-After past the hashing queue, while /healthz still answers', async () => {
+    const logins = Array.from({ length: 12 }, (_, i) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: `flood${i}@example.test`, password: 'some password guess here' } }),
+    )
+    const health = await t.app.inject({ method: 'GET', url: '/healthz' })
+    expect(health.statusCode).toBe(200)
+    const codes = (await Promise.all(logins)).map((r) => r.statusCode)
+    expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0)
+    expect(codes.filter((c) => c === 401).length).toBeGreaterThan(0)
+    const busy = (await Promise.all(Array.from({ length: 8 }, () => t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'x@example.test', password: 'some password guess here' } })))).find((r) => r.statusCode === 503)
+    expect(busy?.json()).toMatchObject({ error: 'unavailable' })
+    expect(busy?.headers['retry-after']).toBeDefined()
+  })
+})

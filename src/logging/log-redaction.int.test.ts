@@ -1,0 +1,55 @@
+// A request that sends an Authorization header and a password must leave neither in any log line,
+// whatever the route does with them (here: a failed login, which logs a refusal).
+import { Writable } from 'node:stream'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../app.js'
+import { createHasher, type Deps } from '../deps.js'
+import { testConfig } from '../testing/test-config.js'
+import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { TestClock } from '../testing/test-app.js'
+import { createLogger } from './logger.js'
+
+describe('log redaction', () => {
+  const lines: string[] = []
+  let testDb: TestDb
+  let deps: Deps
+  let app: Awaited<ReturnType<typeof buildApp>>
+
+  beforeAll(async () => {
+    testDb = await createTestDb()
+    const config = await testConfig({ LOG_LEVEL: 'trace' })
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString())
+        done()
+      },
+    })
+    deps = { config, db: testDb.db, clock: new TestClock(), log: createLogger({ level: 'trace', pretty: false }, sink), redis: undefined, hasher: createHasher(config) }
+    app = await buildApp(deps)
+  })
+  afterAll(async () => {
+    await app.close()
+    await testDb.drop()
+  })
+
+  it('keeps the bearer token, cookie and password out of every line', async () => {
+    await app.inject({
+      method: 'POST',
+      url: '/v1/auth/login?token=querysecret123',
+      headers: { authorization: 'Bearer abc123secret', cookie: '__Host-session=cookiesecret456' },
+      payload: { email: 'who@example.test', password: 'hunter2-password-secret' },
+    })
+    await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'who@example.test', password: 'hunter2-password-secret' } })
+    const text = lines.join('')
+    expect(lines.length).toBeGreaterThan(2)
+    for (const secret of ['abc123secret', 'cookiesecret456', 'hunter2-password-secret', 'querysecret123']) expect(text).not.toContain(secret)
+    expect(text).toContain('"reqId"')
+  })
+
+  it('masks secret-named fields at any depth and bearer strings anywhere', () => {
+    deps.log.info({ outer: { list: [{ deeper: { newPassword: 'deep-secret-1', note: 'Authorization: Bearer deep-secret-2' } }] }, sessionToken: 'deep-secret-3' }, 'Bearer deep-secret-4 in the message')
+    const last = lines.at(-1) ?? ''
+    for (const secret of ['deep-secret-1', 'deep-secret-2', 'deep-secret-3', 'deep-secret-4']) expect(last).not.toContain(secret)
+    expect(last).toContain('[REDACTED]')
+  })
+})
