@@ -150,10 +150,10 @@ describe('.github/workflows', () => {
 })
 
 describe('.github/dependabot.yml', () => {
-  it('updates npm packages and GitHub Actions', () => {
+  it('updates npm packages, GitHub Actions and the container base images', () => {
     const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string }[] }
     expect(config.version).toBe(2)
-    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['github-actions', 'npm'])
+    expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['docker', 'github-actions', 'npm'])
   })
 })
 
