@@ -2,7 +2,7 @@
 // logged by mistake at any depth is masked. Request lines carry method, path (no query string:
 // it may hold a token) and the request id, never headers or bodies.
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import { redactDeep } from './redact.js'
+import { redactDeep, redactString } from './redact.js'
 
 export type Log = Logger
 
@@ -25,10 +25,18 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
       log: (record) => redactDeep(record) as Record<string, unknown>,
       bindings: (bindings): Record<string, unknown> => ({ pid: bindings['pid'] as unknown, hostname: bindings['hostname'] as unknown }),
     },
+    // The message string is not part of the record formatters.log sees; mask tokens in it too.
+    hooks: {
+      logMethod(args, method) {
+        const masked = args.map((arg: unknown) => (typeof arg === 'string' ? redactString(arg) : arg)) as Parameters<typeof method>
+        method.apply(this, masked)
+      },
+    },
     serializers: {
       req: (req: RequestLike) => ({ method: req.method, path: req.url?.split('?')[0], ip: req.ip }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-      err: pino.stdSerializers.err,
+      // Serialized after formatters.log runs, so the error's message and stack are masked here.
+      err: (err: Error) => redactDeep(pino.stdSerializers.err(err)),
     },
     timestamp: pino.stdTimeFunctions.isoTime,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest'
+import { API_TOKEN_ANY_PREFIX_SOURCE, generateApiToken } from '../api-tokens/token-format.js'
+import { createLogger } from './logger.js'
+import { REDACTED, redactDeep, redactString } from './redact.js'
+
+describe('redactDeep', () => {
+  it('masks values under secret-named keys', () => {
+    expect(redactDeep({ password: 'hunter2', apiToken: 'x', clientSecret: 'y', user: 'ana' })).toEqual({
+      password: REDACTED,
+      apiToken: REDACTED,
+      clientSecret: REDACTED,
+      user: 'ana',
+    })
+  })
+
+  it('masks Bearer credentials inside strings', () => {
+    expect(redactDeep({ note: 'sent Authorization: Bearer abc.def.ghi to upstream' })).toEqual({ note: `sent Authorization: Bearer ${REDACTED} to upstream` })
+  })
+
+  it('masks an API token by its value, under an innocent key, at any depth, keeping the prefix', () => {
+    const token = generateApiToken('sss')
+    const other = generateApiToken('acme2')
+    const out = JSON.stringify(redactDeep({ note: token, nested: { list: [`copied ${other} here`] } }))
+    expect(out).not.toContain(token.slice(4))
+    expect(out).not.toContain(other.slice(6))
+    expect(out).toContain(`sss_${REDACTED}`)
+    expect(out).toContain(`copied acme2_${REDACTED} here`)
+  })
+
+  it('masks tokens of every prefix the format allows', () => {
+    const shape = new RegExp(`^${API_TOKEN_ANY_PREFIX_SOURCE}$`)
+    for (const prefix of ['ab', 'sss', 'ghx9', 'abcdefghij']) {
+      const token = generateApiToken(prefix)
+      expect(token).toMatch(shape)
+      expect(redactString(`x=${token};`)).toBe(`x=${prefix}_${REDACTED};`)
+    }
+  })
+
+  it('leaves ordinary text alone', () => {
+    const text = 'user_id 42 signed in from 192.0.2.1 with session_abc'
+    expect(redactString(text)).toBe(text)
+  })
+})
+
+describe('logger', () => {
+  it('writes no token, whether in a field, the message or an error', () => {
+    const lines: string[] = []
+    const log = createLogger({ level: 'info', pretty: false }, { write: (line: string) => void lines.push(line) })
+    const token = generateApiToken('sss')
+    log.info({ detail: { value: token } }, `token ${token} seen`)
+    log.error({ err: new Error(`refused ${token}`) }, 'failed')
+    log.info('plain %s', token)
+    expect(lines).toHaveLength(3)
+    const out = lines.join('\n')
+    expect(out).not.toContain(token.slice(4))
+    expect(out).toContain(`sss_${REDACTED}`)
+  })
+})
