@@ -1,0 +1,107 @@
+import { execFile } from 'node:child_process'
+import { createServer, type Server } from 'node:http'
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { loadConfig } from './config.js'
+import { ConfigError } from './config-error.js'
+import { DEV_SECRETS_FILE } from './dev-secrets.js'
+
+const KEY_A = `k1:${Buffer.alloc(32, 7).toString('base64url')}`
+const KEY_B = `k2:${Buffer.alloc(32, 9).toString('base64url')}`
+const PROD = { NODE_ENV: 'production', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, DATABASE_URL: 'postgres://app@db/app', PUBLIC_ORIGIN: 'https://app.example.com' }
+
+let dir: string
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'sss-config-'))
+})
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true })
+})
+
+describe('loadConfig', () => {
+  it('builds a frozen, typed config with safe defaults', async () => {
+    const config = await loadConfig(PROD)
+    expect(config.http).toMatchObject({ host: '127.0.0.1', port: 3000, trustProxy: false })
+    expect(config.passwords.minLength).toBe(15)
+    expect(config.auth).toMatchObject({ sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 86400, requireVerifiedEmail: true })
+    expect(config.keys.data.activeId).toBe('k1')
+    expect(Object.isFrozen(config.http)).toBe(true)
+  })
+
+  it('names the missing secret in production, never a value', async () => {
+    const { DATA_KEYS: _, ...withoutKey } = PROD
+    await expect(loadConfig(withoutKey)).rejects.toThrow(/^DATA_KEYS: required in production/)
+  })
+
+  it('names a malformed variable without echoing it', async () => {
+    const err = await loadConfig({ ...PROD, TOKEN_HMAC_KEYS: 'k1:c2VjcmV0LXZhbHVlLXRoYXQtaXMtdG9vLXNob3J0' }).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(ConfigError)
+    expect((err as Error).message).toMatch(/^TOKEN_HMAC_KEYS:/)
+    expect((err as Error).message).not.toContain('c2VjcmV0')
+    await expect(loadConfig({ ...PROD, PORT: 'eighty' })).rejects.toThrow(/^PORT: must be an integer$/)
+  })
+
+  it('refuses loosening that the standards forbid', async () => {
+    await expect(loadConfig({ ...PROD, PASSWORD_MIN_LENGTH: '8' })).rejects.toThrow(/^PASSWORD_MIN_LENGTH/)
+    expect((await loadConfig({ ...PROD, PASSWORD_MIN_LENGTH: '8', MFA_REQUIRED: 'true' })).passwords.minLength).toBe(8)
+    await expect(loadConfig({ ...PROD, ARGON2_MEMORY_KIB: '4096' })).rejects.toThrow(/^ARGON2_MEMORY_KIB/)
+    await expect(loadConfig({ ...PROD, TRUST_PROXY: 'true' })).rejects.toThrow(/^TRUST_PROXY/)
+    await expect(loadConfig({ ...PROD, PUBLIC_ORIGIN: 'http://app.example.com' })).rejects.toThrow(/^PUBLIC_ORIGIN: must be https/)
+  })
+
+  it('reads a secret from NAME_FILE, and refuses both forms at once', async () => {
+    const file = path.join(dir, 'data_keys')
+    await writeFile(file, `${KEY_B}\n`)
+    const { DATA_KEYS: _, ...rest } = PROD
+    expect((await loadConfig({ ...rest, DATA_KEYS_FILE: file })).keys.data.activeId).toBe('k2')
+    await expect(loadConfig({ ...PROD, DATA_KEYS_FILE: file })).rejects.toThrow(/^DATA_KEYS: set either/)
+    await expect(loadConfig({ ...rest, DATA_KEYS_FILE: path.join(dir, 'missing') })).rejects.toThrow(/^DATA_KEYS_FILE: cannot read/)
+  })
+
+  it('reads secrets from Vault KV v2', async () => {
+    const seen: { url?: string; token?: string } = {}
+    const server: Server = createServer((req, res) => {
+      seen.url = req.url
+      seen.token = req.headers['x-vault-token'] as string
+      res.setHeader('content-type', 'application/json')
+      res.end(JSON.stringify({ data: { data: { DATA_KEYS: KEY_B, TOKEN_HMAC_KEYS: KEY_A } } }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as { port: number }).port
+    try {
+      const { DATA_KEYS: _a, TOKEN_HMAC_KEYS: _b, ...rest } = PROD
+      const config = await loadConfig({ ...rest, VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: 'vault-test-token', VAULT_PATH: 'starter/prod' })
+      expect(config.keys.data.activeId).toBe('k2')
+      expect(seen).toEqual({ url: '/v1/secret/data/starter/prod', token: 'vault-test-token' })
+    } finally {
+      server.close()
+    }
+  })
+
+  it('generates missing development secrets once, in a 0600 git-ignored file, and keeps them', async () => {
+    const notices: string[] = []
+    const first = await loadConfig({ NODE_ENV: 'development' }, { cwd: dir, onNotice: (l) => notices.push(l) })
+    const second = await loadConfig({ NODE_ENV: 'development' }, { cwd: dir, onNotice: (l) => notices.push(l) })
+    expect(notices).toHaveLength(1)
+    expect(notices[0]).toMatch(/generated DATA_KEYS, TOKEN_HMAC_KEYS/)
+    expect(second.keys.data.keys.get('dev1')).toEqual(first.keys.data.keys.get('dev1'))
+    expect((await stat(path.join(dir, DEV_SECRETS_FILE))).mode & 0o777).toBe(0o600)
+    expect(JSON.parse(await readFile(path.join(dir, DEV_SECRETS_FILE), 'utf8'))).toHaveProperty('DATA_KEYS')
+    const gitignore = await readFile('.gitignore', 'utf8')
+    expect(gitignore).toContain(DEV_SECRETS_FILE)
+  })
+})
+
+describe('server start-up', () => {
+  it('exits non-zero with one line naming the missing secret in production', async () => {
+    const run = promisify(execFile)
+    // eslint-disable-next-line no-restricted-properties -- the child needs PATH and nothing else of ours
+    const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1:1/x', PUBLIC_ORIGIN: 'https://a.example', TOKEN_HMAC_KEYS: KEY_B }
+    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env }).catch((e: unknown) => e as { code: number; stderr: string })
+    expect(result).toMatchObject({ code: 1 })
+    expect((result as { stderr: string }).stderr.trim()).toBe('configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)')
+  })
+})

@@ -1,0 +1,35 @@
+// `npm run migrate [up|down]`: runs migrations against DATABASE_MIGRATION_URL (the schema owner)
+// or DATABASE_URL. Without either, in development, against the embedded PostgreSQL.
+import path from 'node:path'
+import { loadConfig } from '../config/config.js'
+import { ConfigError } from '../config/config-error.js'
+import { ensureDevSecrets } from '../config/dev-secrets.js'
+import { createDb } from './db.js'
+import { startEmbeddedPostgres } from './embedded.js'
+import { migrateDown, migrateToLatest } from './migrate.js'
+
+async function main(direction: string): Promise<void> {
+  if (direction !== 'up' && direction !== 'down') throw new ConfigError('usage: npm run migrate [up|down]')
+  const config = await loadConfig()
+  let url = config.db.migrationUrl ?? config.db.url
+  let stop: (() => Promise<void>) | undefined
+  if (url === undefined) {
+    const { EMBEDDED_PG_PASSWORD: password = '' } = await ensureDevSecrets(process.cwd(), ['EMBEDDED_PG_PASSWORD'])
+    const embedded = await startEmbeddedPostgres({ dataDir: path.join(process.cwd(), '.data', 'postgres'), password, persistent: true })
+    url = embedded.url
+    stop = () => embedded.stop()
+  }
+  const db = createDb({ url, maxConnections: 1 })
+  try {
+    const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
+    process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)
+  } finally {
+    await db.destroy()
+    await stop?.()
+  }
+}
+
+main(process.argv[2] ?? 'up').catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? 'configuration error' : 'migration failed'}: ${err instanceof Error ? err.message : 'unknown'}\n`)
+  process.exit(1)
+})
