@@ -81,3 +81,15 @@ describe('totpUri', () => {
     expect((uri.searchParams.get('algorithm') ?? 'SHA1').toUpperCase()).toBe('SHA1')
   })
 })
+
+describe('against an independent implementation', () => {
+  it('agrees with a WebCrypto RFC 6238 implementation on random secrets and times', async () => {
+    const { referenceTotp } = await import('../testing/totp-reference.js')
+    for (let i = 0; i < 50; i += 1) {
+      const secret = generateTotpSecret()
+      const when = at(1_700_000_000 + i * 7_919)
+      expect(await totpCode(secret, when)).toBe(await referenceTotp(secret, when))
+    }
+    expect(await referenceTotp(RFC_SECRET, at(59))).toBe('287082')
+  })
+})
