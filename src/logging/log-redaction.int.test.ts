@@ -44,6 +44,9 @@ describe('log redaction', () => {
     expect(lines.length).toBeGreaterThan(2)
     for (const secret of ['abc123secret', 'cookiesecret456', 'hunter2-password-secret', 'querysecret123']) expect(text).not.toContain(secret)
     expect(text).toContain('"reqId"')
+    // Request lines still say what happened: method and path (no query string), and the status.
+    expect(text).toContain('"req":{"method":"POST","path":"/v1/auth/login"')
+    expect(text).toMatch(/"res":\{"statusCode":401\}/)
   })
 
   it('masks secret-named fields at any depth and bearer strings anywhere', () => {

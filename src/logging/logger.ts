@@ -22,7 +22,12 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
       censor: '[REDACTED]',
     },
     formatters: {
-      log: (record) => redactDeep(record) as Record<string, unknown>,
+      // req/res/err are left to their serializers below (which emit only safe fields); pino
+      // runs formatters.log before serializers, so copying them here would lose their getters.
+      log: (record) => {
+        const { req, res, err, ...rest } = record
+        return { ...(redactDeep(rest) as Record<string, unknown>), ...(req === undefined ? {} : { req }), ...(res === undefined ? {} : { res }), ...(err === undefined ? {} : { err }) }
+      },
       bindings: (bindings): Record<string, unknown> => ({ pid: bindings['pid'] as unknown, hostname: bindings['hostname'] as unknown }),
     },
     // The message string is not part of the record formatters.log sees; mask tokens in it too.
