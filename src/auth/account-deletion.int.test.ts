@@ -1,0 +1,34 @@
+// DELETE /v1/me ends every credential of the account in one transaction: the very next request
+// on any session or API token is refused.
+import { describe, expect, it } from 'vitest'
+import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('DELETE /v1/me', () => {
+  const t = useTestApp()
+
+  it('makes two sessions and an API token answer 401 on their next request', async () => {
+    const first = await signUpAndLogin(t, 'leaving@example.test')
+    const second = sessionCookieFrom(await login(t, 'leaving@example.test'))
+    const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: first }, payload: { name: 'ci', scopes: ['account:read'] } })
+    expect(created.statusCode).toBe(201)
+    const bearer = { authorization: `Bearer ${created.json().token as string}` }
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer })).statusCode).toBe(200)
+
+    // A token may not delete the account, whatever its scopes.
+    const byToken = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: bearer, payload: { password: STRONG_PASSWORD } })
+    expect(byToken.statusCode).toBe(403)
+
+    const res = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: { cookie: second }, payload: { password: STRONG_PASSWORD } })
+    expect(res.statusCode).toBe(204)
+    for (const headers of [{ cookie: first }, { cookie: second }, bearer]) {
+      const next = await t.app.inject({ method: 'GET', url: '/v1/me', headers })
+      expect(next.statusCode).toBe(401)
+      expect(next.json()).toMatchObject({ error: 'unauthenticated' })
+    }
+    const left = await Promise.all(['sessions', 'api_tokens', 'one_time_tokens', 'known_devices'].map((table) =>
+      t.deps.db.selectFrom(table as 'sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
+    ))
+    expect(left.map((r) => Number(r.n))).toEqual([0, 0, 0, 0])
+  })
+})

@@ -1,0 +1,43 @@
+// When PostgreSQL does not answer, routes that need it answer 503 `unavailable` with Retry-After:
+// nobody is let in, nobody is logged out, and nothing internal leaks.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../app.js'
+import { createDb } from '../db/db.js'
+import { createHasher } from '../deps.js'
+import { createLogger } from '../logging/logger.js'
+import { TestClock } from '../testing/test-app.js'
+import { testConfig } from '../testing/test-config.js'
+
+describe('database down', () => {
+  let app: Awaited<ReturnType<typeof buildApp>>
+  beforeAll(async () => {
+    const config = await testConfig()
+    // Port 1 on loopback: connections are refused at once.
+    const db = createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 })
+    app = await buildApp({ config, db, clock: new TestClock(), log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) })
+  })
+  afterAll(async () => {
+    await app.close()
+  })
+
+  it('answers /readyz 503 and /healthz 200', async () => {
+    const ready = await app.inject({ method: 'GET', url: '/readyz' })
+    expect(ready.statusCode).toBe(503)
+    expect(ready.json()).toEqual({ error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' })
+    expect(ready.headers['retry-after']).toBeDefined()
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+  })
+
+  it('answers a session request 503, not 401 (nobody is logged out)', async () => {
+    const res = await app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: `__Host-session=${'a'.repeat(43)}` } })
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toBeDefined()
+    expect(res.body).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|pg|stack/i)
+  })
+
+  it('answers a login 503, not 401 (nobody is let in or refused wrongly)', async () => {
+    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a@example.test', password: 'whatever password here' } })
+    expect(res.statusCode).toBe(503)
+    expect(res.json()).toMatchObject({ error: 'unavailable' })
+  })
+})
