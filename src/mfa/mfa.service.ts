@@ -39,7 +39,8 @@ export interface TotpEnrolment {
   qrSvg: string
 }
 
-const totpContext = (accountId: string): string => `totp:${accountId}`
+/** The binding context of an account's sealed TOTP secret: a ciphertext opens only on its own row. */
+export const totpContext = (accountId: string): string => `totp:${accountId}`
 
 /** Wrong codes count per account across pending logins (NIST SP 800-63B-4 §3.2.2, ASVS V6.6.3). */
 function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRule {
