@@ -3,6 +3,7 @@ import type { KyselyPlugin } from 'kysely'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { hmacSha256 } from '../crypto/hash.js'
+import { createLogger } from '../logging/logger.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { testConfig } from '../testing/test-config.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -49,6 +50,48 @@ describe('API tokens', () => {
     expect(res.statusCode).toBe(201)
     return res.json()
   }
+
+  describe('the issue 5 flow over HTTP', () => {
+    it('a token with account:read reads GET /v1/me, is refused session-only actions, and stops at revocation', async () => {
+      const owner = await signIn()
+      const { id, token } = await newToken(owner.cookie, ['account:read'])
+      const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })
+      expect(me.statusCode).toBe(200)
+      expect(me.json()).toMatchObject({ id: owner.accountId, email: owner.email })
+      expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: bearer(token) })).statusCode).toBe(403)
+      for (const request of [
+        { method: 'POST', url: '/v1/tokens', payload: { name: 'x', scopes: ['account:read'] } },
+        { method: 'POST', url: '/v1/me/password', payload: { currentPassword: 'x', newPassword: 'y' } },
+        { method: 'DELETE', url: '/v1/me', payload: { password: 'x' } },
+      ] as const) {
+        const res = await t.app.inject({ ...request, headers: bearer(token) })
+        expect(res.statusCode, request.url).toBe(403)
+        expect(res.json()).toMatchObject({ error: 'session_required' })
+      }
+      expect((await t.app.inject({ method: 'DELETE', url: `/v1/tokens/${id}`, headers: { cookie: owner.cookie } })).statusCode).toBe(204)
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })).statusCode).toBe(401)
+    })
+
+    it('writes no token to the log through create, use, refusal and revocation', async () => {
+      const lines: string[] = []
+      const app = await buildApp({ ...t.deps, log: createLogger({ level: 'trace', pretty: false }, { write: (line: string) => void lines.push(line) }) })
+      extraApps.push(app)
+      await app.ready()
+      const owner = await signIn()
+      const created = await createToken(owner.cookie, { name: 'logged', scopes: ['account:read', 'tokens:write'] }, app)
+      const { id, token } = created.json<{ id: string; token: string }>()
+      await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })
+      await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(changeOneChar(token)) })
+      await app.inject({ method: 'GET', url: `/v1/me?access_token=${token}` })
+      await app.inject({ method: 'DELETE', url: `/v1/tokens/${id}`, headers: bearer(token) })
+      await app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })
+      expect(lines.length).toBeGreaterThan(5)
+      const out = lines.join('\n')
+      expect(out).not.toContain(token.slice(4))
+      expect(out).not.toContain(changeOneChar(token).slice(4))
+      expect(out).toContain('auth.token.failed')
+    })
+  })
 
   describe('POST /v1/tokens', () => {
     it('creates a token with a session and shows it once, with the default expiry', async () => {
