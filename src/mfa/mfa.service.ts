@@ -169,8 +169,10 @@ class ChallengeGone extends Error {}
 async function spendCode(deps: Deps, db: Db, accountId: string, code: string, now: Date): Promise<SecondFactorMethod | null> {
   const factor = await repo.findFactor(db, accountId)
   if (factor === undefined || factor.confirmed_at === null) return null
-  if (TOTP_CODE_SHAPE.test(code)) {
-    const step = await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now)
+  // Authenticator apps show "123 456"; a pasted space must not turn a TOTP code into a recovery code.
+  const digits = code.replace(/\s/g, '')
+  if (TOTP_CODE_SHAPE.test(digits)) {
+    const step = await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), digits, now)
     return step !== null && (await repo.advanceLastUsedStep(db, accountId, step)) ? 'totp' : null
   }
   const canonical = normalizeRecoveryCode(code)
@@ -195,7 +197,7 @@ export async function completeMfaChallenge(deps: Deps, token: string, code: stri
       return await deps.db.transaction().execute(async (trx) => {
         // Removing the pending login first makes it single-use: a parallel completion waits here, then finds nothing.
         if (!(await repo.deleteChallenge(trx, attempt.id))) throw new ChallengeGone()
-        const spent = await spendCode(deps, trx, accountId, code.trim(), now)
+        const spent = await spendCode(deps, trx, accountId, code, now)
         if (spent === null) throw new SpendRefused() // rolls the deletion back
         if (spent === 'recovery_code') {
           const left = await repo.countUnusedRecoveryCodes(trx, accountId)
