@@ -9,6 +9,7 @@ import { ConfigError } from './config/config-error.js'
 import { ensureDevSecrets } from './config/dev-secrets.js'
 import { createDb, type Db } from './db/db.js'
 import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js'
+import { grantAppRole } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { startHousekeeping } from './housekeeping.js'
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   if (config.db.migrateOnStart) {
     const migrationDb = config.db.migrationUrl ? createDb({ url: config.db.migrationUrl, maxConnections: 1 }) : db
     for (const line of await migrateToLatest(migrationDb)) log.info(line)
+    if (migrationDb !== db && (await grantAppRole(migrationDb, config.db.appRole))) log.info({ role: config.db.appRole }, 'granted the app role row access')
     if (migrationDb !== db) await migrationDb.destroy()
   }
   const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined

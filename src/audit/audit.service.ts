@@ -1,7 +1,9 @@
 // The audit trail (OWASP ASVS 5.0 V16): security events are appended, never updated, and are
 // written with the same transaction as the change they record, so change and record commit together.
 // Events hold no secret and no email address: an erased account leaves only its id behind.
+import { sql } from 'kysely'
 import type { Db } from '../db/db.js'
+import { eventHash, lockChainHead } from './audit-chain.js'
 
 export const EVENT_TYPES = [
   'account.registered',
@@ -44,17 +46,26 @@ export interface SecurityEvent {
 
 const USER_AGENT_MAX = 512
 
+/** Appends the event to the hash chain; joins the caller's transaction or opens one. */
 export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
+  if (!db.isTransaction) {
+    await db.transaction().execute((trx) => recordEvent(trx, event))
+    return
+  }
+  // details is stored as jsonb; the chain hashes jsonb's own text form so verification can re-read it.
+  const { rows } = await sql<{ details: string }>`select ${JSON.stringify(event.details ?? {})}::jsonb::text as details`.execute(db)
+  const fields = {
+    account_id: event.accountId,
+    type: event.type,
+    occurred_at: event.at,
+    ip: event.meta?.ip ?? null,
+    user_agent: event.meta?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+    details: rows[0]?.details ?? '{}',
+  }
+  const prev = await lockChainHead(db)
   await db
     .insertInto('security_events')
-    .values({
-      account_id: event.accountId,
-      type: event.type,
-      occurred_at: event.at,
-      ip: event.meta?.ip ?? null,
-      user_agent: event.meta?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
-      details: JSON.stringify(event.details ?? {}),
-    })
+    .values({ ...fields, prev_hash: prev, hash: eventHash(prev, fields) })
     .execute()
 }
 

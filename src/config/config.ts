@@ -34,6 +34,8 @@ export interface Config {
     /** undefined: start the embedded PostgreSQL (development and tests only). */
     readonly url: string | undefined
     readonly migrationUrl: string | undefined
+    /** The least-privilege role the app connects as; granted row access after migrations. */
+    readonly appRole: string
     readonly poolMax: number
     readonly migrateOnStart: boolean
   }
@@ -128,6 +130,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
     db: {
       url: databaseUrl,
       migrationUrl: urlWithScheme('DATABASE_MIGRATION_URL', found['DATABASE_MIGRATION_URL'], ['postgres:', 'postgresql:']),
+      appRole: str(env, 'DATABASE_APP_ROLE', 'app'),
       poolMax: int(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
       migrateOnStart: bool(env, 'MIGRATE_ON_START', !production),
     },

@@ -5,6 +5,7 @@ import { loadConfig } from '../config/config.js'
 import { ConfigError } from '../config/config-error.js'
 import { ensureDevSecrets } from '../config/dev-secrets.js'
 import { createDb } from './db.js'
+import { grantAppRole } from './grants.js'
 import { startEmbeddedPostgres } from './embedded.js'
 import { migrateDown, migrateToLatest } from './migrate.js'
 
@@ -23,6 +24,7 @@ async function main(direction: string): Promise<void> {
   try {
     const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
     process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)
+    if (direction === 'up' && (await grantAppRole(db, config.db.appRole))) process.stdout.write(`granted row access to role ${config.db.appRole}\n`)
   } finally {
     await db.destroy()
     await stop?.()

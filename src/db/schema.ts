@@ -15,6 +15,9 @@ export interface SecurityEventsTable {
   ip: string | null
   user_agent: string | null
   details: ColumnType<Record<string, unknown>, string | undefined, string>
+  /** SHA-256 chain (src/audit/audit-chain.ts): hash of this row's content and prev_hash. */
+  prev_hash: Buffer | null
+  hash: Buffer | null
 }
 
 export interface AccountsTable {

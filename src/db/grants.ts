@@ -1,0 +1,24 @@
+// Least privilege for the application's database role (OWASP ASVS 5.0 V13.2.2): migrations run as
+// the schema owner; the app's role may read and write rows but not alter the schema, and may only
+// append to security_events. Re-applied after every migration run, so new tables are covered.
+import { sql } from 'kysely'
+import type { Db } from './db.js'
+
+const ROLE = /^[a-z_][a-z0-9_]{0,62}$/
+
+/** Grants `role` row access in `schema`; false (and nothing done) when the role does not exist. */
+export async function grantAppRole(db: Db, role: string, schema = 'public'): Promise<boolean> {
+  if (!ROLE.test(role) || !ROLE.test(schema)) throw new Error('invalid role or schema name')
+  const exists = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(db)
+  if (exists.rows[0]?.n !== 1) return false
+  const r = sql.id(role)
+  const s = sql.id(schema)
+  await sql`revoke create on schema ${s} from ${r}`.execute(db)
+  await sql`grant usage on schema ${s} to ${r}`.execute(db)
+  await sql`grant select, insert, update, delete on all tables in schema ${s} to ${r}`.execute(db)
+  await sql`grant usage, select on all sequences in schema ${s} to ${r}`.execute(db)
+  await sql`revoke update, delete, truncate on ${sql.table(`${schema}.security_events`)} from ${r}`.execute(db)
+  // The migration bookkeeping belongs to the owner alone.
+  await sql`revoke all on ${sql.table(`${schema}.kysely_migration`)}, ${sql.table(`${schema}.kysely_migration_lock`)} from ${r}`.execute(db)
+  return true
+}
