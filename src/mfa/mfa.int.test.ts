@@ -1,5 +1,7 @@
 import type { LightMyRequestResponse } from 'fastify'
 import { beforeEach, describe, expect, it } from 'vitest'
+import { buildApp } from '../app.js'
+import { createLogger } from '../logging/logger.js'
 import { login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
@@ -235,5 +237,37 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
       expect(res.json().error).toBe('validation_failed')
     }
     expect((await post('/v1/me/mfa/recovery-codes', session, { password: 'x', isAdmin: true })).statusCode).toBe(400)
+  })
+})
+
+describe('MFA secrets in logs', () => {
+  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+
+  it('never writes the seed, a code, a recovery code, the pending token or the ciphertext to the log', async () => {
+    t.clock.set(START)
+    const lines: string[] = []
+    const app = await buildApp({ ...t.deps, log: createLogger({ level: 'trace', pretty: false }, { write: (line: string) => void lines.push(line) }) })
+    const inject = (method: 'POST' | 'DELETE', url: string, cookie: string, payload?: object) => app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) })
+    try {
+      const session = await signUpAndLogin(t, 'logs@example.test')
+      const { secret } = (await inject('POST', '/v1/me/mfa/totp', session)).json()
+      const confirmCode = await referenceTotpForStep(secret, stepAt(t.clock.now()))
+      const codes: string[] = (await inject('POST', '/v1/me/mfa/totp/confirm', session, { code: confirmCode })).json().recoveryCodes
+      const pendingRes = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'logs@example.test', password: STRONG_PASSWORD } })
+      const pending = sessionCookieFrom(pendingRes, PENDING)
+      expect((await inject('POST', '/v1/auth/login/mfa', pending, { code: confirmCode })).statusCode).toBe(401)
+      const ok = await inject('POST', '/v1/auth/login/mfa', pending, { code: codes[0]! })
+      expect(ok.statusCode).toBe(200)
+      await inject('DELETE', '/v1/me/mfa/totp', sessionCookieFrom(ok), { password: STRONG_PASSWORD })
+
+      const log = lines.join('\n')
+      expect(lines.length).toBeGreaterThan(5)
+      for (const secretValue of [secret, confirmCode, ...codes, ...codes.map((c) => c.replace(/-/g, '')), pending.split('=')[1]!, STRONG_PASSWORD]) {
+        expect(log).not.toContain(secretValue)
+      }
+      expect(log).not.toMatch(/eyJhbGciOiJkaXIi/) // the start of every sealed value
+    } finally {
+      await app.close()
+    }
   })
 })
