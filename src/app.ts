@@ -15,6 +15,8 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
+import { metrics } from './operations/metrics.js'
+import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
@@ -47,6 +49,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     reply.header('x-request-id', request.id)
   })
   await app.register(securityHeaders)
+  await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis })
   await app.register(cookie)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
@@ -61,7 +64,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
-  // -- operations routes (security.txt, metrics)
+  await app.register(securityTxtRoutes, { deps })
 
   // Unknown routes are rate-limited too, to slow down URL probing.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler)

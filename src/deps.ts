@@ -22,6 +22,8 @@ export interface Deps {
   readonly redis: Redis | undefined
   /** argon2id with bounded concurrency; one per process. */
   readonly hasher: PasswordHasher
+  /** Process-wide metrics (CPU, memory, event loop); only the server turns them on. */
+  readonly collectDefaultMetrics?: boolean
 }
 
 export function createHasher(config: Config): PasswordHasher {

@@ -1,8 +1,10 @@
 // Process entry: loadConfig -> database (embedded in development when DATABASE_URL is unset) ->
 // migrate (development) -> buildApp -> listen. SIGTERM/SIGINT drain in-flight requests, then close
 // the pool; a second signal or the shutdown timeout forces the exit.
+import { createServer, type Server } from 'node:http'
 import path from 'node:path'
 import { Redis } from 'ioredis'
+import type { Registry } from 'prom-client'
 import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
@@ -24,6 +26,22 @@ async function databaseUrl(config: Config, log: Log): Promise<{ url: string; emb
   log.info({ dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL (development only)')
   const embedded = await startEmbeddedPostgres({ dataDir, password: password ?? '', persistent: true })
   return { url: embedded.url, embedded }
+}
+
+/** /metrics on its own listener, for the scraper; nothing else is served there. */
+function serveMetrics(registry: Registry, host: string, port: number): Server {
+  const server = createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end()
+      return
+    }
+    registry
+      .metrics()
+      .then((text) => res.writeHead(200, { 'content-type': registry.contentType }).end(text))
+      .catch(() => res.writeHead(500).end())
+  })
+  server.listen(port, host)
+  return server
 }
 
 async function main(): Promise<void> {
@@ -49,7 +67,7 @@ async function main(): Promise<void> {
   const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
 
-  const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config) }
+  const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)
   const transport = transportFor(config)
   if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
@@ -71,6 +89,7 @@ async function main(): Promise<void> {
     force.unref()
     try {
       await app.close()
+      metricsServer?.close()
       housekeeping.stop()
       await mailWorker?.stop()
       await db.destroy()
@@ -86,6 +105,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void shutdown('SIGTERM'))
   process.on('SIGINT', () => void shutdown('SIGINT'))
 
+  const metricsServer = config.http.metricsPort === undefined ? undefined : serveMetrics(app.metricsRegistry, config.http.metricsHost, config.http.metricsPort)
   try {
     await app.listen({ host: config.http.host, port: config.http.port })
   } catch (err) {

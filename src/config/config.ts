@@ -27,6 +27,9 @@ export interface Config {
     readonly rateLimitMax: number
     readonly exposeDocs: boolean
     readonly metricsPublic: boolean
+    /** A separate listener for /metrics (for the scraper only); undefined: none. */
+    readonly metricsPort: number | undefined
+    readonly metricsHost: string
     readonly shutdownTimeoutMs: number
   }
   readonly log: { readonly level: string; readonly pretty: boolean }
@@ -121,6 +124,8 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       rateLimitMax: int(env, 'RATE_LIMIT_MAX', 300, { min: 1, max: 1_000_000 }),
       exposeDocs: bool(env, 'EXPOSE_DOCS', true),
       metricsPublic: bool(env, 'METRICS_PUBLIC', false),
+      metricsPort: optionalStr(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 9464, { min: 1, max: 65535 }),
+      metricsHost: str(env, 'METRICS_HOST', '127.0.0.1'),
       shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
     },
     log: {

@@ -1,0 +1,40 @@
+// Prometheus metrics (prom-client), one registry per app instance. Counted from responses, so no
+// feature needs to know about metrics. The names match infra/prometheus/alerts.yml. /metrics is
+// not on the public listener unless METRICS_PUBLIC=true; server.ts can serve it on METRICS_PORT.
+import type { FastifyInstance } from 'fastify'
+import fp from 'fastify-plugin'
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metricsRegistry: Registry
+  }
+}
+
+async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean; defaultMetrics: boolean }): Promise<void> {
+  const registry = new Registry()
+  if (opts.defaultMetrics) collectDefaultMetrics({ register: registry })
+  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP responses by route and status', labelNames: ['method', 'route', 'status_code'], registers: [registry] })
+  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP response time', labelNames: ['method', 'route'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] })
+  const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Refused password logins (401)', registers: [registry] })
+  const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429', labelNames: ['route'], registers: [registry] })
+  app.decorate('metricsRegistry', registry)
+
+  app.addHook('onResponse', async (request, reply) => {
+    // The route pattern, never the raw URL: ids and tokens must not become label values.
+    const route = request.routeOptions.url ?? 'unmatched'
+    const status = reply.statusCode
+    requests.inc({ method: request.method, route, status_code: String(status) })
+    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    if (status === 429) rateLimited.inc({ route })
+    if (status === 401 && route === '/v1/auth/login') loginFailures.inc()
+  })
+
+  if (opts.exposeRoute) {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      return reply.type(registry.contentType).send(await registry.metrics())
+    })
+  }
+}
+
+export const metrics = fp(metricsPlugin, { name: 'metrics', fastify: '5.x' })

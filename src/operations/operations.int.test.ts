@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { login } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('GET /.well-known/security.txt (RFC 9116)', () => {
+  const t = useTestApp({ env: { SECURITY_CONTACT: 'mailto:security@acme.test', SECURITY_POLICY_URL: 'https://acme.test/security' } })
+
+  it('serves Contact, a future Expires, Policy and Canonical as text/plain', async () => {
+    const res = await t.app.inject({ method: 'GET', url: '/.well-known/security.txt' })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toBe('text/plain; charset=utf-8')
+    expect(res.body).toMatch(/^Contact: mailto:security@acme\.test$/m)
+    expect(res.body).toMatch(/^Policy: https:\/\/acme\.test\/security$/m)
+    expect(res.body).toMatch(/^Canonical: http:\/\/localhost:3000\/\.well-known\/security\.txt$/m)
+    const expires = /^Expires: (.+)$/m.exec(res.body)?.[1]
+    const days = (new Date(expires!).getTime() - t.clock.now().getTime()) / 86_400_000
+    expect(days).toBeGreaterThan(150)
+    expect(days).toBeLessThan(366) // RFC 9116 §2.5.5: less than a year ahead
+  })
+
+  it('does not serve /metrics on the public listener by default', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(404)
+  })
+})
+
+describe('GET /metrics when METRICS_PUBLIC=true', () => {
+  const t = useTestApp({ env: { METRICS_PUBLIC: 'true' } })
+
+  it('counts responses by route pattern, failed logins and 429s', async () => {
+    await login(t, 'nobody@example.test', 'wrong password for metrics')
+    await t.app.inject({ method: 'GET', url: '/v1/sessions/00000000-0000-0000-0000-000000000000' })
+    const res = await t.app.inject({ method: 'GET', url: '/metrics' })
+    expect(res.statusCode).toBe(200)
+    expect(res.body).toMatch(/^auth_login_failures_total 1$/m)
+    expect(res.body).toMatch(/http_requests_total\{method="POST",route="\/v1\/auth\/login",status_code="401"\} 1/)
+    expect(res.body).not.toContain('00000000-0000') // raw URLs never become labels
+  })
+})
