@@ -1,6 +1,7 @@
-// Periodic clean-up: expired sessions, ended throttle windows and stale mail tokens. Deleting
+// Periodic clean-up: expired sessions, ended throttle windows, stale mail tokens and pending MFA logins. Deleting
 // expired rows is not what enforces expiry (every read checks it); it only keeps tables small.
 import type { Deps } from './deps.js'
+import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
 import { deleteExpiredSessions } from './sessions/sessions.service.js'
 import { pruneThrottle } from './throttle/throttle.service.js'
@@ -12,6 +13,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await deleteExpiredSessions(deps)
   await pruneThrottle(deps.db, now, 86_400)
   await deleteStaleOneTimeTokens(deps.db, now)
+  await deleteExpiredMfaChallenges(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {
