@@ -46,8 +46,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.post('/login/mfa', { config: strict, schema: { tags, body: schemas.LoginMfaBody, response: { 200: schemas.LoginMfaReply, ...errorReplies(400, 401, 429) } } }, async (request, reply) => {
     const meta = requestMeta(request)
     const pending = request.cookies[MFA_PENDING_COOKIE] ?? ''
-    const { accountId } = await completeMfaChallenge(deps, pending, request.body.code, meta)
-    const result = await completeLogin(deps, accountId, meta)
+    const { accountId, method } = await completeMfaChallenge(deps, pending, request.body.code, meta)
+    const result = await completeLogin(deps, accountId, meta, `password+${method}`)
     if (result.kind !== 'session') throw new Error('unreachable: completeLogin always issues a session')
     clearPendingCookie(reply)
     setSessionCookie(reply, result.token, deps.config)

@@ -81,11 +81,11 @@ export async function login(deps: Deps, input: { email: string; password: string
 }
 
 /** Issues the session after every factor passed; records the event and the new-device notice. */
-export async function completeLogin(deps: Deps, accountId: string, meta: RequestMeta): Promise<LoginResult> {
+export async function completeLogin(deps: Deps, accountId: string, meta: RequestMeta, factors = 'password'): Promise<LoginResult> {
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     const { token, sessionId } = await issueSession(deps, trx, accountId, meta)
-    await recordEvent(trx, { type: 'login.succeeded', accountId, meta, at: now })
+    await recordEvent(trx, { type: 'login.succeeded', accountId, meta, at: now, details: { factors } })
     await noteDevice(deps, trx, accountId, meta, sessionId)
     return { kind: 'session', accountId, token, sessionId }
   })
