@@ -25,7 +25,7 @@ async function time<T>(label: string, runs: number, fn: () => Promise<T>): Promi
     samples.push(Number(process.hrtime.bigint() - start) / 1e6)
   }
   samples.sort((a, b) => a - b)
-  const pick = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))]!.toFixed(2)
+  const pick = (q: number) => (samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0).toFixed(2)
   process.stdout.write(`${label.padEnd(40)} runs=${runs}  p50=${pick(0.5)} ms  p95=${pick(0.95)} ms\n`)
 }
 

@@ -48,7 +48,7 @@ export function checkPassword(password: string, email: string, policy: { minLeng
   const local = email.split('@')[0]?.normalize('NFKC').toLowerCase() ?? ''
   if (local.length >= 3 && normalized.toLowerCase().includes(local)) reasons.push('contains_email')
   // zxcvbn's cost grows with length; beyond 100 code points its dictionary checks add nothing.
-  const sample = [...normalized].slice(0, 100).join('')
+  const sample = Array.from(normalized).slice(0, 100).join('')
   if (zxcvbn.check(sample, [email, local]).score < MIN_ZXCVBN_SCORE) reasons.push('common_or_guessable')
   return reasons
 }

@@ -29,6 +29,6 @@ describe('DELETE /v1/me', () => {
     const left = await Promise.all(['sessions', 'api_tokens', 'one_time_tokens', 'known_devices'].map((table) =>
       t.deps.db.selectFrom(table as 'sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
     ))
-    expect(left.map((r) => Number(r.n))).toEqual([0, 0, 0, 0])
+    expect(left.map((r) => r.n)).toEqual([0, 0, 0, 0])
   })
 })

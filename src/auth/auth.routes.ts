@@ -76,7 +76,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
 
   /** A login replaces whatever session the browser still presented. */
   async function endPresentedSession(token: string | undefined): Promise<void> {
-    if (token === undefined) return
+    if (!token) return
     const old = await validateSession(deps, token)
     if (old !== null) await revokeSession(deps.db, old.accountId, old.sessionId)
   }

@@ -30,12 +30,11 @@ const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>()
 
 /** A hash with the live parameters, verified when the account does not exist (equal timing). */
 function dummyHash(hasher: PasswordHasher): Promise<string> {
-  let hash = dummyHashes.get(hasher)
-  if (hash === undefined) {
-    hash = hasher.hash(randomToken(32))
-    dummyHashes.set(hasher, hash)
-  }
-  return hash
+  const cached = dummyHashes.get(hasher)
+  if (cached) return cached
+  const made = hasher.hash(randomToken(32))
+  dummyHashes.set(hasher, made)
+  return made
 }
 
 export function loginThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {

@@ -98,7 +98,7 @@ describe('loadConfig', () => {
 describe('server start-up', () => {
   it('exits non-zero with one line naming the missing secret in production', async () => {
     const run = promisify(execFile)
-    // eslint-disable-next-line no-restricted-properties -- the child needs PATH and nothing else of ours
+    // The child needs PATH and nothing else of ours.
     const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1:1/x', PUBLIC_ORIGIN: 'https://a.example', TOKEN_HMAC_KEYS: KEY_B }
     const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env }).catch((e: unknown) => e as { code: number; stderr: string })
     expect(result).toMatchObject({ code: 1 })
