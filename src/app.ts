@@ -50,7 +50,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   })
   await app.register(securityHeaders)
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
-  await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis })
+  await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
   // API tokens: the api-tokens feature replaces this resolver (see src/api-tokens/).

@@ -42,7 +42,7 @@ export interface Config {
     readonly poolMax: number
     readonly migrateOnStart: boolean
   }
-  readonly redis: { readonly url: string | undefined }
+  readonly redis: { readonly url: string | undefined; readonly keyPrefix: string }
   readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
   readonly keys: { readonly data: KeyRing; readonly tokenHmac: KeyRing }
   readonly passwords: {
@@ -139,7 +139,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       poolMax: int(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
       migrateOnStart: bool(env, 'MIGRATE_ON_START', !production),
     },
-    redis: { url: urlWithScheme('REDIS_URL', found['REDIS_URL'], ['redis:', 'rediss:']) },
+    redis: { url: urlWithScheme('REDIS_URL', found['REDIS_URL'], ['redis:', 'rediss:']), keyPrefix: str(env, 'REDIS_KEY_PREFIX', 'sss:') },
     mail: {
       smtpUrl: urlWithScheme('SMTP_URL', found['SMTP_URL'], ['smtp:', 'smtps:']),
       from: str(env, 'MAIL_FROM', 'Secure SaaS Starter <no-reply@localhost>'),

@@ -3,3 +3,9 @@ export function testDatabaseUrlFromEnv(): string | undefined {
   const url = process.env['DATABASE_URL']
   return url === undefined || url === '' ? undefined : url
 }
+
+/** Redis for the tests that prove shared counters; CI sets REDIS_URL_TEST (.ci/run). */
+export function testRedisUrlFromEnv(): string | undefined {
+  const url = process.env['REDIS_URL_TEST']
+  return url === undefined || url === '' ? undefined : url
+}

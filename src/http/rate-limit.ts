@@ -10,6 +10,8 @@ import { CommonErrors } from '../errors.js'
 export interface RateLimitOptions {
   max: number
   redis: Redis | undefined
+  /** Prefix of the shared counters' keys in Redis. */
+  keyPrefix: string
 }
 
 async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions): Promise<void> {
@@ -19,7 +21,7 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions): Pr
     timeWindow: 60_000,
     // request.ip honours TRUST_PROXY only when proxies are named; a forged X-Forwarded-For is ignored.
     keyGenerator: (request) => request.ip,
-    ...(opts.redis ? { redis: opts.redis, nameSpace: 'rl:' } : {}),
+    ...(opts.redis ? { redis: opts.redis, nameSpace: `${opts.keyPrefix}rl:` } : {}),
     // Fail open on a Redis outage: the per-account login throttle in PostgreSQL still holds.
     skipOnError: true,
     errorResponseBuilder: (_request, context) => CommonErrors.rateLimited(context.ttl / 1000),
