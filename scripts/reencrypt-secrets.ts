@@ -1,12 +1,10 @@
 // `npm run reencrypt`: after a new key was put first in DATA_KEYS (the old one kept after it),
 // re-seals every stored TOTP secret under the new key. Prints counts only, never a secret.
 // Afterwards the old key may be removed from DATA_KEYS. Safe to run again and while serving.
-import path from 'node:path'
 import { loadConfig } from '../src/config/config.js'
 import { ConfigError } from '../src/config/config-error.js'
-import { ensureDevSecrets } from '../src/config/dev-secrets.js'
 import { createDb } from '../src/db/db.js'
-import { startEmbeddedPostgres } from '../src/db/embedded.js'
+import { startDevDatabase } from '../src/db/embedded.js'
 import { reencryptTotpSecrets } from '../src/mfa/reencrypt.js'
 
 async function main(): Promise<number> {
@@ -14,8 +12,7 @@ async function main(): Promise<number> {
   let url = config.db.url
   let stop: (() => Promise<void>) | undefined
   if (url === undefined) {
-    const { EMBEDDED_PG_PASSWORD: password = '' } = await ensureDevSecrets(process.cwd(), ['EMBEDDED_PG_PASSWORD'])
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(process.cwd(), '.data', 'postgres'), password, persistent: true })
+    const embedded = await startDevDatabase(process.cwd())
     url = embedded.url
     stop = () => embedded.stop()
   }

@@ -2,15 +2,13 @@
 // migrate (development) -> buildApp -> listen. SIGTERM/SIGINT drain in-flight requests, then close
 // the pool; a second signal or the shutdown timeout forces the exit.
 import { createServer, type Server } from 'node:http'
-import path from 'node:path'
 import { Redis } from 'ioredis'
 import type { Registry } from 'prom-client'
 import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
-import { ensureDevSecrets } from './config/dev-secrets.js'
 import { createDb, type Db } from './db/db.js'
-import { type EmbeddedPostgres, startEmbeddedPostgres } from './db/embedded.js'
+import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
 import { grantAppRole } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
@@ -20,11 +18,8 @@ import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
-  const cwd = process.cwd()
-  const { EMBEDDED_PG_PASSWORD: password } = await ensureDevSecrets(cwd, ['EMBEDDED_PG_PASSWORD'])
-  const dataDir = path.join(cwd, '.data', 'postgres')
-  log.info({ dataDir }, 'DATABASE_URL is unset: starting the embedded PostgreSQL (development only)')
-  const embedded = await startEmbeddedPostgres({ dataDir, password: password ?? '', persistent: true })
+  log.info('DATABASE_URL is unset: starting the embedded PostgreSQL in .data/postgres (development only)')
+  const embedded = await startDevDatabase(process.cwd())
   return { url: embedded.url, embedded }
 }
 

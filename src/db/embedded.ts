@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
+import { ensureDevSecrets } from '../config/dev-secrets.js'
 
 export interface EmbeddedPostgres {
   readonly url: string
@@ -46,4 +47,10 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; password: s
   await server.start()
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`
   return { url, stop: () => server.stop() }
+}
+
+/** The development database of `npm start` and the CLIs: `.data/postgres` under `cwd`, password in `.secrets.dev.json`. */
+export async function startDevDatabase(cwd: string, onLog?: (line: string) => void): Promise<EmbeddedPostgres> {
+  const { EMBEDDED_PG_PASSWORD: password = '' } = await ensureDevSecrets(cwd, ['EMBEDDED_PG_PASSWORD'])
+  return startEmbeddedPostgres({ dataDir: path.join(cwd, '.data', 'postgres'), password, persistent: true, ...(onLog ? { onLog } : {}) })
 }

@@ -1,12 +1,10 @@
 // `npm run migrate [up|down]`: runs migrations against DATABASE_MIGRATION_URL (the schema owner)
 // or DATABASE_URL. Without either, in development, against the embedded PostgreSQL.
-import path from 'node:path'
 import { loadConfig } from '../config/config.js'
 import { ConfigError } from '../config/config-error.js'
-import { ensureDevSecrets } from '../config/dev-secrets.js'
 import { createDb } from './db.js'
 import { grantAppRole } from './grants.js'
-import { startEmbeddedPostgres } from './embedded.js'
+import { startDevDatabase } from './embedded.js'
 import { migrateDown, migrateToLatest } from './migrate.js'
 
 async function main(direction: string): Promise<void> {
@@ -15,8 +13,7 @@ async function main(direction: string): Promise<void> {
   let url = config.db.migrationUrl ?? config.db.url
   let stop: (() => Promise<void>) | undefined
   if (url === undefined) {
-    const { EMBEDDED_PG_PASSWORD: password = '' } = await ensureDevSecrets(process.cwd(), ['EMBEDDED_PG_PASSWORD'])
-    const embedded = await startEmbeddedPostgres({ dataDir: path.join(process.cwd(), '.data', 'postgres'), password, persistent: true })
+    const embedded = await startDevDatabase(process.cwd())
     url = embedded.url
     stop = () => embedded.stop()
   }

@@ -42,3 +42,19 @@ export async function signUpAndLogin(t: TestApp, email: string, password = STRON
   if (verified.statusCode !== 204) throw new Error(`verify answered ${verified.statusCode}: ${verified.body}`)
   return sessionCookieFrom(await login(t, email, password))
 }
+
+/** Counts argon2 verifications while `work` runs (proves how many guesses reached the hasher). */
+export async function countVerifies(t: TestApp, work: () => Promise<void>): Promise<number> {
+  let verifies = 0
+  const original = t.deps.hasher.verify.bind(t.deps.hasher)
+  t.deps.hasher.verify = async (hash, password) => {
+    verifies += 1
+    return original(hash, password)
+  }
+  try {
+    await work()
+  } finally {
+    t.deps.hasher.verify = original
+  }
+  return verifies
+}
