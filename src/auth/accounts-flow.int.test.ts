@@ -33,6 +33,7 @@ describe('register -> verify -> login -> me -> logout', () => {
     const out = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie: session } })
     expect(out.statusCode).toBe(204)
     expect(out.cookies.find((c) => c.name === '__Host-session')?.value).toBe('')
+    expect(out.headers['clear-site-data']).toBe('"cookies", "storage"')
     const after = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })
     expect(after.statusCode).toBe(401)
     expect(after.json()).toEqual({ error: 'unauthenticated', message: 'Authentication required' })

@@ -15,7 +15,7 @@ const tags = ['account']
 
 export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/', { schema: { tags, response: { 200: AccountReply, ...errorReplies(401, 403) } } }, async (request) => {
-    const principal = requireAuth(request, { scope: 'account:read' })
+    const principal = requireAuth(request, { scope: 'account:read', allowDuringMfaEnrolment: true })
     return userView(deps, principal.accountId)
   })
 

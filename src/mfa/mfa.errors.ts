@@ -4,6 +4,7 @@ import { AppError } from '../errors.js'
 export const MfaErrors = {
   alreadyEnabled: () => new AppError('mfa_already_enabled', 409, 'Two-factor sign-in is already on; turn it off first'),
   notPending: () => new AppError('totp_not_pending', 409, 'There is no pending TOTP enrolment to confirm; start one first'),
+  requiredByPolicy: () => new AppError('mfa_required', 409, 'Two-factor sign-in is required here; it cannot be turned off'),
   notEnabled: () => new AppError('mfa_not_enabled', 409, 'Two-factor sign-in is not on'),
   invalidCode: () => new AppError('invalid_code', 401, 'The code is not valid'),
   // Same code and status as the accounts feature uses for a failed password re-check.

@@ -12,7 +12,7 @@ const tags = ['mfa']
 
 export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.post('/totp', { schema: { tags, response: { 200: TotpEnrolmentReply, ...errorReplies(401, 403, 409) } } }, async (request) => {
-    const auth = requireAuth(request, { sessionOnly: true })
+    const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
     return mfa.enrolTotp(deps, auth.accountId)
   })
 
@@ -20,7 +20,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     '/totp/confirm',
     { schema: { tags, body: ConfirmTotpBody, response: { 200: RecoveryCodesReply, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request) => {
-      const auth = requireAuth(request, { sessionOnly: true })
+      const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
       return { recoveryCodes: await mfa.confirmTotp(deps, auth.accountId, request.body.code, requestMeta(request)) }
     },
   )

@@ -132,6 +132,7 @@ export async function regenerateRecoveryCodes(deps: Deps, accountId: string, pas
 /** Turns TOTP off (or drops a pending enrolment) after a password re-check. */
 export async function disableTotp(deps: Deps, accountId: string, password: string, meta: RequestMeta): Promise<void> {
   if ((await repo.findFactor(deps.db, accountId)) === undefined) throw MfaErrors.notEnabled()
+  if (deps.config.auth.mfaRequired) throw MfaErrors.requiredByPolicy()
   if (!(await verifyAccountPassword(deps, accountId, password))) throw MfaErrors.invalidPassword()
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {

@@ -1,7 +1,13 @@
 // Who is calling: the one shape every route sees, whether the caller came with the session cookie
 // or with an API token. Resolved once per request in principal.plugin.ts.
 export type Principal =
-  | { readonly kind: 'session'; readonly accountId: string; readonly sessionId: string }
+  | {
+      readonly kind: 'session'
+      readonly accountId: string
+      readonly sessionId: string
+      /** MFA_REQUIRED is on and the account has no second factor yet: only enrolment is open. */
+      readonly mfaEnrolmentRequired?: boolean
+    }
   | { readonly kind: 'token'; readonly accountId: string; readonly tokenId: string; readonly scopes: readonly string[] }
 
 declare module 'fastify' {
