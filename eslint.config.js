@@ -29,6 +29,25 @@ export default tseslint.config(
     },
   },
   {
+    // One door per risk (STYLE.md §0): crypto primitives only in src/crypto/, otplib only in src/mfa/totp.ts.
+    files: ['src/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    ignores: ['src/crypto/**', 'src/mfa/totp.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: 'node:crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
+            { name: 'crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
+            { name: 'argon2', message: 'Use src/crypto/password.ts.' },
+            { name: 'jose', message: 'Use src/crypto/aead.ts.' },
+            { name: 'otplib', message: 'Use src/mfa/totp.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['src/config/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },

@@ -37,3 +37,22 @@ describe('secret scan (secretlint)', () => {
     await expect(result).rejects.toMatchObject({ code: 1 })
   })
 })
+
+// Runs after the ast-grep scan above (tests in a file run in order), so the bad sample it writes
+// into src/ never meets that scan.
+describe('ESLint boundaries', () => {
+  const sample = path.resolve('src/accounts/zz-eslint-sample.ts')
+  afterAll(async () => {
+    await rm(sample, { force: true })
+  })
+
+  it('refuses node:crypto outside src/crypto/ and Math.random anywhere', async () => {
+    await writeFile(sample, "import { randomBytes } from 'node:crypto'\nexport const a = randomBytes(2)\nexport const b = Math.random()\n")
+    const result = await run(bin('eslint'), ['--format', 'json', sample]).catch((e: unknown) => e as { stdout: string })
+    await rm(sample, { force: true })
+    const [report] = JSON.parse(result.stdout) as [{ messages: { ruleId: string }[] }]
+    const rules = report.messages.map((m) => m.ruleId)
+    expect(rules).toContain('no-restricted-imports')
+    expect(rules).toContain('no-restricted-syntax')
+  })
+})
