@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { login, mailsTo, signUpAndLogin, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
+import { referenceTotp } from '../testing/totp-reference.js'
 
 describe('password reset', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
@@ -70,5 +71,18 @@ describe('password reset', () => {
     await confirm(await tokenFromMail(t, 'r7@example.test', 'reset-password'), NEW)
     const subjects = (await mailsTo(t, 'r7@example.test')).map((m) => m.subject)
     expect(subjects.at(-1)).toMatch(/Your password was reset/)
+  })
+
+  it('never bypasses the second factor: after a reset, login still asks for the TOTP code', async () => {
+    const cookie = await signUpAndLogin(t, 'r8@example.test')
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie } })
+    const code = await referenceTotp(enrol.json().secret as string, t.clock.now())
+    expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code } })).statusCode).toBe(200)
+    await request('r8@example.test')
+    expect((await confirm(await tokenFromMail(t, 'r8@example.test', 'reset-password'), NEW)).statusCode).toBe(204)
+    const res = await login(t, 'r8@example.test', NEW)
+    expect(res.statusCode).toBe(200)
+    expect(res.json()).toEqual({ mfaRequired: true })
+    expect(res.cookies.find((c) => c.name === '__Host-session')).toBeUndefined()
   })
 })
