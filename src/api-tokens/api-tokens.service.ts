@@ -10,6 +10,7 @@ import { hmacSha256 } from '../crypto/hash.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
+import { mailContext, mails } from '../mail/templates.js'
 import { isScope, type Scope } from '../principal/scopes.js'
 import { ApiTokenErrors } from './api-tokens.errors.js'
 import * as repo from './api-tokens.repo.js'
@@ -109,21 +110,8 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
       expires_at: expiresAt,
     })
     await recordEvent(trx, { type: 'token.created', accountId, meta, at: now, details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString() } })
-    await enqueueMail(
-      trx,
-      {
-        to: owner.email,
-        subject: 'A new API token was created',
-        text: [
-          `An API token named "${row.name}" was created for your account on ${now.toISOString()}.`,
-          `Scopes: ${scopes.join(', ')}. It expires on ${expiresAt.toISOString()}.`,
-          `From: ${meta.ip}.`,
-          '',
-          'If this was not you, revoke the token, change your password and end your other sessions.',
-        ].join('\n'),
-      },
-      now,
-    )
+    const detail = `Name: "${row.name}"\nScopes: ${scopes.join(', ')}\nExpires: ${expiresAt.toISOString()}\nFrom: ${meta.ip}\n\nIf this was not you, revoke the token, change your password and end your other sessions.`
+    await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'A new API token was created', detail), now)
     const view = toView(row)
     return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt }
   })
@@ -145,20 +133,8 @@ export async function revokeToken(deps: Deps, accountId: string, tokenId: string
     const row = await repo.revokeOne(trx, accountId, tokenId, now)
     if (row === undefined) throw ApiTokenErrors.notFound()
     await recordEvent(trx, { type: 'token.revoked', accountId, meta, at: now, details: { tokenId: row.id } })
-    await enqueueMail(
-      trx,
-      {
-        to: owner.email,
-        subject: 'An API token was revoked',
-        text: [
-          `The API token named "${row.name}" was revoked on ${now.toISOString()}; it no longer works.`,
-          `From: ${meta.ip}.`,
-          '',
-          'If this was not you, change your password and end your other sessions.',
-        ].join('\n'),
-      },
-      now,
-    )
+    const detail = `Name: "${row.name}"\nFrom: ${meta.ip}\n\nIt no longer works. If this was not you, change your password and end your other sessions.`
+    await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'An API token was revoked', detail), now)
   })
 }
 
