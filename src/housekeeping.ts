@@ -1,5 +1,7 @@
-// Periodic clean-up: expired sessions, ended throttle windows, stale mail tokens and pending MFA logins. Deleting
-// expired rows is not what enforces expiry (every read checks it); it only keeps tables small.
+// Periodic clean-up: expired sessions, ended throttle windows, stale mail tokens, pending MFA logins
+// and API tokens revoked or expired a month ago. Deleting expired rows is not what enforces expiry
+// (every read checks it); it only keeps tables small.
+import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
@@ -14,6 +16,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await pruneThrottle(deps.db, now, 86_400)
   await deleteStaleOneTimeTokens(deps.db, now)
   await deleteExpiredMfaChallenges(deps)
+  await deleteDeadTokens(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {

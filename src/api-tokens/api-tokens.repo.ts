@@ -103,3 +103,8 @@ export async function touch(db: Db, id: string, now: Date, minIntervalSeconds: n
 export async function rehash(db: Db, id: string, fromKeyId: string, to: { keyId: string; hash: Buffer }): Promise<void> {
   await db.updateTable('api_tokens').set({ token_hash: to.hash, key_id: to.keyId }).where('id', '=', id).where('key_id', '=', fromKeyId).execute()
 }
+
+/** Deletes tokens revoked or expired before `before` (housekeeping; their events stay). */
+export async function deleteDeadBefore(db: Db, before: Date): Promise<void> {
+  await db.deleteFrom('api_tokens').where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)])).execute()
+}

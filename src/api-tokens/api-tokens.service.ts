@@ -154,3 +154,8 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   // A scope later removed from the registry grants nothing.
   return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope) } }
 }
+
+/** Forgets tokens that were revoked or expired more than 30 days ago. */
+export async function deleteDeadTokens(deps: Pick<Deps, 'db' | 'clock'>): Promise<void> {
+  await repo.deleteDeadBefore(deps.db, new Date(deps.clock.now().getTime() - 30 * DAY_MS))
+}
