@@ -7,6 +7,7 @@ import * as m202611251310 from './202611251310_create_accounts_and_sessions.js'
 import * as m202611251400 from './202611251400_create_mfa.js'
 import * as m202611251410 from './202611251410_create_api_tokens.js'
 import * as m202611251500 from './202611251500_protect_security_events.js'
+import * as m202611251510 from './202611251510_add_password_change_required.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '202611251400_create_mfa': m202611251400,
   '202611251410_create_api_tokens': m202611251410,
   '202611251500_protect_security_events': m202611251500,
+  '202611251510_add_password_change_required': m202611251510,
 }

@@ -20,8 +20,8 @@ export async function findByEmail(db: Db, email: string): Promise<AccountRow | u
   return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
-export async function findCredentialsByEmail(db: Db, email: string): Promise<(AccountRow & { password_hash: string }) | undefined> {
-  return db.selectFrom('accounts').select([...PUBLIC_COLUMNS, 'password_hash']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+export async function findCredentialsByEmail(db: Db, email: string): Promise<(AccountRow & { password_hash: string; password_change_required_at: Date | null }) | undefined> {
+  return db.selectFrom('accounts').select([...PUBLIC_COLUMNS, 'password_hash', 'password_change_required_at']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
 export async function findPasswordHash(db: Db, id: string): Promise<string | undefined> {
@@ -43,7 +43,8 @@ export async function insertIfAbsent(db: Db, email: string, passwordHash: string
 export async function setPasswordHash(db: Db, id: string, passwordHash: string, now: Date, changed: boolean): Promise<void> {
   await db
     .updateTable('accounts')
-    .set(changed ? { password_hash: passwordHash, password_changed_at: now } : { password_hash: passwordHash })
+    // A real change clears a "must change" flag; a re-hash of the same password does not.
+    .set(changed ? { password_hash: passwordHash, password_changed_at: now, password_change_required_at: null } : { password_hash: passwordHash })
     .where('id', '=', id)
     .execute()
 }
@@ -71,4 +72,10 @@ export async function rememberDevice(db: Db, accountId: string, fingerprint: Buf
 export async function hasAnyDevice(db: Db, accountId: string): Promise<boolean> {
   const row = await db.selectFrom('known_devices').select('account_id').where('account_id', '=', accountId).limit(1).executeTakeFirst()
   return row !== undefined
+}
+
+/** Flags the password as compromised; returns false when there is no such account. */
+export async function flagPasswordChangeRequired(db: Db, id: string, now: Date): Promise<boolean> {
+  const result = await db.updateTable('accounts').set({ password_change_required_at: now }).where('id', '=', id).executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }

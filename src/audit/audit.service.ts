@@ -15,6 +15,7 @@ export const EVENT_TYPES = [
   'login.new_device',
   'logout',
   'password.changed',
+  'password.change_required',
   'password.reset_requested',
   'password.reset',
   'session.revoked',

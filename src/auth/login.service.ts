@@ -7,6 +7,7 @@
 // - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as accountsRepo from '../accounts/accounts.repo.js'
+import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
 import type { PasswordHasher } from '../crypto/password.js'
@@ -16,6 +17,7 @@ import { hasConfirmedTotp, startMfaChallenge } from '../mfa/mfa.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { noteDevice } from './new-device.js'
+import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
 
 export const LoginErrors = {
   invalidCredentials: () => new AppError('invalid_credentials', 401, 'Email or password is incorrect'),
@@ -69,6 +71,15 @@ export async function login(deps: Deps, input: { email: string; password: string
   // Parameters went up since this hash was made: upgrade it now that the password is known.
   if (deps.hasher.needsRehash(account.password_hash)) {
     await accountsRepo.setPasswordHash(deps.db, account.id, await deps.hasher.hash(password), deps.clock.now(), false)
+  }
+  // Evidence of compromise: no session on this password; the way out is the mailed reset link.
+  if (account.password_change_required_at !== null) {
+    await sendChangeLink(deps, account.email, meta)
+    throw CompromiseErrors.changeRequired()
+  }
+  if (deps.config.passwords.breachCheck.enabled && (await isBreached(password, deps.config.passwords.breachCheck))) {
+    await requirePasswordChange(deps, account.id, 'breached', meta)
+    throw CompromiseErrors.changeRequired()
   }
   if (deps.config.auth.requireVerifiedEmail && account.email_verified_at === null) throw LoginErrors.emailNotVerified()
 

@@ -26,6 +26,8 @@ export interface AccountsTable {
   email_verified_at: Date | null
   password_hash: string
   password_changed_at: Timestamp
+  /** Set on evidence of compromise; the next login must go through a password reset. */
+  password_change_required_at: Date | null
   created_at: Timestamp
 }
 

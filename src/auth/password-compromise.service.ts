@@ -1,0 +1,38 @@
+// Evidence-based password change instead of periodic expiry (NIST SP 800-63B-4 §3.1.1.2: no forced
+// periodic change, but a change SHALL be forced on evidence of compromise; ASVS 5.0 V6.2.10).
+// Evidence: an operator's report (npm run accounts:require-password-change) or, when HIBP_ENABLED,
+// the password turning up in a breach at login. Effect: every session and pending MFA login ends, a
+// reset link is mailed, and a correct password alone opens nothing until the password is changed.
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
+import * as accountsRepo from '../accounts/accounts.repo.js'
+import type { Deps } from '../deps.js'
+import { AppError } from '../errors.js'
+import { endMfaChallenges } from '../mfa/mfa.service.js'
+import { revokeAllSessions } from '../sessions/sessions.service.js'
+import { requestPasswordReset } from './password-reset.service.js'
+
+export type CompromiseEvidence = 'operator' | 'breached'
+
+export const CompromiseErrors = {
+  changeRequired: () => new AppError('password_change_required', 403, 'This password must be changed; we sent a link to choose a new one'),
+} as const
+
+/** Flags the account, ends its sessions and mails a reset link. False when the account does not exist. */
+export async function requirePasswordChange(deps: Deps, accountId: string, evidence: CompromiseEvidence, meta: RequestMeta | null): Promise<boolean> {
+  const now = deps.clock.now()
+  const account = await deps.db.transaction().execute(async (trx) => {
+    if (!(await accountsRepo.flagPasswordChangeRequired(trx, accountId, now))) return undefined
+    await revokeAllSessions(trx, accountId)
+    await endMfaChallenges(trx, accountId)
+    await recordEvent(trx, { type: 'password.change_required', accountId, meta, at: now, details: { evidence } })
+    return accountsRepo.findById(trx, accountId)
+  })
+  if (account === undefined) return false
+  await sendChangeLink(deps, account.email, meta)
+  return true
+}
+
+/** Mails a reset link (within the reset quota), the way out for a flagged account. */
+export async function sendChangeLink(deps: Deps, email: string, meta: RequestMeta | null): Promise<void> {
+  await requestPasswordReset(deps, email, meta ?? { ip: 'operator', userAgent: null })
+}
