@@ -11,7 +11,7 @@ import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { issueOneTimeToken, consumeOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
 import { revokeAllSessions } from '../sessions/sessions.service.js'
-import { reserveAttempt, releaseAttempt } from '../throttle/throttle.service.js'
+import { accountKey, reserveAttempt, releaseAttempt } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
 import { checkPassword, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
@@ -56,13 +56,38 @@ export async function register(deps: Deps, input: { email: string; password: str
   await deps.db.transaction().execute(async (trx) => {
     const id = await repo.insertIfAbsent(trx, email, hash, now)
     if (id === undefined) {
+      // The owner hears about it (at most a few times an hour, so the form cannot spam them);
+      // an owner who never verified gets a fresh verification link instead.
       const owner = await repo.findByEmail(trx, email)
-      if (owner) await enqueueMail(trx, mails.alreadyRegistered(ctx, owner.email), now)
+      if (owner === undefined || !(await withinMailQuota(trx, owner.email, now))) return
+      if (owner.email_verified_at === null) {
+        await enqueueMail(trx, mails.verifyEmail(ctx, owner.email, await issueOneTimeToken(trx, owner.id, 'verify_email', now)), now)
+      } else {
+        await enqueueMail(trx, mails.alreadyRegistered(ctx, owner.email), now)
+      }
       return
     }
     const token = await issueOneTimeToken(trx, id, 'verify_email', now)
     await enqueueMail(trx, mails.verifyEmail(ctx, email, token), now)
     await recordEvent(trx, { type: 'account.registered', accountId: id, meta, at: now })
+  })
+}
+
+// Unsolicited mails (sign-up notices, repeated verification links) per address per hour.
+const NOTICE_MAILS_PER_HOUR = 3
+
+/** True while `email` may get another unsolicited mail this hour (counts this one). */
+export async function withinMailQuota(db: Db, email: string, now: Date): Promise<boolean> {
+  return (await reserveAttempt(db, { key: accountKey('notice', email), limit: NOTICE_MAILS_PER_HOUR, windowSeconds: 3600 }, now)).allowed
+}
+
+/** Mails a fresh verification link to an unverified account (within the hourly quota). */
+export async function resendVerification(deps: Deps, accountId: string, email: string): Promise<void> {
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await withinMailQuota(trx, email, now))) return
+    const token = await issueOneTimeToken(trx, accountId, 'verify_email', now)
+    await enqueueMail(trx, mails.verifyEmail(mailContext(deps.config), email, token), now)
   })
 }
 

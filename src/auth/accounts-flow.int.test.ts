@@ -39,9 +39,10 @@ describe('register -> verify -> login -> me -> logout', () => {
     expect(after.json()).toEqual({ error: 'unauthenticated', message: 'Authentication required' })
   })
 
-  it('answers 403 email_not_verified only after a correct password', async () => {
+  it('answers 403 email_not_verified only after a correct password, and mails a fresh link', async () => {
     await register(t, 'unverified@example.test')
     expect((await login(t, 'unverified@example.test')).json()).toMatchObject({ error: 'email_not_verified' })
+    expect(await mailsTo(t, 'unverified@example.test')).toHaveLength(2)
     expect((await login(t, 'unverified@example.test', 'wrong password entirely here')).json()).toMatchObject({ error: 'invalid_credentials' })
   })
 

@@ -7,6 +7,7 @@
 // - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as accountsRepo from '../accounts/accounts.repo.js'
+import { resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
@@ -21,7 +22,7 @@ import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './passw
 
 export const LoginErrors = {
   invalidCredentials: () => new AppError('invalid_credentials', 401, 'Email or password is incorrect'),
-  emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email address first; we sent you a link'),
+  emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email address first; we sent you a new link'),
 } as const
 
 export type LoginResult =
@@ -81,7 +82,10 @@ export async function login(deps: Deps, input: { email: string; password: string
     await requirePasswordChange(deps, account.id, 'breached', meta)
     throw CompromiseErrors.changeRequired()
   }
-  if (deps.config.auth.requireVerifiedEmail && account.email_verified_at === null) throw LoginErrors.emailNotVerified()
+  if (deps.config.auth.requireVerifiedEmail && account.email_verified_at === null) {
+    await resendVerification(deps, account.id, account.email)
+    throw LoginErrors.emailNotVerified()
+  }
 
   if (await hasConfirmedTotp(deps.db, account.id)) {
     const { token } = await startMfaChallenge(deps, deps.db, account.id)
