@@ -61,6 +61,8 @@ describe('HTTP baseline', () => {
     expect(doc.statusCode).toBe(200)
     expect(doc.json()).toMatchObject({ openapi: '3.1.0' })
     expect(Object.keys(doc.json().paths)).toContain('/readyz')
+    expect(doc.json().paths['/v1/me/'].get.security).toEqual([{ session: [] }, { bearer: [] }])
+    expect(doc.json().paths['/v1/auth/login'].post.security).toBeUndefined()
     const page = await t.app.inject({ method: 'GET', url: '/docs/' })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'")

@@ -10,6 +10,11 @@ export const DOCS_CSP =
 
 async function openapiPlugin(app: FastifyInstance, opts: { title: string; exposeUi: boolean }): Promise<void> {
   await app.register(swagger, {
+    // Routes under /v1/ (except sign-in itself) take the session cookie or an API token.
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/v1/') && !url.startsWith('/v1/auth/') && schema ? { ...schema, security: [{ session: [] }, { bearer: [] }] } : schema,
+      url,
+    }),
     openapi: {
       openapi: '3.1.0',
       info: { title: opts.title, version: '0.1.0', description: 'Secure SaaS backend starter. Errors are `{error, message}` with a stable code.' },
