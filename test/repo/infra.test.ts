@@ -219,8 +219,10 @@ describe('infra/nginx/nginx.conf', () => {
     expect(conf).not.toMatch(/listen\s+80\b/)
   })
 
-  it('is not something .ci/run needs (nginx is optional on a development machine)', () => {
-    expect(readFileSync(path.resolve('.ci/run'), 'utf8')).not.toMatch(/nginx/)
+  it('is not something .ci/run needs: it installs nginx only as a best effort (optional on a development machine)', () => {
+    const ci = readFileSync(path.resolve('.ci/run'), 'utf8')
+    // The install may fail (no apt, no network) without failing the run.
+    expect(ci).toMatch(/apt-get install -y -qq nginx-light\) >\/dev\/null 2>&1 \\\n\s+\|\| echo/)
   })
 
   it.skipIf(!nginxInstalled)(`passes \`nginx -t\` with a throw-away self-signed certificate${nginxInstalled ? '' : ' [skipped: nginx is not installed here]'}`, async () => {
