@@ -3,20 +3,12 @@
 // Afterwards the old key may be removed from DATA_KEYS. Safe to run again and while serving.
 import { loadConfig } from '../src/config/config.js'
 import { ConfigError } from '../src/config/config-error.js'
-import { createDb } from '../src/db/db.js'
-import { startDevDatabase } from '../src/db/embedded.js'
+import { openCliDatabase } from '../src/db/embedded.js'
 import { reencryptTotpSecrets } from '../src/mfa/reencrypt.js'
 
 async function main(): Promise<number> {
   const config = await loadConfig()
-  let url = config.db.url
-  let stop: (() => Promise<void>) | undefined
-  if (url === undefined) {
-    const embedded = await startDevDatabase(process.cwd())
-    url = embedded.url
-    stop = () => embedded.stop()
-  }
-  const db = createDb({ url, maxConnections: 2 })
+  const { db, close } = await openCliDatabase(config.db.url, 2)
   try {
     const r = await reencryptTotpSecrets(db, config.keys.data)
     process.stdout.write(
@@ -26,8 +18,7 @@ async function main(): Promise<number> {
     // A row no key opens needs a person: the key it names is missing from DATA_KEYS, or the row was altered.
     return r.failed > 0 ? 2 : 0
   } finally {
-    await db.destroy()
-    await stop?.()
+    await close()
   }
 }
 

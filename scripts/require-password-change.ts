@@ -4,8 +4,7 @@
 import { findByEmail } from '../src/accounts/accounts.repo.js'
 import { requirePasswordChange } from '../src/auth/password-compromise.service.js'
 import { loadConfig } from '../src/config/config.js'
-import { createDb } from '../src/db/db.js'
-import { startDevDatabase } from '../src/db/embedded.js'
+import { openCliDatabase } from '../src/db/embedded.js'
 import { createHasher, systemClock } from '../src/deps.js'
 import { createLogger } from '../src/logging/logger.js'
 
@@ -15,8 +14,7 @@ if (email === undefined || !email.includes('@')) {
   process.exit(1)
 }
 const config = await loadConfig()
-const embedded = config.db.url === undefined ? await startDevDatabase(process.cwd()) : undefined
-const db = createDb({ url: config.db.url ?? embedded?.url ?? '', maxConnections: 2 })
+const { db, close } = await openCliDatabase(config.db.url, 2)
 try {
   const account = await findByEmail(db, email)
   const deps = { config, db, clock: systemClock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) }
@@ -27,6 +25,5 @@ try {
     process.stdout.write('password change required; sessions ended; reset link queued\n')
   }
 } finally {
-  await db.destroy()
-  await embedded?.stop()
+  await close()
 }

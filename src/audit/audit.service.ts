@@ -45,8 +45,6 @@ export interface SecurityEvent {
   readonly details?: Record<string, string | number | boolean>
 }
 
-const USER_AGENT_MAX = 512
-
 /** Appends the event to the hash chain; joins the caller's transaction or opens one. */
 export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
   if (!db.isTransaction) {
@@ -60,7 +58,7 @@ export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
     type: event.type,
     occurred_at: event.at,
     ip: event.meta?.ip ?? null,
-    user_agent: event.meta?.userAgent?.slice(0, USER_AGENT_MAX) ?? null,
+    user_agent: event.meta?.userAgent ?? null, // bounded by requestMeta()
     details: rows[0]?.details ?? '{}',
   }
   const prev = await lockChainHead(db)

@@ -7,7 +7,7 @@
 // - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as accountsRepo from '../accounts/accounts.repo.js'
-import { resendVerification } from '../accounts/accounts.service.js'
+import { normalizeEmail, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
@@ -50,7 +50,7 @@ export function loginThrottleRules(deps: Deps, email: string, ip: string): Throt
 
 /** Checks email and password; throws 401, 403 email_not_verified or 429. */
 export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
-  const email = input.email.normalize('NFKC').trim()
+  const email = normalizeEmail(input.email)
   const rules = loginThrottleRules(deps, email, meta.ip)
   const reservation = await reserveAll(deps.db, rules, deps.clock.now())
   if (!reservation.allowed) {

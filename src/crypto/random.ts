@@ -1,5 +1,5 @@
 // Every random value in the starter comes from here, and so from the OS CSPRNG (node:crypto).
-// Never Math.random, never anything seeded from the clock.
+// Never a non-cryptographic generator, never anything seeded from the clock.
 import { randomBytes, randomInt, randomUUID } from 'node:crypto'
 
 /** `bytes` random bytes from the OS CSPRNG. */

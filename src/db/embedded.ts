@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import { ensureDevSecrets } from '../config/dev-secrets.js'
+import { createDb, type Db } from './db.js'
 
 export interface EmbeddedPostgres {
   readonly url: string
@@ -53,4 +54,17 @@ export async function startEmbeddedPostgres(opts: { dataDir: string; password: s
 export async function startDevDatabase(cwd: string, onLog?: (line: string) => void): Promise<EmbeddedPostgres> {
   const { EMBEDDED_PG_PASSWORD: password = '' } = await ensureDevSecrets(cwd, ['EMBEDDED_PG_PASSWORD'])
   return startEmbeddedPostgres({ dataDir: path.join(cwd, '.data', 'postgres'), password, persistent: true, ...(onLog ? { onLog } : {}) })
+}
+
+/** For the CLIs: a Db on `url`, or on the development database when `url` is unset; close() stops both. */
+export async function openCliDatabase(url: string | undefined, maxConnections: number): Promise<{ db: Db; close: () => Promise<void> }> {
+  const embedded = url === undefined ? await startDevDatabase(process.cwd()) : undefined
+  const db = createDb({ url: url ?? embedded?.url ?? '', maxConnections })
+  return {
+    db,
+    close: async () => {
+      await db.destroy()
+      await embedded?.stop()
+    },
+  }
 }

@@ -2,29 +2,20 @@
 // or DATABASE_URL. Without either, in development, against the embedded PostgreSQL.
 import { loadConfig } from '../config/config.js'
 import { ConfigError } from '../config/config-error.js'
-import { createDb } from './db.js'
 import { grantAppRole } from './grants.js'
-import { startDevDatabase } from './embedded.js'
+import { openCliDatabase } from './embedded.js'
 import { migrateDown, migrateToLatest } from './migrate.js'
 
 async function main(direction: string): Promise<void> {
   if (direction !== 'up' && direction !== 'down') throw new ConfigError('usage: npm run migrate [up|down]')
   const config = await loadConfig()
-  let url = config.db.migrationUrl ?? config.db.url
-  let stop: (() => Promise<void>) | undefined
-  if (url === undefined) {
-    const embedded = await startDevDatabase(process.cwd())
-    url = embedded.url
-    stop = () => embedded.stop()
-  }
-  const db = createDb({ url, maxConnections: 1 })
+  const { db, close } = await openCliDatabase(config.db.migrationUrl ?? config.db.url, 1)
   try {
     const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
     process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)
     if (direction === 'up' && (await grantAppRole(db, config.db.appRole))) process.stdout.write(`granted row access to role ${config.db.appRole}\n`)
   } finally {
-    await db.destroy()
-    await stop?.()
+    await close()
   }
 }
 

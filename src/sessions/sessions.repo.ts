@@ -1,5 +1,7 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
+import type { ExpressionBuilder } from 'kysely'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
 export interface SessionRow {
   id: string
@@ -13,6 +15,11 @@ export interface SessionRow {
 
 const COLUMNS = ['id', 'account_id', 'created_at', 'last_seen_at', 'absolute_expires_at', 'ip', 'user_agent'] as const
 
+/** A session still alive: before its absolute expiry and seen since `idleSince`. */
+function isLive(eb: ExpressionBuilder<DB, 'sessions'>, now: Date, idleSince: Date) {
+  return eb.and([eb('absolute_expires_at', '>', now), eb('last_seen_at', '>', idleSince)])
+}
+
 export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { token_hash: Buffer }): Promise<string> {
   const { id } = await db.insertInto('sessions').values(row).returning('id').executeTakeFirstOrThrow()
   return id
@@ -24,8 +31,7 @@ export async function findLiveByHash(db: Db, tokenHash: Buffer, now: Date, idleS
     .selectFrom('sessions')
     .select(COLUMNS)
     .where('token_hash', '=', tokenHash)
-    .where('absolute_expires_at', '>', now)
-    .where('last_seen_at', '>', idleSince)
+    .where((eb) => isLive(eb, now, idleSince))
     .executeTakeFirst()
 }
 
@@ -44,8 +50,7 @@ export async function listForAccount(db: Db, accountId: string, now: Date, idleS
     .selectFrom('sessions')
     .select(COLUMNS)
     .where('account_id', '=', accountId)
-    .where('absolute_expires_at', '>', now)
-    .where('last_seen_at', '>', idleSince)
+    .where((eb) => isLive(eb, now, idleSince))
     .orderBy('created_at', 'desc')
     .execute()
 }
