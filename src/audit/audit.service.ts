@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'mfa.failed',
   'token.created',
   'token.revoked',
+  'reauth.failed',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

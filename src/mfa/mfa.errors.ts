@@ -7,6 +7,10 @@ export const MfaErrors = {
   requiredByPolicy: () => new AppError('mfa_required', 409, 'Two-factor sign-in is required here; it cannot be turned off'),
   notEnabled: () => new AppError('mfa_not_enabled', 409, 'Two-factor sign-in is not on'),
   invalidCode: () => new AppError('invalid_code', 401, 'The code is not valid'),
+  // Full re-authentication (password, and a code when TOTP is on) failed: one answer for either part.
+  reauthFailed: () => new AppError('invalid_credentials', 401, 'The password or code is not correct'),
+  // TOTP is on and the re-authentication came without a code: the client should ask for one.
+  codeRequired: () => new AppError('mfa_code_required', 401, 'A current two-factor code (or a recovery code) is required'),
   // Same code and status as the accounts feature uses for a failed password re-check.
   invalidPassword: () => new AppError('invalid_password', 403, 'The current password is not correct'),
   // The pending login (its cookie) is unknown, expired, used up or already completed: log in again.

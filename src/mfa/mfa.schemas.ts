@@ -9,6 +9,10 @@ export const CurrentPassword = Type.String({ minLength: 1, maxLength: 1024, desc
 
 export const ConfirmTotpBody = StrictObject({ code: TotpCode })
 export const PasswordBody = StrictObject({ password: CurrentPassword })
+/** A TOTP code (spaces allowed, "123 456") or a recovery code, for full re-authentication. */
+export const SecondFactorCode = Type.String({ minLength: 6, maxLength: 64, description: 'A current TOTP code or an unused recovery code' })
+/** Full re-authentication: the password, and a code when TOTP is on (ASVS 5.0 V7.5.1). */
+export const ReauthBody = StrictObject({ password: CurrentPassword, code: Type.Optional(SecondFactorCode) })
 
 export const TotpEnrolmentReply = StrictObject({
   secret: Type.String({ maxLength: 64, description: 'Base32 secret, shown this once' }),
@@ -26,5 +30,6 @@ export const RecoveryCodesReply = StrictObject({
 
 export type ConfirmTotpBody = Static<typeof ConfirmTotpBody>
 export type PasswordBody = Static<typeof PasswordBody>
+export type ReauthBody = Static<typeof ReauthBody>
 export type TotpEnrolmentReply = Static<typeof TotpEnrolmentReply>
 export type RecoveryCodesReply = Static<typeof RecoveryCodesReply>

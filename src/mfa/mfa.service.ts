@@ -182,6 +182,28 @@ async function spendCode(deps: Deps, db: Db, accountId: string, code: string, no
 }
 
 /**
+ * Full re-authentication before a change to how the account signs in (OWASP ASVS 5.0 V7.5.1): the
+ * password, and a current TOTP or recovery code when TOTP is on. Password and code attempts count
+ * against the account like logins. Throws 401 invalid_credentials for a wrong password or code,
+ * 401 mfa_code_required when TOTP is on and no code came, 429 rate_limited when throttled.
+ * A TOTP code spent here cannot be replayed (its step moves forward); a recovery code is used up.
+ */
+export async function reauthenticate(deps: Deps, accountId: string, input: { password: string; code?: string | undefined }, meta: RequestMeta): Promise<void> {
+  const now = deps.clock.now()
+  if (!(await verifyAccountPassword(deps, accountId, input.password))) {
+    await recordEvent(deps.db, { type: 'reauth.failed', accountId, meta, at: now, details: { factor: 'password' } })
+    throw MfaErrors.reauthFailed()
+  }
+  if (!(await repo.hasConfirmedFactor(deps.db, accountId))) return
+  const code = input.code
+  if (code === undefined || code === '') throw MfaErrors.codeRequired()
+  const spent = await throttled(deps, accountId, now, meta, () => spendCode(deps, deps.db, accountId, code, now))
+  if (spent !== null) return
+  await recordEvent(deps.db, { type: 'reauth.failed', accountId, meta, at: now, details: { factor: 'code' } })
+  throw MfaErrors.reauthFailed()
+}
+
+/**
  * Completes a pending login with a TOTP or recovery code. Returns the account to open a session for.
  * Throws 401 unauthenticated for an unknown, expired or used-up pending login, 401 invalid_code for
  * a wrong, old or reused code, and 429 rate_limited (Retry-After) when the account saw too many.
