@@ -1,15 +1,34 @@
 import { defineConfig } from 'vitest/config'
 
+// Three projects, each runnable alone (`npm run test:unit`, `test:integration`, `test:repo`);
+// `npm test` runs them all at once.
+// - unit: pure functions, no I/O, no database (`*.test.ts` beside the code);
+// - integration: PostgreSQL (and Redis where named) through the app (`*.int.test.ts`);
+// - repo: checks of the repository itself: docs, infra, workflows, lint rules, the backup drill.
+const databaseSetup = ['src/testing/global-setup.ts']
+
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'migrations/**/*.test.ts'],
-    // Starts the embedded PostgreSQL when DATABASE_URL is unset; checks the server answers.
-    globalSetup: ['src/testing/global-setup.ts'],
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Each test file gets its own schema (src/testing/test-db.ts), so files run in parallel.
+    // Each integration test file gets its own schema (src/testing/test-db.ts), so files run in parallel.
     fileParallelism: true,
     restoreMocks: true,
+    projects: [
+      {
+        extends: true,
+        test: { name: 'unit', include: ['src/**/*.test.ts', 'migrations/**/*.test.ts'], exclude: ['**/*.int.test.ts', '**/node_modules/**'] },
+      },
+      {
+        extends: true,
+        // Starts the embedded PostgreSQL when DATABASE_URL is unset; checks the server answers.
+        test: { name: 'integration', include: ['src/**/*.int.test.ts', 'migrations/**/*.int.test.ts'], globalSetup: databaseSetup },
+      },
+      {
+        extends: true,
+        test: { name: 'repo', include: ['test/**/*.test.ts'], globalSetup: databaseSetup },
+      },
+    ],
   },
 })
