@@ -45,7 +45,7 @@ describe('pre-registration hijack (REQUIRE_VERIFIED_EMAIL=true)', () => {
     const reg = await register(t, 'victim3@example.test', VICTIM_PASSWORD)
     expect(reg.statusCode).toBe(202)
     expect(reg.json()).toEqual({ status: 'pending_verification' })
-    const last = (await mailsTo(t, 'victim3@example.test')).at(-1)!
+    const last = (await mailsTo(t, 'victim3@example.test')).find((m) => /Choose your/.test(m.subject))!
     expect(last.body_text).toMatch(new RegExp(`${t.deps.config.http.publicOrigin}/reset-password#token=[A-Za-z0-9_-]{43}`))
     expect(last.body_text).not.toMatch(/verify-email#token=/)
     // Nothing changed: the second password is not the password; the first one is, still unverified.

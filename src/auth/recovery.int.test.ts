@@ -45,8 +45,7 @@ describe('recovery', () => {
     expect((await me({ cookie: held.cookie })).statusCode).toBe(401)
     expect((await me(bearer(held.apiToken))).statusCode).toBe(401)
     expect(await pendingStillWorks(held.pending, held.secret)).toBe(false)
-    const notice = (await mailsTo(t, 'reset1@example.test')).at(-1)!
-    expect(notice.subject).toMatch(/Your password was reset/)
+    const notice = (await mailsTo(t, 'reset1@example.test')).find((m) => /Your password was reset/.test(m.subject))!
     expect(notice.body_text).toMatch(/API token/)
   })
 
@@ -86,8 +85,7 @@ describe('recovery', () => {
     expect((await me({ cookie })).statusCode).toBe(401)
     expect((await me({ cookie: other })).statusCode).toBe(401)
     expect((await me({ cookie: fresh })).statusCode).toBe(200)
-    const notice = (await mailsTo(t, 'rotate@example.test')).at(-1)!
-    expect(notice.subject).toMatch(/Your password was changed/)
+    expect((await mailsTo(t, 'rotate@example.test')).some((m) => /Your password was changed/.test(m.subject))).toBe(true)
   })
 
   it('a password change ends every pending MFA login', async () => {

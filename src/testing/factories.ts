@@ -68,5 +68,5 @@ export async function verifyEmail(t: TestApp, token: string, password = STRONG_P
 export async function createApiToken(t: TestApp, cookie: string, scopes: string[]): Promise<string> {
   const res = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'test', scopes } })
   if (res.statusCode !== 201) throw new Error(`token creation answered ${res.statusCode}: ${res.body}`)
-  return (res.json() as { token: string }).token
+  return res.json<{ token: string }>().token
 }
