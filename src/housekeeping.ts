@@ -1,6 +1,8 @@
 // Periodic clean-up: expired sessions, ended throttle windows, stale mail tokens, pending MFA logins
 // and API tokens revoked or expired a month ago. Deleting expired rows is not what enforces expiry
-// (every read checks it); it only keeps tables small.
+// (every read checks it); it only keeps tables small. One deletion is a control of its own:
+// accounts never verified within UNVERIFIED_ACCOUNT_TTL_DAYS go, freeing the address for its owner.
+import { deleteExpiredUnverifiedAccounts } from './accounts/accounts.service.js'
 import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
@@ -17,6 +19,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await deleteStaleOneTimeTokens(deps.db, now)
   await deleteExpiredMfaChallenges(deps)
   await deleteDeadTokens(deps)
+  await deleteExpiredUnverifiedAccounts(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {

@@ -20,8 +20,32 @@ export async function findByEmail(db: Db, email: string): Promise<AccountRow | u
   return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
-export async function findCredentialsByEmail(db: Db, email: string): Promise<(AccountRow & { password_hash: string; password_change_required_at: Date | null }) | undefined> {
-  return db.selectFrom('accounts').select([...PUBLIC_COLUMNS, 'password_hash', 'password_change_required_at']).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+export type CredentialsRow = AccountRow & { password_hash: string; password_change_required_at: Date | null; credentials_version: number }
+const CREDENTIAL_COLUMNS = [...PUBLIC_COLUMNS, 'password_hash', 'password_change_required_at', 'credentials_version'] as const
+
+export async function findCredentialsByEmail(db: Db, email: string): Promise<CredentialsRow | undefined> {
+  return db.selectFrom('accounts').select(CREDENTIAL_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+}
+
+export async function findCredentialsById(db: Db, id: string): Promise<CredentialsRow | undefined> {
+  return db.selectFrom('accounts').select(CREDENTIAL_COLUMNS).where('id', '=', id).executeTakeFirst()
+}
+
+/** The credentials version, read with FOR UPDATE: a concurrent change waits until this transaction ends. */
+export async function lockCredentialsVersion(trx: Db, id: string): Promise<number | undefined> {
+  const row = await trx.selectFrom('accounts').select('credentials_version').where('id', '=', id).forUpdate().executeTakeFirst()
+  return row?.credentials_version
+}
+
+export async function findCredentialsVersion(db: Db, id: string): Promise<number | undefined> {
+  const row = await db.selectFrom('accounts').select('credentials_version').where('id', '=', id).executeTakeFirst()
+  return row?.credentials_version
+}
+
+/** Replaces the hash only if it is still the one the caller verified (a login's opportunistic rehash). */
+export async function rehashIfUnchanged(db: Db, id: string, verifiedHash: string, newHash: string): Promise<boolean> {
+  const result = await db.updateTable('accounts').set({ password_hash: newHash }).where('id', '=', id).where('password_hash', '=', verifiedHash).executeTakeFirst()
+  return result.numUpdatedRows > 0n
 }
 
 export async function findPasswordHash(db: Db, id: string): Promise<string | undefined> {
@@ -44,7 +68,12 @@ export async function setPasswordHash(db: Db, id: string, passwordHash: string, 
   await db
     .updateTable('accounts')
     // A real change clears a "must change" flag; a re-hash of the same password does not.
-    .set(changed ? { password_hash: passwordHash, password_changed_at: now, password_change_required_at: null } : { password_hash: passwordHash })
+    // A real change also moves credentials_version, so a login that checked the old password fails.
+    .set((eb) =>
+      changed
+        ? { password_hash: passwordHash, password_changed_at: now, password_change_required_at: null, credentials_version: eb('credentials_version', '+', 1) }
+        : { password_hash: passwordHash },
+    )
     .where('id', '=', id)
     .execute()
 }
@@ -76,6 +105,21 @@ export async function hasAnyDevice(db: Db, accountId: string): Promise<boolean> 
 
 /** Flags the password as compromised; returns false when there is no such account. */
 export async function flagPasswordChangeRequired(db: Db, id: string, now: Date): Promise<boolean> {
-  const result = await db.updateTable('accounts').set({ password_change_required_at: now }).where('id', '=', id).executeTakeFirst()
+  const result = await db
+    .updateTable('accounts')
+    .set((eb) => ({ password_change_required_at: now, credentials_version: eb('credentials_version', '+', 1) }))
+    .where('id', '=', id)
+    .executeTakeFirst()
   return result.numUpdatedRows > 0n
+}
+
+/** Moves the account to a new address, verified; throws the unique violation when it is taken. */
+export async function replaceEmail(db: Db, id: string, email: string, now: Date): Promise<void> {
+  await db.updateTable('accounts').set({ email, email_verified_at: now }).where('id', '=', id).execute()
+}
+
+/** Deletes accounts created before `before` and never verified; returns their ids. */
+export async function deleteUnverifiedBefore(db: Db, before: Date): Promise<string[]> {
+  const rows = await db.deleteFrom('accounts').where('email_verified_at', 'is', null).where('created_at', '<', before).returning('id').execute()
+  return rows.map((r) => r.id)
 }

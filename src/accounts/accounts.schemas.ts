@@ -10,7 +10,6 @@ export const AccountReply = Type.Object({
 })
 
 const Password = Type.String({ minLength: 1, maxLength: 4096 })
-export const ChangePasswordBody = StrictObject({ currentPassword: Password, newPassword: Password })
 export const DeleteAccountBody = StrictObject({ password: Password })
 
 export const SecurityEventsReply = Type.Object({

@@ -1,17 +1,17 @@
-// Accounts: sign-up, email verification, password change, deletion. Invariants:
+// Accounts: sign-up, email verification, expiry of unverified accounts, deletion, and the account
+// row's credential and address updates used by src/auth (password change, email change). Invariants:
 // - passwords are NFKC-normalised, checked against the policy, then hashed with argon2id;
 // - sign-up answers the same whether or not the email is taken (the owner gets a notice instead);
-// - a password change ends every other session and voids pending mail tokens, in one transaction
-//   with its audit event and notice mail; deletion ends every session and API token at once.
-import { AppError } from '../errors.js'
+// - verifying an address needs the account's password, never the link alone;
+// - deletion ends every session and API token at once.
+import { AppError, CommonErrors } from '../errors.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { issueOneTimeToken, consumeOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
-import { revokeAllSessions } from '../sessions/sessions.service.js'
-import { accountKey, reserveAttempt, releaseAttempt } from '../throttle/throttle.service.js'
+import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
+import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
 import { checkPassword, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
@@ -21,6 +21,8 @@ export const AccountErrors = {
     new AppError('weak_password', 422, `The password ${reasons.map((r) => REASON_TEXT[r]).join('; ')}`, {}, { extra: { reasons } }),
   invalidToken: () => new AppError('invalid_token', 400, 'The link is invalid, used or expired'),
   invalidPassword: () => new AppError('invalid_password', 403, 'The current password is not correct'),
+  invalidCredentials: () => new AppError('invalid_credentials', 401, 'Email or password is incorrect'),
+  emailTaken: () => new AppError('email_taken', 409, 'That address now belongs to another account; nothing was changed'),
 } as const
 
 export interface AccountView {
@@ -45,7 +47,12 @@ export function normalizeEmail(email: string): string {
   return email.normalize('NFKC').trim()
 }
 
-/** Signs up, or mails the owner when the email is taken. The caller cannot tell which happened. */
+/**
+ * Signs up, or mails the owner when the email is taken. The caller cannot tell which happened.
+ * An address whose account is still unverified gets a set-password link (the reset flow) and
+ * nothing about that account changes: the first registrant's password stays unproven until the
+ * mailbox owner either confirms it (verify-email needs it) or replaces it (docs/decisions/0041).
+ */
 export async function register(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<void> {
   const email = normalizeEmail(input.email)
   await assertAcceptablePassword(deps, input.password, email)
@@ -56,12 +63,11 @@ export async function register(deps: Deps, input: { email: string; password: str
   await deps.db.transaction().execute(async (trx) => {
     const id = await repo.insertIfAbsent(trx, email, hash, now)
     if (id === undefined) {
-      // The owner hears about it (at most a few times an hour, so the form cannot spam them);
-      // an owner who never verified gets a fresh verification link instead.
+      // The owner hears about it (at most a few times an hour, so the form cannot spam them).
       const owner = await repo.findByEmail(trx, email)
       if (owner === undefined || !(await withinMailQuota(trx, owner.email, now))) return
       if (owner.email_verified_at === null) {
-        await enqueueMail(trx, mails.verifyEmail(ctx, owner.email, await issueOneTimeToken(trx, owner.id, 'verify_email', now)), now)
+        await enqueueMail(trx, mails.setPassword(ctx, owner.email, await issueOneTimeToken(trx, owner.id, 'password_reset', now)), now)
       } else {
         await enqueueMail(trx, mails.alreadyRegistered(ctx, owner.email), now)
       }
@@ -91,16 +97,56 @@ export async function resendVerification(deps: Deps, accountId: string, email: s
   })
 }
 
-/** Marks the email verified; throws 400 invalid_token for an unknown, used or expired token. */
-export async function verifyEmail(deps: Deps, token: string, meta: RequestMeta): Promise<void> {
+/**
+ * Marks the email verified, only for the account's own password: a link alone never activates a
+ * password the clicker did not choose (pre-registration hijack, docs/decisions/0041). A wrong
+ * password counts as a failed login for the account and the client address, and leaves the token
+ * usable. Throws 400 invalid_token, 401 invalid_credentials or 429 rate_limited.
+ */
+export async function verifyEmail(deps: Deps, input: { token: string; password: string }, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
+  const accountId = await peekOneTimeToken(deps.db, input.token, 'verify_email', now)
+  const account = accountId === null ? undefined : await repo.findCredentialsById(deps.db, accountId)
+  if (account === undefined) throw AccountErrors.invalidToken()
+  const rules = verifyThrottleRules(deps, account.email, meta.ip)
+  const reservation = await reserveAll(deps.db, rules, now)
+  if (!reservation.allowed) throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
+  // An oversized input is refused before hashing (no hashing-cost denial of service).
+  const ok = lengthProblem(input.password, deps.config.passwords) !== 'too_long' && (await deps.hasher.verify(account.password_hash, normalizePassword(input.password)))
+  if (!ok) {
+    await recordEvent(deps.db, { type: 'login.failed', accountId: account.id, meta, at: now, details: { during: 'verify_email' } })
+    throw AccountErrors.invalidCredentials()
+  }
+  for (const rule of rules) await releaseAttempt(deps.db, rule.key)
   await deps.db.transaction().execute(async (trx) => {
-    const accountId = await consumeOneTimeToken(trx, token, 'verify_email', now)
-    if (accountId === null) throw AccountErrors.invalidToken()
-    await repo.markEmailVerified(trx, accountId, now)
-    const account = await repo.findById(trx, accountId)
-    if (account) await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your email address was verified'), now)
-    await recordEvent(trx, { type: 'email.verified', accountId, meta, at: now })
+    // Consume inside the transaction: of two parallel verifications, exactly one wins.
+    if ((await consumeOneTimeToken(trx, input.token, 'verify_email', now)) !== account.id) throw AccountErrors.invalidToken()
+    await repo.markEmailVerified(trx, account.id, now)
+    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your email address was verified'), now)
+    await recordEvent(trx, { type: 'email.verified', accountId: account.id, meta, at: now })
+  })
+}
+
+/** The login failure counters (per account and per client address), shared with the login route. */
+function verifyThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
+  const { loginMaxFailuresPerAccount, loginMaxFailuresPerIp, loginFailureWindowSeconds } = deps.config.auth
+  return [
+    { key: accountKey('login', email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
+    { key: ipKey('login', ip), limit: loginMaxFailuresPerIp, windowSeconds: loginFailureWindowSeconds },
+  ]
+}
+
+/**
+ * Deletes accounts never verified within UNVERIFIED_ACCOUNT_TTL_DAYS (housekeeping), so an address
+ * someone registered without owning it is freed for its owner. Returns how many were deleted.
+ */
+export async function deleteExpiredUnverifiedAccounts(deps: Pick<Deps, 'db' | 'clock' | 'config'>): Promise<number> {
+  const now = deps.clock.now()
+  const before = new Date(now.getTime() - deps.config.auth.unverifiedAccountTtlDays * 86_400_000)
+  return deps.db.transaction().execute(async (trx) => {
+    const ids = await repo.deleteUnverifiedBefore(trx, before)
+    for (const id of ids) await recordEvent(trx, { type: 'account.expired', accountId: id, meta: null, at: now })
+    return ids.length
   })
 }
 
@@ -126,27 +172,6 @@ export async function verifyAccountPassword(deps: Deps, accountId: string, passw
   return ok
 }
 
-/** Changes the password; every other session ends and pending reset links die. */
-export async function changePassword(
-  deps: Deps,
-  input: { accountId: string; sessionId: string; currentPassword: string; newPassword: string },
-  meta: RequestMeta,
-): Promise<void> {
-  if (!(await verifyAccountPassword(deps, input.accountId, input.currentPassword))) throw AccountErrors.invalidPassword()
-  const account = await repo.findById(deps.db, input.accountId)
-  if (account === undefined) throw new AppError('unauthenticated', 401, 'Authentication required')
-  await assertAcceptablePassword(deps, input.newPassword, account.email)
-  const hash = await deps.hasher.hash(normalizePassword(input.newPassword))
-  const now = deps.clock.now()
-  await deps.db.transaction().execute(async (trx) => {
-    await repo.setPasswordHash(trx, input.accountId, hash, now, true)
-    await revokeAllSessions(trx, input.accountId, input.sessionId)
-    await voidOneTimeTokens(trx, input.accountId, now, 'password_reset')
-    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was changed', 'Every other session was signed out.'), now)
-    await recordEvent(trx, { type: 'password.changed', accountId: input.accountId, meta, at: now })
-  })
-}
-
 /**
  * Deletes the account after a password re-check. Sessions, API tokens, MFA factors and mail
  * tokens go with it in the same transaction (foreign keys cascade), so every credential stops
@@ -163,4 +188,28 @@ export async function deleteAccount(deps: Deps, input: { accountId: string; pass
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)
     await recordEvent(trx, { type: 'account.deleted', accountId: input.accountId, meta, at: now })
   })
+}
+
+/** The account row's credentials version (see lockCredentials). */
+export async function credentialsVersion(db: Db, accountId: string): Promise<number | undefined> {
+  return repo.findCredentialsVersion(db, accountId)
+}
+
+/**
+ * Locks the account row (FOR UPDATE) in the caller's transaction and returns its credentials
+ * version; a password change, reset or compromise flag waits for this transaction and moves the
+ * version. Undefined when the account is gone.
+ */
+export async function lockCredentials(trx: Db, accountId: string): Promise<number | undefined> {
+  return repo.lockCredentialsVersion(trx, accountId)
+}
+
+/**
+ * Moves the account to `email` (marked verified) within the caller's transaction. Throws 409
+ * email_taken when another account holds it, checked here and by the unique index.
+ */
+export async function replaceEmail(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
+  const holder = await repo.findByEmail(trx, email)
+  if (holder !== undefined && holder.id !== accountId) throw AccountErrors.emailTaken()
+  await repo.replaceEmail(trx, accountId, email, now)
 }

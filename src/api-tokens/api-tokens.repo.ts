@@ -73,6 +73,12 @@ export async function revokeOne(db: Db, accountId: string, id: string, now: Date
     .executeTakeFirst()
 }
 
+/** Marks every unrevoked token of the account revoked; returns how many. */
+export async function revokeAllForAccount(db: Db, accountId: string, now: Date): Promise<number> {
+  const result = await db.updateTable('api_tokens').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null).executeTakeFirst()
+  return Number(result.numUpdatedRows)
+}
+
 /**
  * The live token whose HMAC under key `keyId` is `hash`, for any of the candidates (one per key of
  * the ring): not revoked, not expired.

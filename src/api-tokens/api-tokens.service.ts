@@ -6,6 +6,7 @@
 // - creation and revocation write a security event and a notice mail in the same transaction.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { KeyRing } from '../config/keyring.js'
+import type { Db } from '../db/db.js'
 import { hmacSha256 } from '../crypto/hash.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
@@ -136,6 +137,15 @@ export async function revokeToken(deps: Deps, accountId: string, tokenId: string
     const detail = `Name: "${row.name}"\nFrom: ${meta.ip}\n\nIt no longer works. If this was not you, change your password and end your other sessions.`
     await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'An API token was revoked', detail), now)
   })
+}
+
+/**
+ * Revokes every token of the account within the caller's transaction (password reset, compromise
+ * flag, the mailbox owner taking over an address): they stop working on their next request.
+ * The caller records the event and mails the owner. Returns how many were revoked.
+ */
+export async function revokeAllTokens(db: Db, accountId: string, now: Date): Promise<number> {
+  return repo.revokeAllForAccount(db, accountId, now)
 }
 
 /**

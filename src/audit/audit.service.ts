@@ -28,6 +28,9 @@ export const EVENT_TYPES = [
   'token.created',
   'token.revoked',
   'reauth.failed',
+  'account.expired',
+  'email.change_requested',
+  'email.changed',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

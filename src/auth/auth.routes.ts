@@ -7,11 +7,10 @@ import { recordEvent } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
-import { completeMfaChallenge } from '../mfa/mfa.service.js'
 import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../sessions/session-cookie.js'
 import { revokeSession, validateSession } from '../sessions/sessions.service.js'
 import * as schemas from './auth.schemas.js'
-import { completeLogin, login } from './login.service.js'
+import { completeMfaLogin, login } from './login.service.js'
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js'
 import { clearPendingCookie, MFA_PENDING_COOKIE, setPendingCookie } from './pending-cookie.js'
 import { userView } from './user-view.js'
@@ -26,8 +25,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     return reply.code(202).send({ status: 'pending_verification' as const })
   })
 
-  app.post('/verify-email', { config: strict, schema: { tags, body: schemas.VerifyEmailBody, response: { 204: {}, ...errorReplies(400, 429) } } }, async (request, reply) => {
-    await verifyEmail(deps, request.body.token, requestMeta(request))
+  app.post('/verify-email', { config: strict, schema: { tags, body: schemas.VerifyEmailBody, response: { 204: {}, ...errorReplies(400, 401, 429) } } }, async (request, reply) => {
+    await verifyEmail(deps, request.body, requestMeta(request))
     return reply.code(204).send()
   })
 
@@ -46,8 +45,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.post('/login/mfa', { config: strict, schema: { tags, body: schemas.LoginMfaBody, response: { 200: schemas.LoginMfaReply, ...errorReplies(400, 401, 429) } } }, async (request, reply) => {
     const meta = requestMeta(request)
     const pending = request.cookies[MFA_PENDING_COOKIE] ?? ''
-    const { accountId, method } = await completeMfaChallenge(deps, pending, request.body.code, meta)
-    const result = await completeLogin(deps, accountId, meta, `password+${method}`)
+    const result = await completeMfaLogin(deps, pending, request.body.code, meta)
+    const accountId = result.accountId
     if (result.kind !== 'session') throw new Error('unreachable: completeLogin always issues a session')
     clearPendingCookie(reply)
     setSessionCookie(reply, result.token, deps.config)

@@ -4,17 +4,22 @@
 // - failures are counted per email and per client address before the password is checked, with
 //   one atomic upsert each, so parallel guesses all count; past the limit even the right password
 //   gets 429 until the window ends, and the answer never tells whether the account exists;
-// - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge.
+// - a correct password yields a brand-new session token (no fixation), or a pending MFA challenge;
+// - the session (or pending login) is issued in a transaction that locks the account row and checks
+//   the credentials version the password was verified against, so a login racing a password change,
+//   reset or compromise flag leaves nothing live (docs/decisions/0043); a rehash writes only over
+//   the hash it verified.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as accountsRepo from '../accounts/accounts.repo.js'
-import { normalizeEmail, resendVerification } from '../accounts/accounts.service.js'
+import { credentialsVersion, lockCredentials, normalizeEmail, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
 import type { PasswordHasher } from '../crypto/password.js'
+import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
-import { hasConfirmedTotp, startMfaChallenge } from '../mfa/mfa.service.js'
+import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaChallenge } from '../mfa/mfa.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { noteDevice } from './new-device.js'
@@ -69,9 +74,10 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
   for (const rule of rules) await releaseAttempt(deps.db, rule.key)
 
-  // Parameters went up since this hash was made: upgrade it now that the password is known.
+  // Parameters went up since this hash was made: upgrade it now that the password is known, but only
+  // over the hash just verified (a change that landed meanwhile must not be overwritten).
   if (deps.hasher.needsRehash(account.password_hash)) {
-    await accountsRepo.setPasswordHash(deps.db, account.id, await deps.hasher.hash(password), deps.clock.now(), false)
+    await accountsRepo.rehashIfUnchanged(deps.db, account.id, account.password_hash, await deps.hasher.hash(password))
   }
   // Evidence of compromise: no session on this password; the way out is the mailed reset link.
   if (account.password_change_required_at !== null) {
@@ -88,16 +94,40 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
 
   if (await hasConfirmedTotp(deps.db, account.id)) {
-    const { token } = await startMfaChallenge(deps, deps.db, account.id)
+    const { token } = await deps.db.transaction().execute(async (trx) => {
+      await assertCredentialsUnchanged(trx, account.id, account.credentials_version)
+      return startMfaChallenge(deps, trx, account.id)
+    })
     return { kind: 'mfa', accountId: account.id, pendingToken: token }
   }
-  return completeLogin(deps, account.id, meta)
+  return completeLogin(deps, account.id, meta, 'password', account.credentials_version)
+}
+
+/** Locks the account row and throws 401 when its credentials changed since `version` was read. */
+async function assertCredentialsUnchanged(trx: Db, accountId: string, version: number): Promise<void> {
+  if ((await lockCredentials(trx, accountId)) !== version) throw LoginErrors.invalidCredentials()
+}
+
+/**
+ * The second step of a login: spends the code on the pending login, then issues the session,
+ * unless the credentials changed after the pending login was seen (the change also ended it).
+ * Throws like completeMfaChallenge, and 401 invalid_credentials when the credentials moved.
+ */
+export async function completeMfaLogin(deps: Deps, pendingToken: string, code: string, meta: RequestMeta): Promise<LoginResult> {
+  // Read the version while the pending login still exists: a change after this point either
+  // deletes it (the code is then refused) or moves the version (the session is then refused).
+  const seen = await pendingLoginAccount(deps, pendingToken)
+  const version = seen === null ? undefined : await credentialsVersion(deps.db, seen)
+  const { accountId, method } = await completeMfaChallenge(deps, pendingToken, code, meta)
+  if (accountId !== seen || version === undefined) throw LoginErrors.invalidCredentials()
+  return completeLogin(deps, accountId, meta, `password+${method}`, version)
 }
 
 /** Issues the session after every factor passed; records the event and the new-device notice. */
-export async function completeLogin(deps: Deps, accountId: string, meta: RequestMeta, factors = 'password'): Promise<LoginResult> {
+export async function completeLogin(deps: Deps, accountId: string, meta: RequestMeta, factors: string, expectedVersion: number): Promise<LoginResult> {
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
+    await assertCredentialsUnchanged(trx, accountId, expectedVersion)
     const { token, sessionId } = await issueSession(deps, trx, accountId, meta)
     await recordEvent(trx, { type: 'login.succeeded', accountId, meta, at: now, details: { factors } })
     await noteDevice(deps, trx, accountId, meta, sessionId)

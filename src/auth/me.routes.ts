@@ -1,14 +1,18 @@
 // /v1/me: the caller's own account. Reading accepts an API token with the right scope; changing
-// the password and deleting the account need a session and the current password again.
+// the password or the address and deleting the account need a session and the password again
+// (and, for the password and the address, a code when TOTP is on).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { changePassword, deleteAccount } from '../accounts/accounts.service.js'
-import { AccountReply, ChangePasswordBody, DeleteAccountBody, SecurityEventsReply } from '../accounts/accounts.schemas.js'
+import { deleteAccount } from '../accounts/accounts.service.js'
+import { AccountReply, DeleteAccountBody, SecurityEventsReply } from '../accounts/accounts.schemas.js'
 import { listEvents } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
-import { clearSessionCookie } from '../sessions/session-cookie.js'
+import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie.js'
+import { ChangeEmailBody, ChangeEmailReply, ChangePasswordBody, ConfirmEmailBody } from './auth.schemas.js'
+import { confirmEmailChange, requestEmailChange } from './email-change.service.js'
+import { changePassword } from './password-change.service.js'
 import { userView } from './user-view.js'
 
 const tags = ['account']
@@ -21,7 +25,22 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
 
   app.post('/password', { schema: { tags, body: ChangePasswordBody, response: { 204: {}, ...errorReplies(400, 401, 403, 422, 429) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
-    await changePassword(deps, { accountId: principal.accountId, sessionId: principal.sessionId, ...request.body }, requestMeta(request))
+    const { token } = await changePassword(deps, { accountId: principal.accountId, sessionId: principal.sessionId, ...request.body }, requestMeta(request))
+    // The current session continues under a new token; the one the browser held stops working.
+    setSessionCookie(reply, token, deps.config)
+    return reply.code(204).send()
+  })
+
+  app.post('/email', { schema: { tags, body: ChangeEmailBody, response: { 202: ChangeEmailReply, ...errorReplies(400, 401, 403, 429) } } }, async (request, reply) => {
+    const principal = requireAuth(request, { sessionOnly: true })
+    await requestEmailChange(deps, { accountId: principal.accountId, ...request.body }, requestMeta(request))
+    return reply.code(202).send({ status: 'pending_confirmation' as const })
+  })
+
+  // The token alone is not enough: it must come from a signed-in session of the account it was made for.
+  app.post('/email/confirm', { schema: { tags, body: ConfirmEmailBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request, reply) => {
+    const principal = requireAuth(request, { sessionOnly: true })
+    await confirmEmailChange(deps, { accountId: principal.accountId, sessionId: principal.sessionId, token: request.body.token }, requestMeta(request))
     return reply.code(204).send()
   })
 

@@ -2,8 +2,12 @@
 // - the request answers 202 for any email; only an existing account gets a mail;
 // - the token is single use, lives at most 1 hour, and a newer one voids it;
 // - a refused new password (422) leaves the token usable;
-// - success ends every session and pending MFA login of the account, never signs anyone in, and
-//   never touches the second factor: the next login still asks for it.
+// - success ends every session, pending MFA login and API token of the account (account-access.ts),
+//   voids every pending mail token (so pending address changes die), marks the address verified,
+//   and never signs anyone in;
+// - it keeps the second factor of a verified account (the next login still asks for it); on an
+//   address that was never verified, the reset is the mailbox owner taking the address from
+//   whoever registered it first, so that person's second factor goes too (docs/decisions/0041).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as accountsRepo from '../accounts/accounts.repo.js'
 import { AccountErrors, assertAcceptablePassword, normalizeEmail } from '../accounts/accounts.service.js'
@@ -11,10 +15,10 @@ import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { endMfaChallenges } from '../mfa/mfa.service.js'
+import { removeUnprovenSecondFactor } from '../mfa/mfa.service.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
-import { revokeAllSessions } from '../sessions/sessions.service.js'
 import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
+import { ENDED_ACCESS_TEXT, endAllAccess } from './account-access.js'
 
 // At most this many reset mails per address per hour, so the form cannot be used to mail-bomb.
 const RESET_MAILS_PER_HOUR = 3
@@ -45,12 +49,15 @@ export async function confirmPasswordReset(deps: Deps, input: { token: string; n
     // Consume inside the transaction: of two parallel confirmations, exactly one wins.
     if ((await consumeOneTimeToken(trx, input.token, 'password_reset', now)) !== account.id) throw AccountErrors.invalidToken()
     await accountsRepo.setPasswordHash(trx, account.id, hash, now, true)
-    await revokeAllSessions(trx, account.id)
-    await endMfaChallenges(trx, account.id)
-    await voidOneTimeTokens(trx, account.id, now, 'password_reset')
+    // Read under the row lock the update took: was the address ever proven?
+    const unproven = (await accountsRepo.findById(trx, account.id))?.email_verified_at === null
+    const ended = await endAllAccess(trx, account.id, now)
+    const secondFactorRemoved = unproven && (await removeUnprovenSecondFactor(trx, account.id))
+    await voidOneTimeTokens(trx, account.id, now)
     // Proof of control of the mailbox: a reset also verifies the address.
     await accountsRepo.markEmailVerified(trx, account.id, now)
-    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', 'Every session was signed out.'), now)
-    await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now })
+    const detail = secondFactorRemoved ? `${ENDED_ACCESS_TEXT} The two-factor sign-in set up before the address was confirmed was removed.` : ENDED_ACCESS_TEXT
+    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', detail), now)
+    await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now, details: { ...ended, claimedUnverified: unproven, secondFactorRemoved } })
   })
 }

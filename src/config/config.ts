@@ -62,6 +62,8 @@ export interface Config {
     readonly loginMaxFailuresPerIp: number
     readonly loginFailureWindowSeconds: number
     readonly unauthenticatedRateLimitMax: number
+    /** Days an account may stay unverified before housekeeping deletes it (docs/decisions/0041). */
+    readonly unverifiedAccountTtlDays: number
   }
   readonly apiTokens: { readonly prefix: string; readonly defaultDays: number; readonly maxDays: number }
   readonly securityTxt: { readonly contact: string; readonly expiresDays: number; readonly policyUrl: string | undefined }
@@ -175,6 +177,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       loginMaxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, { min: 1, max: 100_000 }),
       loginFailureWindowSeconds: int(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, { min: 60, max: 86_400 }),
       unauthenticatedRateLimitMax: int(env, 'UNAUTHENTICATED_RATE_LIMIT_MAX', 30, { min: 1, max: 100_000 }),
+      unverifiedAccountTtlDays: int(env, 'UNVERIFIED_ACCOUNT_TTL_DAYS', 7, { min: 1, max: 365 }),
     },
     apiTokens: {
       prefix: tokenPrefix(env),

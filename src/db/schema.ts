@@ -29,6 +29,8 @@ export interface AccountsTable {
   /** Set on evidence of compromise; the next login must go through a password reset. */
   password_change_required_at: Date | null
   created_at: Timestamp
+  /** Moves forward with every password change, reset and compromise flag (docs/decisions/0043). */
+  credentials_version: ColumnType<number, number | undefined, number>
 }
 
 export interface SessionsTable {
@@ -45,7 +47,9 @@ export interface SessionsTable {
 export interface OneTimeTokensTable {
   id: Generated<string>
   account_id: string
-  purpose: 'verify_email' | 'password_reset'
+  purpose: 'verify_email' | 'password_reset' | 'email_change'
+  /** The new address an `email_change` token moves the account to; null for other purposes. */
+  bound_email: ColumnType<string | null, string | null | undefined, string | null>
   token_hash: Buffer
   created_at: Date
   expires_at: Date

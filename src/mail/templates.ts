@@ -15,7 +15,7 @@ export const mails = {
   verifyEmail: (ctx: MailContext, to: string, token: string): Mail => ({
     to,
     subject: `Confirm your email for ${ctx.appName}`,
-    text: `Confirm your email address by opening this link within 24 hours:\n\n${ctx.publicOrigin}/verify-email#token=${token}\n\nIf you did not create an account, ignore this mail.`,
+    text: `Confirm your email address by opening this link within 24 hours:\n\n${ctx.publicOrigin}/verify-email#token=${token}\n\nThe page asks for the password you chose when you signed up. If you did not create an account, ignore this mail: an account that is never confirmed is deleted after a few days. If you did not choose a password here but want this address, use ${ctx.publicOrigin}/reset-password: the account then becomes yours and everything signed in to it is signed out.`,
   }),
   alreadyRegistered: (ctx: MailContext, to: string): Mail => ({
     to,
@@ -25,7 +25,27 @@ export const mails = {
   passwordReset: (ctx: MailContext, to: string, token: string): Mail => ({
     to,
     subject: `Reset your ${ctx.appName} password`,
-    text: `Open this link within 1 hour to choose a new password:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nIt works once. If you did not ask for it, ignore this mail; your password stays as it is.`,
+    text: `Open this link within 1 hour to choose a new password:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nIt works once. Using it signs out every session, pending sign-in and API token of the account, and cancels pending changes of the sign-in address. If you did not ask for it, ignore this mail; your password stays as it is.`,
+  }),
+  setPassword: (ctx: MailContext, to: string, token: string): Mail => ({
+    to,
+    subject: `Choose your ${ctx.appName} password`,
+    text: `Someone asked to create an account with this address. An account for it was started earlier but never confirmed, so nothing was changed.\nIf it was you, choose your password with this link within 1 hour:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nUsing it confirms the address, sets the password you choose, and signs out every session, pending sign-in and API token started with the earlier password. If it was not you, ignore this mail; an unconfirmed account is deleted after a few days.`,
+  }),
+  confirmEmailChange: (ctx: MailContext, to: string, token: string): Mail => ({
+    to,
+    subject: `Confirm your new ${ctx.appName} sign-in address`,
+    text: `Open this link within 1 hour, signed in to your account, to make this address your sign-in address:\n\n${ctx.publicOrigin}/confirm-email#token=${token}\n\nIt works once. If you did not ask for it, ignore this mail; nothing changes.`,
+  }),
+  emailChangeRequested: (ctx: MailContext, to: string, newEmail: string): Mail => ({
+    to,
+    subject: `Security notice from ${ctx.appName}: a change of your sign-in address was requested`,
+    text: `Someone signed in to your account asked to change its sign-in address to ${newEmail}.\nNothing changes unless the link we sent to that address is opened within 1 hour.\n\nIf this was not you, reset your password now at ${ctx.publicOrigin}/reset-password: a password reset cancels every pending address change and signs out every session, pending sign-in and API token.${footer(ctx)}`,
+  }),
+  addressInUse: (ctx: MailContext, to: string): Mail => ({
+    to,
+    subject: `Security notice from ${ctx.appName}: someone tried to use this address`,
+    text: `Someone signed in to another account asked to move it to this address, which already has an account. Nothing changed, and no link was sent.${footer(ctx)}`,
   }),
   notice: (ctx: MailContext, to: string, what: string, detail = ''): Mail => ({
     to,

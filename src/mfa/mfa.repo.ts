@@ -149,6 +149,12 @@ export async function reserveChallengeAttempt(db: Db, tokenHash: Buffer, now: Da
     .executeTakeFirst()
 }
 
+/** The account of a live pending login, without counting an attempt; undefined otherwise. */
+export async function findChallengeAccount(db: Db, tokenHash: Buffer, now: Date): Promise<string | undefined> {
+  const row = await db.selectFrom('mfa_challenges').select('account_id').where('token_hash', '=', tokenHash).where('expires_at', '>', now).executeTakeFirst()
+  return row?.account_id
+}
+
 /** Ends a pending login; true only for the one caller that removed it. */
 export async function deleteChallenge(db: Db, id: string): Promise<boolean> {
   const result = await db.deleteFrom('mfa_challenges').where('id', '=', id).executeTakeFirst()

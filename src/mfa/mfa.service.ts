@@ -163,6 +163,24 @@ export async function endMfaChallenges(db: Db, accountId: string): Promise<numbe
   return repo.deleteChallengesForAccount(db, accountId)
 }
 
+/** The account a pending login belongs to (no attempt counted), or null when it is unknown or expired. */
+export async function pendingLoginAccount(deps: Pick<Deps, 'db' | 'clock'>, token: string): Promise<string | null> {
+  if (!CHALLENGE_TOKEN_SHAPE.test(token)) return null
+  return (await repo.findChallengeAccount(deps.db, sha256(token), deps.clock.now())) ?? null
+}
+
+/**
+ * Removes the TOTP factor, its recovery codes and pending logins, within the caller's transaction,
+ * when the mailbox owner takes over an address someone else registered first and never verified:
+ * that person's second factor must not lock the owner out (docs/decisions/0041). True when one existed.
+ */
+export async function removeUnprovenSecondFactor(db: Db, accountId: string): Promise<boolean> {
+  const had = await repo.deleteFactor(db, accountId)
+  await repo.deleteRecoveryCodes(db, accountId)
+  await repo.deleteChallengesForAccount(db, accountId)
+  return had
+}
+
 class SpendRefused extends Error {}
 class ChallengeGone extends Error {}
 

@@ -1,4 +1,5 @@
-// Single-use tokens sent by mail (verify email: 24 h; reset password: at most 1 h). Invariants:
+// Single-use tokens sent by mail (verify email: 24 h; reset password, email change: at most 1 h).
+// An email-change token is bound to (account, new address): the address is stored beside it. Invariants:
 // 32 CSPRNG bytes; only the SHA-256 is stored; a newer token of the same purpose voids older ones;
 // consuming is one atomic UPDATE ... WHERE used_at IS NULL, so a token works exactly once.
 import { sql } from 'kysely'
@@ -6,18 +7,19 @@ import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Db } from '../db/db.js'
 
-export type Purpose = 'verify_email' | 'password_reset'
+export type Purpose = 'verify_email' | 'password_reset' | 'email_change'
 
 // OWASP ASVS 5.0 V6.4.1 (reset links short-lived); NIST SP 800-63B-4 §3.1.1.3.
 export const TOKEN_LIFETIME_SECONDS: Record<Purpose, number> = {
   verify_email: 24 * 3600,
   password_reset: 3600,
+  email_change: 3600,
 }
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
 /** Issues a token (voiding older unused ones of the same purpose); returns the only plain copy. */
-export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date): Promise<string> {
+export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date, boundEmail: string | null = null): Promise<string> {
   await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute()
   const token = randomToken(32)
   await db
@@ -25,6 +27,7 @@ export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purp
     .values({
       account_id: accountId,
       purpose,
+      bound_email: boundEmail,
       token_hash: sha256(token),
       created_at: now,
       expires_at: new Date(now.getTime() + TOKEN_LIFETIME_SECONDS[purpose] * 1000),
@@ -45,6 +48,20 @@ export async function peekOneTimeToken(db: Db, token: string, purpose: Purpose, 
     .where('expires_at', '>', now)
     .executeTakeFirst()
   return row?.account_id ?? null
+}
+
+/** Like peekOneTimeToken, with the address the token is bound to (email change). */
+export async function peekBoundToken(db: Db, token: string, purpose: Purpose, now: Date): Promise<{ accountId: string; boundEmail: string | null } | null> {
+  if (!TOKEN_SHAPE.test(token)) return null
+  const row = await db
+    .selectFrom('one_time_tokens')
+    .select(['account_id', 'bound_email'])
+    .where('token_hash', '=', sha256(token))
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst()
+  return row === undefined ? null : { accountId: row.account_id, boundEmail: row.bound_email }
 }
 
 /** Marks the token used and returns its account, or null when unknown, used, expired or malformed. */

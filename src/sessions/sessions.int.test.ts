@@ -85,12 +85,15 @@ describe('server-side sessions', () => {
     const other = sessionCookieFrom(await login(t, 's8@example.test'))
     const newPassword = 'a completely different passphrase 42'
     const wrong = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: current }, payload: { currentPassword: 'wrong wrong wrong wrong', newPassword } })
-    expect(wrong.statusCode).toBe(403)
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
     expect((await me(other)).statusCode).toBe(200)
     const res = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: current }, payload: { currentPassword: STRONG_PASSWORD, newPassword } })
     expect(res.statusCode).toBe(204)
     expect((await me(other)).statusCode).toBe(401)
-    expect((await me(current)).statusCode).toBe(200)
+    // The current session continues under a new cookie; the old token stops working.
+    expect((await me(sessionCookieFrom(res))).statusCode).toBe(200)
+    expect((await me(current)).statusCode).toBe(401)
     expect((await login(t, 's8@example.test')).statusCode).toBe(401)
     expect((await login(t, 's8@example.test', newPassword)).statusCode).toBe(200)
   })

@@ -55,6 +55,12 @@ export async function listForAccount(db: Db, accountId: string, now: Date, idleS
     .execute()
 }
 
+/** Gives a session a new token hash (the old token stops matching); false when it is not the account's. */
+export async function replaceTokenHash(db: Db, accountId: string, id: string, tokenHash: Buffer): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
 export async function deleteOne(db: Db, accountId: string, id: string): Promise<boolean> {
   const result = await db.deleteFrom('sessions').where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
   return result.numDeletedRows > 0n

@@ -26,10 +26,11 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     return reply.code(204).send()
   })
 
+  // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
+  // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
   app.delete('/', { schema: { tags, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
-    const principal = requireAuth(request, { scope: 'sessions:write' })
-    const keep = principal.kind === 'session' ? principal.sessionId : undefined
-    await revokeAllSessions(deps.db, principal.accountId, keep)
+    const principal = requireAuth(request, { sessionOnly: true })
+    await revokeAllSessions(deps.db, principal.accountId, principal.sessionId)
     await recordEvent(deps.db, { type: 'sessions.revoked_others', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
     return reply.code(204).send()
   })

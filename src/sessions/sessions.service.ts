@@ -67,6 +67,16 @@ export async function listSessions(deps: Deps, accountId: string, currentSession
   }))
 }
 
+/**
+ * Re-issues the token of a live session (after a password change, or when the session gains rights):
+ * same session id and expiry, a new secret; the old token stops working at once (ASVS 5.0 V7.2.4).
+ * Returns the new token, or null when the session is not the account's.
+ */
+export async function rotateSessionToken(db: Db, accountId: string, sessionId: string): Promise<string | null> {
+  const token = randomToken(SESSION_TOKEN_BYTES)
+  return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token))) ? token : null
+}
+
 /** Ends one of the account's sessions; false when the id is not one of its sessions. */
 export async function revokeSession(db: Db, accountId: string, sessionId: string): Promise<boolean> {
   return repo.deleteOne(db, accountId, sessionId)

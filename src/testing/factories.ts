@@ -38,7 +38,7 @@ export async function signUpAndLogin(t: TestApp, email: string, password = STRON
   const reg = await register(t, email, password)
   if (reg.statusCode !== 202) throw new Error(`register answered ${reg.statusCode}: ${reg.body}`)
   const token = await tokenFromMail(t, email, 'verify-email')
-  const verified = await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token } })
+  const verified = await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token, password } })
   if (verified.statusCode !== 204) throw new Error(`verify answered ${verified.statusCode}: ${verified.body}`)
   return sessionCookieFrom(await login(t, email, password))
 }
@@ -57,4 +57,16 @@ export async function countVerifies(t: TestApp, work: () => Promise<void>): Prom
     t.deps.hasher.verify = original
   }
   return verifies
+}
+
+/** Verifies the address with the mailed link; the link works only with the account's password. */
+export async function verifyEmail(t: TestApp, token: string, password = STRONG_PASSWORD): Promise<LightMyRequestResponse> {
+  return t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token, password } })
+}
+
+/** Creates an API token from a session; returns its secret. */
+export async function createApiToken(t: TestApp, cookie: string, scopes: string[]): Promise<string> {
+  const res = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'test', scopes } })
+  if (res.statusCode !== 201) throw new Error(`token creation answered ${res.statusCode}: ${res.body}`)
+  return res.json<{ token: string }>().token
 }

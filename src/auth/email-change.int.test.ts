@@ -1,0 +1,126 @@
+// Email change (issue 9): full re-authentication, a single-use token bound to (account, new address)
+// mailed to the new address, a notice with a way to stop it to the old one, nothing changes until
+// confirmed, uniqueness re-checked at confirm, enumeration-safe, other sessions end, audit event.
+import { describe, expect, it } from 'vitest'
+import { createApiToken, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+import { referenceTotp } from '../testing/totp-reference.js'
+
+describe('email change', () => {
+  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
+  const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
+  const requestChange = (headers: Record<string, string>, body: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/me/email', headers, payload: body })
+  const confirm = (cookie: string, token: string) => t.app.inject({ method: 'POST', url: '/v1/me/email/confirm', headers: { cookie }, payload: { token } })
+
+  it('changes the address only once the link mailed to the new address is confirmed, ending other sessions', async () => {
+    const cookie = await signUpAndLogin(t, 'old1@example.test')
+    const other = sessionCookieFrom(await login(t, 'old1@example.test'))
+    const res = await requestChange({ cookie }, { newEmail: 'new1@example.test', password: STRONG_PASSWORD })
+    expect(res.statusCode).toBe(202)
+    expect((await me(cookie)).json()).toMatchObject({ email: 'old1@example.test' })
+
+    const link = (await mailsTo(t, 'new1@example.test')).at(-1)!
+    expect(link.body_text).toMatch(new RegExp(`${t.deps.config.http.publicOrigin}/confirm-email#token=[A-Za-z0-9_-]{43}`))
+    const notice = (await mailsTo(t, 'old1@example.test')).find((m) => /change of your sign-in address/.test(m.subject))!
+    expect(notice.body_text).toMatch(/new1@example\.test/)
+    expect(notice.body_text).toMatch(/reset-password/)
+
+    const token = await tokenFromMail(t, 'new1@example.test', 'confirm-email')
+    expect((await confirm(cookie, token)).statusCode).toBe(204)
+    expect((await me(cookie)).json()).toMatchObject({ email: 'new1@example.test', emailVerified: true })
+    expect((await me(other)).statusCode).toBe(401)
+    expect((await confirm(cookie, token)).json()).toMatchObject({ error: 'invalid_token' }) // single use
+    expect((await login(t, 'new1@example.test')).statusCode).toBe(200)
+    expect((await login(t, 'old1@example.test')).statusCode).toBe(401)
+    expect((await mailsTo(t, 'old1@example.test')).some((m) => /Your sign-in address was changed/.test(m.subject))).toBe(true)
+    const events = await t.app.inject({ method: 'GET', url: '/v1/me/security-events', headers: { cookie } })
+    expect(events.json().events.map((e: { type: string }) => e.type)).toContain('email.changed')
+  })
+
+  it('needs the password, and a code when TOTP is on; a refusal sends nothing', async () => {
+    const cookie = await signUpAndLogin(t, 'old2@example.test')
+    const wrong = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: 'not the password at all' })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
+    const secret = enrol.json().secret as string
+    await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+    const noCode = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD })
+    expect(noCode.json()).toMatchObject({ error: 'mfa_code_required' })
+    expect(await mailsTo(t, 'new2@example.test')).toEqual([])
+    t.clock.advance(30)
+    const ok = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) })
+    expect(ok.statusCode).toBe(202)
+    expect(await mailsTo(t, 'new2@example.test')).toHaveLength(1)
+  })
+
+  it('is a session-only action: an API token gets 403', async () => {
+    const cookie = await signUpAndLogin(t, 'old3@example.test')
+    const token = await createApiToken(t, cookie, ['account:read'])
+    const res = await requestChange({ authorization: `Bearer ${token}` }, { newEmail: 'new3@example.test', password: STRONG_PASSWORD })
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({ error: 'session_required' })
+  })
+
+  it('answers a taken address exactly like a free one, sends no link to it, and tells its holder', async () => {
+    await signUpAndLogin(t, 'holder@example.test')
+    const cookie = await signUpAndLogin(t, 'old4@example.test')
+    const before = (await mailsTo(t, 'holder@example.test')).length
+    const taken = await requestChange({ cookie }, { newEmail: 'HOLDER@example.test', password: STRONG_PASSWORD })
+    const free = await requestChange({ cookie }, { newEmail: 'free4@example.test', password: STRONG_PASSWORD })
+    expect([taken.statusCode, free.statusCode]).toEqual([202, 202])
+    expect(taken.body).toBe(free.body)
+    const holderMails = (await mailsTo(t, 'holder@example.test')).slice(before)
+    expect(holderMails).toHaveLength(1)
+    expect(holderMails[0]!.body_text).not.toMatch(/confirm-email#token=/)
+  })
+
+  it('re-checks the address at confirm: 409 email_taken if someone took it meanwhile, and nothing changes', async () => {
+    const cookie = await signUpAndLogin(t, 'old5@example.test')
+    expect((await requestChange({ cookie }, { newEmail: 'race5@example.test', password: STRONG_PASSWORD })).statusCode).toBe(202)
+    const token = await tokenFromMail(t, 'race5@example.test', 'confirm-email')
+    await signUpAndLogin(t, 'race5@example.test', 'somebody else entirely took this one')
+    const res = await confirm(cookie, token)
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ error: 'email_taken' })
+    expect((await me(cookie)).json()).toMatchObject({ email: 'old5@example.test' })
+  })
+
+  it('refuses the token from another account session; it stays usable for the account it was made for', async () => {
+    const owner = await signUpAndLogin(t, 'old6@example.test')
+    const stranger = await signUpAndLogin(t, 'stranger6@example.test')
+    await requestChange({ cookie: owner }, { newEmail: 'new6@example.test', password: STRONG_PASSWORD })
+    const token = await tokenFromMail(t, 'new6@example.test', 'confirm-email')
+    const res = await confirm(stranger, token)
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: 'invalid_token' })
+    expect((await me(stranger)).json()).toMatchObject({ email: 'stranger6@example.test' })
+    expect((await confirm(owner, token)).statusCode).toBe(204)
+  })
+
+  it('expires the link after one hour, and a password reset kills a pending change', async () => {
+    const cookie = await signUpAndLogin(t, 'old7@example.test')
+    await requestChange({ cookie }, { newEmail: 'new7@example.test', password: STRONG_PASSWORD })
+    const expired = await tokenFromMail(t, 'new7@example.test', 'confirm-email')
+    t.clock.advance(3601)
+    const later = sessionCookieFrom(await login(t, 'old7@example.test')) // the first session went idle meanwhile
+    expect((await confirm(later, expired)).json()).toMatchObject({ error: 'invalid_token' })
+
+    const fresh = await signUpAndLogin(t, 'old8@example.test')
+    await requestChange({ cookie: fresh }, { newEmail: 'new8@example.test', password: STRONG_PASSWORD })
+    const pendingChange = await tokenFromMail(t, 'new8@example.test', 'confirm-email')
+    await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'old8@example.test' } })
+    const reset = await tokenFromMail(t, 'old8@example.test', 'reset-password')
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token: reset, newPassword: 'owner is back in control now' } })).statusCode).toBe(204)
+    const again = sessionCookieFrom(await login(t, 'old8@example.test', 'owner is back in control now'))
+    expect((await confirm(again, pendingChange)).statusCode).toBe(400)
+  })
+
+  it('lets exactly one of two parallel confirmations of the same token win', async () => {
+    const cookie = await signUpAndLogin(t, 'old9@example.test')
+    await requestChange({ cookie }, { newEmail: 'new9@example.test', password: STRONG_PASSWORD })
+    const token = await tokenFromMail(t, 'new9@example.test', 'confirm-email')
+    const results = await Promise.all([confirm(cookie, token), confirm(cookie, token)])
+    expect(results.map((r) => r.statusCode).sort()).toEqual([204, 400])
+  })
+})
