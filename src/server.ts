@@ -7,7 +7,7 @@ import type { Registry } from 'prom-client'
 import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
-import { createDb, type Db } from './db/db.js'
+import { createDb, type Db, describePoolError } from './db/db.js'
 import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
 import { grantAppRole } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -52,7 +52,7 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log)
   const { url, embedded } = await databaseUrl(config, log)
-  const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn({ err }, 'database connection lost') })
+  const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn(describePoolError(err)) })
   if (config.db.migrateOnStart) {
     const migrationDb = config.db.migrationUrl ? createDb({ url: config.db.migrationUrl, maxConnections: 1 }) : db
     for (const line of await migrateToLatest(migrationDb)) log.info(line)
