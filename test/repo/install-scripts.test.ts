@@ -38,3 +38,37 @@ describe('scripts/check-install-scripts.ts', () => {
     expect(packageName('node_modules/esbuild')).toBe('esbuild')
   })
 })
+
+describe('npm run sbom', () => {
+  it('writes a CycloneDX SBOM of the production dependencies, from the lockfile', async () => {
+    const { execFile } = await import('node:child_process')
+    const { promisify } = await import('node:util')
+    const { stdout } = await promisify(execFile)('npm', ['run', '-s', 'sbom'], { maxBuffer: 32 * 1024 * 1024 })
+    const bom = JSON.parse(stdout) as { bomFormat: string; specVersion: string; components: { name: string }[] }
+    expect(bom.bomFormat).toBe('CycloneDX')
+    const names = bom.components.map((c) => c.name)
+    expect(names).toEqual(expect.arrayContaining(['argon2', 'fastify', 'pg']))
+    // Development tools are not shipped, so they are not in the image's SBOM.
+    expect(names).not.toContain('vitest')
+    expect(names).not.toContain('eslint')
+  }, 60_000)
+})
+
+describe('SECURITY.md and CHANGELOG.md', () => {
+  it('lists the supported versions and Node.js lines, Node 20 as unsupported', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const security = await readFile('SECURITY.md', 'utf8')
+    expect(security).toMatch(/## Supported versions/)
+    expect(security).toMatch(/\| Node\.js 24 LTS \| yes \|/)
+    expect(security).toMatch(/\| Node\.js 22 LTS \| yes \|/)
+    expect(security).toMatch(/\| Node\.js 20 \| no \|/)
+  })
+
+  it('starts a changelog whose Unreleased section leads with security notes', async () => {
+    const { readFile } = await import('node:fs/promises')
+    const changelog = await readFile('CHANGELOG.md', 'utf8')
+    const unreleased = changelog.slice(changelog.indexOf('## [Unreleased]'), changelog.indexOf('## [0.1.0]'))
+    expect(unreleased).toMatch(/^## \[Unreleased\]\n\n### Security notes\n/)
+    for (const topic of [/account takeover/i, /passkeys/i, /organizations/i, /migration/i, /signed with cosign/i]) expect(unreleased).toMatch(topic)
+  })
+})
