@@ -7,9 +7,9 @@ import type { Registry } from 'prom-client'
 import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
-import { createDb, type Db } from './db/db.js'
+import { createDb, type Db, describePoolError } from './db/db.js'
 import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
-import { grantAppRole } from './db/grants.js'
+import { assertNotSuperuser, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { startHousekeeping } from './housekeeping.js'
@@ -52,14 +52,31 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.log)
   const { url, embedded } = await databaseUrl(config, log)
-  const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn({ err }, 'database connection lost') })
+  const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn(describePoolError(err)) })
+  // Production never serves as the database superuser (docs/decisions/0075).
+  if (config.env === 'production') {
+    const privileged = await assertNotSuperuser(db).then(
+      () => undefined,
+      (err: unknown) => {
+        // A database that does not answer yet is /readyz's business, not a reason to exit.
+        if (!(err instanceof PrivilegedDatabaseRoleError)) log.warn(describePoolError(err).replace('database connection lost', 'cannot check the database role'))
+        return err instanceof PrivilegedDatabaseRoleError ? err : undefined
+      },
+    )
+    if (privileged !== undefined) {
+      process.stderr.write(`configuration error: ${privileged.message}\n`)
+      await db.destroy()
+      process.exit(1)
+    }
+  }
   if (config.db.migrateOnStart) {
     const migrationDb = config.db.migrationUrl ? createDb({ url: config.db.migrationUrl, maxConnections: 1 }) : db
     for (const line of await migrateToLatest(migrationDb)) log.info(line)
     if (migrationDb !== db && (await grantAppRole(migrationDb, config.db.appRole))) log.info({ role: config.db.appRole }, 'granted the app role row access')
     if (migrationDb !== db) await migrationDb.destroy()
   }
-  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false }) : undefined
+  // Only the commands infra/redis/users.acl.template allows: no CLIENT SETINFO (disableClientInfo).
+  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, disableClientInfo: true }) : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
 
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }

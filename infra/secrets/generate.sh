@@ -2,7 +2,8 @@
 # Creates the secret files infra/compose.yaml mounts (git-ignored), each from the OS CSPRNG via
 # openssl. The directory is made mode 700 (only its owner can open anything inside); the files are
 # 644 because Compose bind-mounts them as they are and the containers run as other users.
-# Existing files are kept, so running it twice changes nothing.
+# Existing files are kept, so running it twice changes nothing. Upgrading from a version whose
+# database_migration_url named the superuser: see docs/runbooks/deploy.md.
 # For Kubernetes, load the same files: see infra/k8s/kustomization.yaml.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -20,17 +21,29 @@ write() {
   fi
 }
 
-write postgres_password "$(hex 24)"
+write postgres_password "$(hex 24)"   # the superuser's: used inside the postgres container only
+write owner_db_password "$(hex 24)"   # app_owner: the migration job's role (infra/postgres/create-app-role.sh)
 write app_db_password "$(hex 24)"
 write redis_password "$(hex 24)"
-owner_pw="$(head -n 1 postgres_password)"
+owner_pw="$(head -n 1 owner_db_password)"
 app_pw="$(head -n 1 app_db_password)"
 redis_pw="$(head -n 1 redis_password)"
-write database_migration_url "postgres://postgres:${owner_pw}@postgres:5432/app"
+# The migration job's secret, never mounted into the app (docs/decisions/0075).
+write database_migration_url "postgres://app_owner:${owner_pw}@postgres:5432/app"
 write database_url "postgres://app:${app_pw}@postgres:5432/app"
 write redis_url "redis://app:${redis_pw}@redis:6379/0"
-write redis_users.acl "user default off
-user app on >${redis_pw} ~* &* +@all"
+# The app's Redis user may run only the commands it uses, on its key prefix (sss: by default).
+write redis_users.acl "$(sed "s/__APP_PASSWORD__/${redis_pw}/" ../redis/users.acl.template)"
+# nginx's certificate (infra/nginx/nginx.conf reads /etc/nginx/tls/). For local use only: a
+# self-signed one for localhost. In production put your CA-issued fullchain.pem, privkey.pem and
+# chain.pem (the issuer chain, for OCSP stapling) here or mount them at /etc/nginx/tls.
+if [[ ! -e tls/privkey.pem ]]; then
+  mkdir -p tls
+  openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj /CN=localhost -addext subjectAltName=DNS:localhost \
+    -keyout tls/privkey.pem -out tls/fullchain.pem 2>/dev/null
+  cp tls/fullchain.pem tls/chain.pem
+  printf 'generated tls/ (self-signed, localhost, 30 days)\n'
+fi
 write data_keys "$(keyring_entry)"
 write token_hmac_keys "$(keyring_entry)"
 write backup_key "$(openssl rand -base64 32)"

@@ -7,6 +7,7 @@ import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from './config.js'
 import { ConfigError } from './config-error.js'
+import { detectRuntime } from './deployment.js'
 import { DEV_SECRETS_FILE } from './dev-secrets.js'
 
 const KEY_A = `k1:${Buffer.alloc(32, 7).toString('base64url')}`
@@ -72,7 +73,8 @@ describe('loadConfig', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
     const port = (server.address() as { port: number }).port
     try {
-      const { DATA_KEYS: _a, TOKEN_HMAC_KEYS: _b, ...rest } = PROD
+      // Plain http only because this is an explicit development process (production demands https, below).
+      const { DATA_KEYS: _a, TOKEN_HMAC_KEYS: _b, ...rest } = { ...PROD, NODE_ENV: 'development' }
       const config = await loadConfig({ ...rest, VAULT_ADDR: `http://127.0.0.1:${port}`, VAULT_TOKEN: 'vault-test-token', VAULT_PATH: 'starter/prod' })
       expect(config.keys.data.activeId).toBe('k2')
       expect(seen).toEqual({ url: '/v1/secret/data/starter/prod', token: 'vault-test-token' })
@@ -95,6 +97,49 @@ describe('loadConfig', () => {
   })
 })
 
+describe('deployment guards (docs/decisions/0077)', () => {
+  const VAULT = { VAULT_ADDR: 'http://vault.internal:8200', VAULT_TOKEN: 'vault-test-token', VAULT_PATH: 'starter/prod' }
+  const container = { runtime: { inContainer: true } }
+  const laptop = { runtime: { inContainer: false } }
+
+  it('refuses a plain-http VAULT_ADDR outside development, before sending the token anywhere', async () => {
+    await expect(loadConfig({ ...PROD, ...VAULT })).rejects.toThrow(/^VAULT_ADDR: must be https outside development/)
+    // A container that was never told NODE_ENV is not development either.
+    await expect(loadConfig({ ...VAULT, MAIL_TRANSPORT: 'stdout' }, { cwd: dir, ...container })).rejects.toThrow(/^VAULT_ADDR: must be https/)
+    // https passes this check (and then fails to reach the made-up host, which proves it went on).
+    await expect(loadConfig({ ...PROD, ...VAULT, VAULT_ADDR: 'https://127.0.0.1:1' })).rejects.toThrow(/^VAULT_ADDR: Vault did not answer$/)
+  })
+
+  it('prints mail to the terminal only on an explicit or local development process', async () => {
+    expect((await loadConfig({}, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
+    expect((await loadConfig({ NODE_ENV: 'development' }, { cwd: dir, ...container })).mail.transport).toBe('stdout')
+    expect((await loadConfig({ NODE_ENV: 'test' }, { cwd: dir, ...container })).mail.transport).toBe('stdout')
+    expect((await loadConfig(PROD)).mail.transport).toBe('none')
+    expect((await loadConfig({ ...PROD, SMTP_URL: 'smtp://mail.example.com:587' })).mail.transport).toBe('smtp')
+  })
+
+  it('refuses to print mail from a container started without NODE_ENV, unless MAIL_TRANSPORT=stdout opts in', async () => {
+    await expect(loadConfig({}, { cwd: dir, ...container })).rejects.toThrow(/^NODE_ENV: unset in a container, so mail \(reset links\) would be printed to stdout/)
+    expect((await loadConfig({ MAIL_TRANSPORT: 'stdout' }, { cwd: dir, ...container })).mail.transport).toBe('stdout')
+    expect((await loadConfig({ SMTP_URL: 'smtp://mail.example.com:587' }, { cwd: dir, ...container })).mail.transport).toBe('smtp')
+    // Kubernetes is recognised from its service variable alone.
+    await expect(loadConfig({ KUBERNETES_SERVICE_HOST: '10.0.0.1' }, { cwd: dir })).rejects.toThrow(/^NODE_ENV: unset in a container/)
+  })
+
+  it('refuses to print mail when HOST is not loopback, whatever NODE_ENV says', async () => {
+    await expect(loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }, { cwd: dir, ...laptop })).rejects.toThrow(/^MAIL_TRANSPORT: HOST is not a loopback address/)
+    await expect(loadConfig({ HOST: '::' }, { cwd: dir, ...laptop })).rejects.toThrow(/^MAIL_TRANSPORT: HOST is not a loopback/)
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect((await loadConfig({ HOST: host }, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
+    expect((await loadConfig({ HOST: '0.0.0.0', MAIL_TRANSPORT: 'stdout' }, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
+  })
+
+  it('never prints mail in production, and checks MAIL_TRANSPORT', async () => {
+    await expect(loadConfig({ ...PROD, MAIL_TRANSPORT: 'stdout' })).rejects.toThrow(/^MAIL_TRANSPORT: stdout is refused in production/)
+    await expect(loadConfig({ ...PROD, MAIL_TRANSPORT: 'smtp' })).rejects.toThrow(/^MAIL_TRANSPORT: smtp needs SMTP_URL$/)
+    await expect(loadConfig({ ...PROD, MAIL_TRANSPORT: 'terminal' })).rejects.toThrow(/^MAIL_TRANSPORT: must be one of smtp, stdout$/)
+  })
+})
+
 describe('server start-up', () => {
   it('exits non-zero with one line naming the missing secret in production', async () => {
     const run = promisify(execFile)
@@ -103,5 +148,15 @@ describe('server start-up', () => {
     const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env }).catch((e: unknown) => e as { code: number; stderr: string })
     expect(result).toMatchObject({ code: 1 })
     expect((result as { stderr: string }).stderr.trim()).toBe('configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)')
+  })
+
+  const inContainer = detectRuntime(process.env).inContainer
+  it.skipIf(!inContainer)(`in a container without NODE_ENV, refuses to start rather than print mail to stdout${inContainer ? '' : ' [skipped: not in a container]'}`, async () => {
+    const run = promisify(execFile)
+    const env = { PATH: process.env['PATH'] ?? '' }
+    const result = await run(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/server.ts')], { env, cwd: dir }).catch((e: unknown) => e as { code: number; stderr: string })
+    expect(result).toMatchObject({ code: 1 })
+    const lines = (result as { stderr: string }).stderr.trim().split('\n').filter((l) => !l.startsWith('development: generated'))
+    expect(lines).toEqual([expect.stringMatching(/^configuration error: NODE_ENV: unset in a container, so mail \(reset links\) would be printed to stdout; set NODE_ENV=production and SMTP_URL, or opt in with MAIL_TRANSPORT=stdout$/)])
   })
 })

@@ -2,6 +2,7 @@
 // frozen Config; a bad value stops the process with one line naming the variable, never its value.
 // Secrets have no defaults: production demands them, development generates them once (dev-secrets.ts).
 import { ConfigError } from './config-error.js'
+import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom, type Runtime } from './deployment.js'
 import { ensureDevSecrets } from './dev-secrets.js'
 import { type KeyRing, parseKeyRing } from './keyring.js'
 import { bool, int, oneOf, optionalStr, origin, str, urlWithScheme } from './readers.js'
@@ -43,7 +44,12 @@ export interface Config {
     readonly migrateOnStart: boolean
   }
   readonly redis: { readonly url: string | undefined; readonly keyPrefix: string }
-  readonly mail: { readonly smtpUrl: string | undefined; readonly from: string }
+  readonly mail: {
+    readonly smtpUrl: string | undefined
+    readonly from: string
+    /** smtp: SMTP_URL; stdout: printed (development); none: kept in the outbox (production without SMTP). */
+    readonly transport: MailTransport
+  }
   readonly keys: { readonly data: KeyRing; readonly tokenHmac: KeyRing }
   readonly passwords: {
     readonly minLength: number
@@ -84,9 +90,13 @@ function trustProxyFrom(env: Env): Config['http']['trustProxy'] {
  * Builds the Config from the environment, `_FILE` secrets and Vault. Throws ConfigError.
  * `cwd` is where development secrets are kept (`.secrets.dev.json`).
  */
-export async function loadConfig(env: Env = process.env, options: { cwd?: string; onNotice?: (line: string) => void } = {}): Promise<Config> {
+export async function loadConfig(env: Env = process.env, options: { cwd?: string; onNotice?: (line: string) => void; runtime?: Runtime } = {}): Promise<Config> {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const production = nodeEnv === 'production'
+  // A container that was not told NODE_ENV is treated as deployed, not as a developer's machine.
+  const nodeEnvSet = optionalStr(env, 'NODE_ENV') !== undefined
+  const runtime = options.runtime ?? detectRuntime(env)
+  assertVaultScheme(env, { developmentLike: !production && (nodeEnvSet || !runtime.inContainer) })
   const vault = await vaultSourceFrom(env)
   const vaultSecrets = vault ? await fetchVaultSecrets(vault) : {}
   const found = await resolveSecrets(env, [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS], vaultSecrets)
@@ -113,12 +123,15 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
   const minLength = int(env, 'PASSWORD_MIN_LENGTH', 15, { min: 8, max: 64 })
   if (minLength < 15 && !mfaRequired) throw new ConfigError('PASSWORD_MIN_LENGTH: below 15 only with MFA_REQUIRED=true (NIST SP 800-63B-4)')
   const apiTokenMaxDays = int(env, 'API_TOKEN_MAX_DAYS', 365, { min: 1, max: 3650 })
+  const host = str(env, 'HOST', '127.0.0.1')
+  const smtpUrl = urlWithScheme('SMTP_URL', found['SMTP_URL'], ['smtp:', 'smtps:'])
+  const mailTransport = mailTransportFrom(env, { production, nodeEnvSet, host, smtpUrl, runtime })
 
   const config: Config = {
     env: nodeEnv,
     appName: str(env, 'APP_NAME', 'Secure SaaS Starter'),
     http: {
-      host: str(env, 'HOST', '127.0.0.1'),
+      host,
       port: int(env, 'PORT', 3000, { min: 0, max: 65535 }),
       publicOrigin,
       trustProxy: trustProxyFrom(env),
@@ -143,8 +156,9 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
     },
     redis: { url: urlWithScheme('REDIS_URL', found['REDIS_URL'], ['redis:', 'rediss:']), keyPrefix: str(env, 'REDIS_KEY_PREFIX', 'sss:') },
     mail: {
-      smtpUrl: urlWithScheme('SMTP_URL', found['SMTP_URL'], ['smtp:', 'smtps:']),
+      smtpUrl,
       from: str(env, 'MAIL_FROM', 'Secure SaaS Starter <no-reply@localhost>'),
+      transport: mailTransport,
     },
     keys: {
       data: parseKeyRing('DATA_KEYS', secret('DATA_KEYS')),

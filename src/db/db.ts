@@ -32,6 +32,21 @@ export function createDb(opts: DbOptions): Db {
     ...(opts.searchPath !== undefined ? { options: `-c search_path=${opts.searchPath}` } : {}),
   })
   // An idle client losing its connection (database restart) must not crash the process.
+  // pg-pool passes the client as a second argument and also hangs it on err.client: never log
+  // the error object whole (see describePoolError).
   pool.on('error', (err) => opts.onPoolError?.(err))
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+}
+
+/**
+ * The one line to log when an idle pooled connection drops (a restart, a failover,
+ * pg_terminate_backend): the server's message and its SQLSTATE. Never the error object itself:
+ * pg-pool attaches the whole pg client to it (connection parameters, type parsers, sockets),
+ * which the logger would dump over a hundred lines. The pool opens a new connection on the next query.
+ */
+export function describePoolError(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown }
+  const text = typeof message === 'string' && message.trim() !== '' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'
+  const state = typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? ` (${/^[0-9A-Z]{5}$/.test(code) ? 'SQLSTATE ' : ''}${code})` : ''
+  return `database connection lost: ${text}${state}; the pool reconnects on the next query`
 }

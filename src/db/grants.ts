@@ -22,3 +22,22 @@ export async function grantAppRole(db: Db, role: string, schema = 'public'): Pro
   await sql`revoke all on ${sql.table(`${schema}.kysely_migration`)}, ${sql.table(`${schema}.kysely_migration_lock`)} from ${r}`.execute(db)
   return true
 }
+
+/** The role this connection logs in as, and whether it is a superuser (or may bypass row security). */
+export async function connectedRole(db: Db): Promise<{ name: string; superuser: boolean }> {
+  const { rows } = await sql<{ name: string; superuser: boolean }>`select rolname as name, (rolsuper or rolbypassrls) as superuser from pg_roles where rolname = current_user`.execute(db)
+  return { name: rows[0]?.name ?? 'unknown', superuser: rows[0]?.superuser ?? false }
+}
+
+/** The app refuses to serve in production as a superuser: a SQL injection would own the cluster (docs/decisions/0075). */
+export class PrivilegedDatabaseRoleError extends Error {
+  constructor(role: string) {
+    super(`DATABASE_URL: connects as ${role}, a superuser; production serves as a role with row access only (the migration job owns the schema): docs/runbooks/deploy.md`)
+    this.name = 'PrivilegedDatabaseRoleError'
+  }
+}
+
+export async function assertNotSuperuser(db: Db): Promise<void> {
+  const role = await connectedRole(db)
+  if (role.superuser) throw new PrivilegedDatabaseRoleError(role.name)
+}

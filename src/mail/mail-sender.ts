@@ -17,13 +17,15 @@ const BASE_BACKOFF_SECONDS = 30
 
 /** The transport the configuration asks for; undefined when mail cannot be delivered (production without SMTP). */
 export function transportFor(config: Config, write: (text: string) => void = (t) => process.stdout.write(t)): Transport | undefined {
-  if (config.mail.smtpUrl !== undefined) {
+  if (config.mail.transport === 'smtp' && config.mail.smtpUrl !== undefined) {
     const smtp = nodemailer.createTransport(config.mail.smtpUrl)
     return async (mail) => {
       await smtp.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text })
     }
   }
-  if (config.env === 'production') return undefined
+  // config.mail.transport decides (src/config/deployment.ts): never stdout in production, nor in a
+  // container without NODE_ENV or on a non-loopback HOST unless MAIL_TRANSPORT=stdout says so.
+  if (config.mail.transport !== 'stdout' || config.env === 'production') return undefined
   return async (mail) => {
     write(`\n----- mail (development: not sent) -----\nTo: ${mail.to}\nSubject: ${mail.subject}\n\n${mail.text}\n----------------------------------------\n`)
   }

@@ -10,11 +10,16 @@ const WORKFLOWS_DIR = path.resolve('.github/workflows')
 const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort()
 
 interface Step {
+  name?: string
+  id?: string
   uses?: string
   run?: string
   with?: Record<string, unknown>
+  env?: Record<string, unknown>
 }
 interface Job {
+  'runs-on'?: string
+  needs?: string | string[]
   permissions?: unknown
   uses?: string
   steps?: Step[]
@@ -57,7 +62,7 @@ function runScripts(job: Job): string[] {
 
 describe('.github/workflows', () => {
   it('has the expected workflows', () => {
-    expect(workflowFiles).toEqual(expect.arrayContaining(['ci.yml', 'codeql.yml', 'dependency-review.yml', 'secret-scan.yml']))
+    expect(workflowFiles).toEqual(expect.arrayContaining(['ci.yml', 'codeql.yml', 'dependency-review.yml', 'secret-scan.yml', 'release.yml']))
   })
 
   describe.each(workflowFiles)('%s', (file) => {
@@ -85,6 +90,26 @@ describe('.github/workflows', () => {
         expect(job.permissions !== undefined || workflow.permissions !== undefined, `job ${name}`).toBe(true)
         expect(job.permissions, `job ${name}`).not.toBe('write-all')
       }
+    })
+
+    it('is a well-formed workflow: every job runs somewhere, needs existing jobs, and each step either uses or runs', () => {
+      // actionlint is not installable here (no Go toolchain, no PyPI wheel); these are the checks
+      // of its that matter most, done on the parsed YAML.
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        if (job.uses !== undefined) continue
+        expect(job['runs-on'], `job ${name}`).toMatch(/^ubuntu-\d+\.\d+$/)
+        const needs = job.needs === undefined ? [] : Array.isArray(job.needs) ? job.needs : [job.needs]
+        for (const need of needs) expect(Object.keys(workflow.jobs), `job ${name} needs ${need}`).toContain(need)
+        const ids = new Set<string>()
+        for (const step of job.steps ?? []) {
+          expect((step.uses === undefined) !== (step.run === undefined), `job ${name}: ${JSON.stringify(step).slice(0, 80)}`).toBe(true)
+          if (step.id !== undefined) ids.add(step.id)
+        }
+        // Every steps.<id> an expression mentions exists in the job.
+        for (const [, id] of JSON.stringify(job.steps ?? []).matchAll(/steps\.([A-Za-z0-9_-]+)\./g)) expect(ids, `job ${name}: steps.${id}`).toContain(id)
+      }
+      // Expressions are closed.
+      expect((text.match(/\$\{\{/g) ?? []).length).toBe((text.match(/\}\}/g) ?? []).length)
     })
 
     it('never runs on pull_request_target (it would hand fork code a write token and secrets)', () => {
@@ -149,11 +174,86 @@ describe('.github/workflows', () => {
   })
 })
 
+describe('supply chain (docs/decisions/0079-supply-chain-and-image.md)', () => {
+  const steps = (job: Job | undefined): Step[] => job?.steps ?? []
+  const indexOf = (list: Step[], test: (s: Step) => boolean): number => list.findIndex(test)
+
+  it('ci.yml checks the install-script allow-list before npm ci, checks registry signatures, and uploads a CycloneDX SBOM', () => {
+    const { workflow } = load('ci.yml')
+    const job = Object.values(workflow.jobs).find((j) => runScripts(j).some((r) => r.includes('check-install-scripts')))
+    expect(job).toBeDefined()
+    const list = steps(job)
+    const check = indexOf(list, (s) => /scripts\/check-install-scripts\.ts/.test(s.run ?? ''))
+    const install = indexOf(list, (s) => /^npm ci\b/.test(s.run ?? ''))
+    expect(check).toBeGreaterThanOrEqual(0)
+    expect(check).toBeLessThan(install)
+    expect(list[check]!.run).toMatch(/^node --experimental-strip-types /)
+    expect(list.some((s) => s.run === 'npm audit signatures')).toBe(true)
+    const sbom = indexOf(list, (s) => /npm run -s sbom > (\S+)/.test(s.run ?? ''))
+    expect(sbom).toBeGreaterThan(install)
+    const upload = list.find((s) => s.uses?.startsWith('actions/upload-artifact@'))
+    expect(upload?.with?.['path']).toBe('sbom.cdx.json')
+    const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as { scripts: Record<string, string> }
+    expect(pkg.scripts['sbom']).toMatch(/^npm sbom --sbom-format cyclonedx --omit dev/)
+    expect(pkg.scripts['check:install-scripts']).toMatch(/scripts\/check-install-scripts\.ts$/)
+  })
+
+  it('ci.yml builds infra/Dockerfile and fails on a high or critical finding in the image (Grype)', () => {
+    const { workflow } = load('ci.yml')
+    const job = Object.values(workflow.jobs).find((j) => steps(j).some((s) => s.uses?.startsWith('anchore/scan-action@')))
+    expect(job).toBeDefined()
+    const build = steps(job).find((s) => s.uses?.startsWith('docker/build-push-action@'))
+    expect(build?.with).toMatchObject({ file: 'infra/Dockerfile', push: false, load: true })
+    const scan = steps(job).find((s) => s.uses?.startsWith('anchore/scan-action@'))
+    expect(scan?.with).toMatchObject({ image: build?.with?.['tags'], 'fail-build': true, 'severity-cutoff': 'high' })
+    expect(job!.permissions).toEqual({ contents: 'read' })
+  })
+
+  it('ci.yml tests on the supported Node LTS lines only', () => {
+    const { text } = load('ci.yml')
+    expect(text).toMatch(/node: \["22", "24"\]/)
+    expect(text).not.toMatch(/node-version: "20"/)
+  })
+
+  it('release.yml scans before it pushes, signs the pushed digest keyless, attaches the SBOM and the provenance', () => {
+    const { workflow } = load('release.yml')
+    expect(workflow.on).toEqual({ push: { tags: ['v*.*.*'] } })
+    const job = Object.values(workflow.jobs)[0]!
+    expect(job.permissions).toEqual({ contents: 'write', packages: 'write', 'id-token': 'write', attestations: 'write' })
+    const list = steps(job)
+    const scan = indexOf(list, (s) => s.uses?.startsWith('anchore/scan-action@') === true)
+    const push = indexOf(list, (s) => s.uses?.startsWith('docker/build-push-action@') === true && s.with?.['push'] === true)
+    expect(scan).toBeGreaterThanOrEqual(0)
+    expect(scan).toBeLessThan(push)
+    expect(list[push]!.with).toMatchObject({ file: 'infra/Dockerfile', provenance: 'mode=max', sbom: true })
+    expect(list[push]!.id).toBe('push')
+    const sign = list.find((s) => /cosign sign --yes "\$\{IMAGE\}@\$\{DIGEST\}"/.test(s.run ?? ''))
+    expect(sign?.env?.['DIGEST']).toBe('${{ steps.push.outputs.digest }}')
+    expect(sign?.run).toMatch(/cosign attest --yes --type cyclonedx --predicate sbom\.cdx\.json/)
+    expect(indexOf(list, (s) => s.uses?.startsWith('sigstore/cosign-installer@') === true)).toBeLessThan(list.indexOf(sign!))
+    const provenance = list.find((s) => s.uses?.startsWith('actions/attest-build-provenance@'))
+    expect(provenance?.with).toMatchObject({ 'subject-digest': '${{ steps.push.outputs.digest }}', 'push-to-registry': true })
+    expect(runScripts(job).join('\n')).toMatch(/gh release upload "\$TAG" sbom\.cdx\.json/)
+    // No long-lived signing key anywhere.
+    expect(load('release.yml').text).not.toMatch(/COSIGN_PRIVATE_KEY|COSIGN_PASSWORD|--key /)
+  })
+})
+
 describe('.github/dependabot.yml', () => {
   it('updates npm packages, GitHub Actions and the container base images', () => {
-    const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string }[] }
+    const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string; directory: string }[] }
     expect(config.version).toBe(2)
     expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['docker', 'github-actions', 'npm'])
+  })
+
+  it("watches the directory of infra/Dockerfile, whose FROM lines carry the digests it updates", () => {
+    const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { updates: { 'package-ecosystem': string; directory: string }[] }
+    const docker = config.updates.find((u) => u['package-ecosystem'] === 'docker')
+    expect(docker?.directory).toBe('/infra')
+    const dockerfile = readFileSync(path.resolve(`${docker!.directory.slice(1)}/Dockerfile`), 'utf8')
+    expect(dockerfile).toMatch(/^FROM node:\d+-[a-z-]+@sha256:[0-9a-f]{64} AS build$/m)
+    // Dependabot reads FROM lines, not ARG defaults: no FROM ${VAR}.
+    expect(dockerfile).not.toMatch(/^FROM \$/m)
   })
 })
 

@@ -3,7 +3,7 @@
 // not a dependency of .ci/run; the test is skipped, with the reason, when it is missing).
 /* eslint-disable @typescript-eslint/no-explicit-any, @typescript-eslint/no-unsafe-return -- parsed YAML is untyped data; the assertions check its shape */
 import { execFile, execFileSync } from 'node:child_process'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -62,6 +62,21 @@ describe('infra/Dockerfile', () => {
     expect(lines.join('\n')).not.toMatch(/curl|wget/)
   })
 
+  it('runs on a supported Node LTS (22 or 24), every base image pinned by digest', () => {
+    const froms = lines.filter((l) => l.startsWith('FROM '))
+    expect(froms.length).toBeGreaterThanOrEqual(2)
+    for (const from of froms) {
+      // node:<22|24>[-variant]@sha256:<64 hex>: Node 20 reached end of life in April 2026.
+      expect(from, from).toMatch(/^FROM node:(22|24)(-[a-z0-9-]+)?@sha256:[0-9a-f]{64}( AS \w+)?$/)
+    }
+  })
+
+  it('ends with the app as its command; the migration job runs the same image with another command', () => {
+    expect(runtime.join('\n')).toMatch(/CMD \["node", "dist\/src\/server\.js"\]/)
+    const compose = parse(text('compose.yaml')) as { services: Record<string, any> }
+    expect(compose.services['migrate'].command).toEqual(['node', 'dist/src/db/migrate-cli.js', 'up'])
+  })
+
   it('keeps .git, env files and dev secrets out of the build context', () => {
     const ignore = text('Dockerfile.dockerignore')
     expect(ignore.split('\n')[0] === '**' || ignore.includes('\n**\n')).toBe(true)
@@ -78,8 +93,44 @@ describe('infra/compose.yaml', () => {
     networks: Record<string, any>
   }
 
-  it('runs the app, PostgreSQL and Redis', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['app', 'postgres', 'redis']))
+  it('runs nginx, the migration job, the app, PostgreSQL and Redis', () => {
+    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['nginx', 'migrate', 'app', 'postgres', 'redis']))
+  })
+
+  it('runs migrations as a one-shot job with the owner role, before the app; the app never holds the migration URL', () => {
+    const migrate = compose.services['migrate']
+    const app = compose.services['app']
+    expect(migrate.restart).toBe('no')
+    expect(migrate.secrets).toEqual(['database_migration_url'])
+    expect(migrate.environment.DATABASE_MIGRATION_URL_FILE).toBe('/run/secrets/database_migration_url')
+    expect(migrate.environment.NODE_ENV).toBe('production')
+    expect(migrate.networks).toEqual(['backend'])
+    expect(app.depends_on.migrate).toEqual({ condition: 'service_completed_successfully' })
+    expect(app.secrets).not.toContain('database_migration_url')
+    expect(Object.keys(app.environment)).not.toContain('DATABASE_MIGRATION_URL_FILE')
+    expect(app.environment.MIGRATE_ON_START).toBe('false')
+    // The superuser's password reaches the postgres container and nothing else.
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name !== 'postgres') expect(service.secrets ?? [], name).not.toContain('postgres_password')
+    }
+    const roles = text('postgres', 'create-app-role.sh')
+    expect(roles).toMatch(/CREATE ROLE app_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE/)
+    expect(roles).toMatch(/CREATE ROLE app LOGIN NOSUPERUSER/)
+    expect(roles).toMatch(/ALTER SCHEMA public OWNER TO app_owner;/)
+  })
+
+  it('sets TRUST_PROXY to exactly the fixed addresses nginx has on the frontend network', () => {
+    const app = compose.services['app']
+    const nginx = compose.services['nginx']
+    const addresses = [nginx.networks.frontend.ipv4_address, nginx.networks.frontend.ipv6_address]
+    expect(app.environment.TRUST_PROXY.split(',')).toEqual(addresses)
+    const subnets = compose.networks['frontend'].ipam.config.map((c: { subnet: string }) => c.subnet)
+    expect(subnets).toEqual(['172.28.0.0/24', 'fd00:5353:28::/64'])
+    expect(addresses[0]).toMatch(/^172\.28\.0\.\d+$/)
+    expect(addresses[1]).toMatch(/^fd00:5353:28::/)
+    expect(app.networks).toContain('frontend')
+    // nginx proxies to the Compose service it names.
+    expect(text('nginx', 'nginx.conf')).toMatch(/upstream app \{\s*#[^\n]*\n\s*server app:3000;/)
   })
 
   it('never publishes the database or Redis to the host', () => {
@@ -88,8 +139,21 @@ describe('infra/compose.yaml', () => {
     expect(compose.networks['backend'].internal).toBe(true)
   })
 
-  it('publishes the app on loopback only', () => {
-    for (const port of compose.services['app'].ports as string[]) expect(port).toMatch(/^127\.0\.0\.1:/)
+  it('publishes only nginx, on loopback; nothing reaches the app but through nginx', () => {
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (name === 'nginx') for (const port of service.ports as string[]) expect(port).toMatch(/^127\.0\.0\.1:\d+:443$/)
+      else expect(service.ports, name).toBeUndefined()
+    }
+    expect(compose.services['nginx'].volumes).toEqual(expect.arrayContaining(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro', './secrets/tls:/etc/nginx/tls:ro']))
+  })
+
+  it('lists the images that are still pinned by tag only (TODO: pin by digest)', () => {
+    // Honest bookkeeping: these could not be resolved to a digest from this workplace. A fork that
+    // pins them makes this list shrink; an unexpected newcomer fails here.
+    const tagOnly = Object.entries(compose.services)
+      .filter(([, s]) => typeof s.image === 'string' && !s.image.includes('@sha256:') && !s.image.startsWith('secure-saas-starter:'))
+      .map(([name, s]) => `${name}=${s.image as string}`)
+    expect(tagOnly.sort()).toEqual(['nginx=nginx:1.28', 'postgres=postgres:15', 'redis=redis:7'])
   })
 
   it('runs the app read-only, unprivileged, without capabilities', () => {
@@ -110,7 +174,7 @@ describe('infra/compose.yaml', () => {
       }
     }
     const appEnv = compose.services['app'].environment as Record<string, string>
-    for (const key of ['DATA_KEYS_FILE', 'TOKEN_HMAC_KEYS_FILE', 'DATABASE_URL_FILE']) expect(appEnv[key]).toBeDefined()
+    for (const key of ['DATA_KEYS_FILE', 'TOKEN_HMAC_KEYS_FILE', 'DATABASE_URL_FILE', 'REDIS_URL_FILE']) expect(appEnv[key]).toBeDefined()
     expect(compose.services['postgres'].environment.POSTGRES_PASSWORD_FILE).toBe('/run/secrets/postgres_password')
     for (const secret of Object.values(compose.secrets)) expect(secret.file).toMatch(/^\.\/secrets\//)
   })
@@ -120,9 +184,41 @@ describe('infra/compose.yaml', () => {
   })
 })
 
+describe('infra/secrets/generate.sh', () => {
+  let dir: string | undefined
+  afterAll(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('writes a non-superuser migration URL, an app URL, a Redis ACL limited to the app’s commands and prefix, and a TLS certificate', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'sss-generate-'))
+    await cp(infra('secrets', 'generate.sh'), path.join(dir, 'secrets', 'generate.sh'), { recursive: true })
+    await cp(infra('redis'), path.join(dir, 'redis'), { recursive: true })
+    await run('bash', [path.join(dir, 'secrets', 'generate.sh')])
+    const read = (name: string) => readFile(path.join(dir!, 'secrets', name), 'utf8')
+    expect(await read('database_migration_url')).toMatch(/^postgres:\/\/app_owner:[0-9a-f]{48}@postgres:5432\/app\n$/)
+    expect(await read('database_url')).toMatch(/^postgres:\/\/app:[0-9a-f]{48}@postgres:5432\/app\n$/)
+    const acl = (await read('redis_users.acl')).trim().split('\n')
+    const password = /^redis:\/\/app:([0-9a-f]{48})@redis:6379\/0$/.exec((await read('redis_url')).trim())?.[1]
+    expect(acl).toEqual([
+      'user default off',
+      `user app on >${password} resetkeys ~sss:* resetchannels -@all +ping +info +select +evalsha +eval +incr +pexpire +pttl +get`,
+    ])
+    expect(acl.join('\n')).not.toMatch(/\+@all|~\*|&\*/)
+    expect(await read('tls/fullchain.pem')).toMatch(/BEGIN CERTIFICATE/)
+    expect(await read('tls/chain.pem')).toMatch(/BEGIN CERTIFICATE/)
+    expect(await read('tls/privkey.pem')).toMatch(/BEGIN PRIVATE KEY/)
+    expect((await stat(path.join(dir, 'secrets'))).mode & 0o777).toBe(0o700)
+    // A second run keeps every file.
+    const before = await read('database_migration_url')
+    await run('bash', [path.join(dir, 'secrets', 'generate.sh')])
+    expect(await read('database_migration_url')).toBe(before)
+  })
+})
+
 describe('infra/k8s', () => {
   const objects = loadManifests()
-  const workloads = objects.filter((o) => ['Deployment', 'StatefulSet'].includes(o.kind))
+  const workloads = objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind))
 
   it('parses, and every object lives in one namespace with restricted Pod Security', () => {
     const ns = objects.find((o) => o.kind === 'Namespace')
@@ -130,7 +226,7 @@ describe('infra/k8s', () => {
     for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns?.metadata.name)
   })
 
-  it.each(['app', 'postgres', 'redis'])('%s: non-root, read-only root filesystem, ALL capabilities dropped, seccomp RuntimeDefault, resource limits', (name) => {
+  it.each(['app', 'postgres', 'redis', 'migrate'])('%s: non-root, read-only root filesystem, ALL capabilities dropped, seccomp RuntimeDefault, resource limits', (name) => {
     const workload = workloads.find((w) => w.metadata.name === name)
     expect(workload).toBeDefined()
     const pod = workload!.spec.template.spec
@@ -163,6 +259,24 @@ describe('infra/k8s', () => {
     expect(app.volumes.find((v: any) => v.secret)?.secret.secretName).toBe('app-secrets')
   })
 
+  it('runs migrations in a one-shot Job with its own Secret; the app never mounts the migration URL', () => {
+    const job = workloads.find((w) => w.kind === 'Job' && w.metadata.name === 'migrate')
+    expect(job).toBeDefined()
+    const pod = job!.spec.template.spec
+    expect(pod.restartPolicy).toBe('Never')
+    expect(pod.containers[0].command).toEqual(['node', 'dist/src/db/migrate-cli.js', 'up'])
+    const jobEnv = Object.fromEntries((pod.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]))
+    expect(jobEnv['DATABASE_MIGRATION_URL_FILE']).toMatch(/^\/run\/secrets\/migrate\//)
+    expect(pod.volumes.find((v: any) => v.secret)?.secret.secretName).toBe('migrate-secrets')
+    const app = workloads.find((w) => w.metadata.name === 'app')!.spec.template.spec
+    const appEnv = Object.fromEntries((app.containers[0].env as { name: string; value: string }[]).map((e) => [e.name, e.value]))
+    expect(appEnv['DATABASE_MIGRATION_URL_FILE']).toBeUndefined()
+    expect(appEnv['MIGRATE_ON_START']).toBe('false')
+    expect(text('k8s', 'kustomization.yaml')).not.toMatch(/app-secrets[^\n]*\\\n[^\n]*database_migration_url/)
+    const init = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'postgres-init') as any
+    expect(init.data['10-create-app-role.sh']).toMatch(/CREATE ROLE app_owner LOGIN NOSUPERUSER/)
+  })
+
   it('denies all traffic by default and lets only the app reach PostgreSQL', () => {
     const policies = objects.filter((o) => o.kind === 'NetworkPolicy')
     const denyAll = policies.find((p) => Object.keys(p.spec.podSelector).length === 0)
@@ -173,7 +287,12 @@ describe('infra/k8s', () => {
     expect(toPostgres).toHaveLength(1)
     const rules = toPostgres[0]!.spec.ingress as { from: any[]; ports: any[] }[]
     const sources = rules.flatMap((r) => r.from)
-    expect(sources).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app' } } }])
+    expect(sources).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'migrate' } } }])
+    // The Job may reach PostgreSQL and DNS only.
+    const migrate = policies.find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'migrate')
+    expect(migrate?.spec.policyTypes).toEqual(['Ingress', 'Egress'])
+    expect(migrate?.spec.ingress).toBeUndefined()
+    expect((migrate?.spec.egress as { ports: { port: number }[] }[]).flatMap((r) => r.ports.map((p) => p.port)).sort()).toEqual([53, 53, 5432])
     expect(rules.flatMap((r) => r.ports)).toEqual([{ protocol: 'TCP', port: 5432 }])
   })
 })
@@ -219,6 +338,27 @@ describe('infra/nginx/nginx.conf', () => {
     expect(conf).not.toMatch(/listen\s+80\b/)
   })
 
+  it('staples OCSP, and keys per-address limits by an IPv6 /64', () => {
+    expect(conf).toMatch(/^\s*ssl_stapling on;/m)
+    expect(conf).toMatch(/^\s*ssl_stapling_verify on;/m)
+    expect(conf).toMatch(/^\s*ssl_trusted_certificate \/etc\/nginx\/tls\/chain\.pem;/m)
+    expect(conf).toMatch(/^\s*resolver \S+/m)
+    expect(conf).toMatch(/map \$binary_remote_addr \$limit_key \{\s*"~\(\?s\)\^\(\?<prefix64>\.\{8\}\)\.\{8\}\$" \$prefix64;/)
+    expect(conf).toMatch(/limit_req_zone \$limit_key /)
+    expect(conf).toMatch(/limit_conn_zone \$limit_key /)
+    expect(conf).not.toMatch(/limit_(req|conn)_zone \$binary_remote_addr/)
+  })
+
+  it('answers its own 400, 404, 413, 429 and 50x in the JSON error shape, with security headers `always`', () => {
+    for (const status of ['400', '404', '413', '429', '500', '502', '503', '504']) expect(conf).toMatch(new RegExp(`error_page ${status}\\b[^;]*@\\w+;`))
+    for (const header of ['Strict-Transport-Security', 'Content-Security-Policy', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy', 'Cache-Control', 'Retry-After']) {
+      expect(conf).toMatch(new RegExp(`^\\s*add_header ${header} .* always;`, 'm'))
+    }
+    const bodies = [...conf.matchAll(/return (\d{3}) '(\{[^']*\})\\n';/g)]
+    expect(bodies.map((m) => m[1]).sort()).toEqual(['400', '404', '413', '429', '500', '502', '503', '504'])
+    for (const [, , body] of bodies) expect(JSON.parse(body!)).toEqual({ error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) })
+  })
+
   it('is not something .ci/run needs: it installs nginx only as a best effort (optional on a development machine)', () => {
     const ci = readFileSync(path.resolve('.ci/run'), 'utf8')
     // The install may fail (no apt, no network) without failing the run.
@@ -228,10 +368,13 @@ describe('infra/nginx/nginx.conf', () => {
   it.skipIf(!nginxInstalled)(`passes \`nginx -t\` with a throw-away self-signed certificate${nginxInstalled ? '' : ' [skipped: nginx is not installed here]'}`, async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sss-nginx-'))
     await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'privkey.pem'), '-out', path.join(dir, 'fullchain.pem')])
+    await writeFile(path.join(dir, 'chain.pem'), await readFile(path.join(dir, 'fullchain.pem')))
     const local = (await readFile(infra('nginx', 'nginx.conf'), 'utf8'))
       .replaceAll('/etc/nginx/tls/', `${dir}/`)
       .replaceAll('/var/log/nginx/', `${dir}/`)
       .replace('pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`)
+      // The Compose service name does not resolve here; nginx resolves upstreams at load time.
+      .replace('server app:3000;', 'server 127.0.0.1:3000;')
     const file = path.join(dir, 'nginx.conf')
     await writeFile(file, local)
     const { stderr } = await run('nginx', ['-t', '-p', dir, '-c', file, '-e', path.join(dir, 'error.log')])

@@ -1,0 +1,74 @@
+// Guards for a process that looks deployed but was not told so. `NODE_ENV` defaults to
+// development, and development prints mail (reset links, verification links) to stdout. In a
+// container, stdout is collected into a log platform that many people can read, so a production
+// container started without NODE_ENV would publish every account's reset link. The same holds for a
+// development server listening on a non-loopback address. See docs/decisions/0077.
+import { existsSync, readFileSync } from 'node:fs'
+import { ConfigError } from './config-error.js'
+import { oneOf, optionalStr } from './readers.js'
+import type { Env } from './secrets.js'
+
+export type MailTransport = 'smtp' | 'stdout' | 'none'
+
+/** What the process can tell about where it runs; tests pass their own. */
+export interface Runtime {
+  readonly inContainer: boolean
+}
+
+/**
+ * True inside Docker, Podman or Kubernetes: Kubernetes' service variable, the marker files
+ * Docker (/.dockerenv) and Podman (/run/.containerenv) create, or a container runtime's name in
+ * PID 1's cgroup. False positives only cost an explicit NODE_ENV or MAIL_TRANSPORT.
+ */
+export function detectRuntime(env: Env): Runtime {
+  if (optionalStr(env, 'KUBERNETES_SERVICE_HOST') !== undefined || optionalStr(env, 'container') !== undefined) return { inContainer: true }
+  if (existsSync('/.dockerenv') || existsSync('/run/.containerenv')) return { inContainer: true }
+  try {
+    return { inContainer: /docker|kubepods|containerd|libpod|lxc/.test(readFileSync('/proc/1/cgroup', 'utf8')) }
+  } catch {
+    return { inContainer: false }
+  }
+}
+
+/** Loopback listen addresses: only this machine can connect. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '')
+  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+}
+
+/**
+ * Where mail goes. `MAIL_TRANSPORT` unset: SMTP when SMTP_URL is set; in production nothing (the
+ * outbox keeps it until SMTP is configured); otherwise the terminal, unless the process looks
+ * deployed (no NODE_ENV in a container, or a non-loopback HOST), which is a configuration error:
+ * set SMTP_URL, or opt in to the terminal with MAIL_TRANSPORT=stdout.
+ */
+export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime }): MailTransport {
+  const chosen = optionalStr(env, 'MAIL_TRANSPORT') === undefined ? undefined : oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'stdout'] as const, 'smtp')
+  if (chosen === 'smtp') {
+    if (opts.smtpUrl === undefined) throw new ConfigError('MAIL_TRANSPORT: smtp needs SMTP_URL')
+    return 'smtp'
+  }
+  if (chosen === 'stdout') {
+    if (opts.production) throw new ConfigError('MAIL_TRANSPORT: stdout is refused in production (it would print reset links into the logs)')
+    return 'stdout'
+  }
+  if (opts.smtpUrl !== undefined) return 'smtp'
+  if (opts.production) return 'none'
+  if (!opts.nodeEnvSet && opts.runtime.inContainer) {
+    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production and SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
+  }
+  if (!isLoopbackHost(opts.host)) {
+    throw new ConfigError('MAIL_TRANSPORT: HOST is not a loopback address, so mail (reset links) would be printed to stdout; set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
+  }
+  return 'stdout'
+}
+
+/**
+ * Vault serves the token and every secret: plain http is allowed only in development and tests
+ * that were asked for explicitly (not a container that merely lacks NODE_ENV).
+ */
+export function assertVaultScheme(env: Env, opts: { developmentLike: boolean }): void {
+  const addr = optionalStr(env, 'VAULT_ADDR')
+  if (addr === undefined || opts.developmentLike) return
+  if (!/^https:\/\//i.test(addr)) throw new ConfigError('VAULT_ADDR: must be https outside development (the Vault token and every secret travel over it)')
+}

@@ -1,0 +1,63 @@
+// The app never holds the database superuser (docs/decisions/0075): production refuses to serve as
+// one, and the one-shot migration job needs nothing but the migration URL.
+import { execFile } from 'node:child_process'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { loadMigrationConfig } from '../config/migration-config.js'
+import { randomSecret } from '../crypto/random.js'
+import { createDb, type Db } from './db.js'
+import { assertNotSuperuser, connectedRole, PrivilegedDatabaseRoleError } from './grants.js'
+
+const KEY_A = `k1:${Buffer.alloc(32, 7).toString('base64url')}`
+const KEY_B = `k2:${Buffer.alloc(32, 9).toString('base64url')}`
+
+describe('the database role the app serves as', () => {
+  const url = inject('databaseUrl')
+  const role = `t_role_${randomSecret(5).toString('hex')}`
+  const password = randomSecret(16).toString('hex')
+  let admin: Db
+  let asRole: Db
+
+  beforeAll(async () => {
+    admin = createDb({ url, maxConnections: 1 })
+    await sql`create role ${sql.id(role)} login nosuperuser nocreatedb nocreaterole password ${sql.lit(password)}`.execute(admin)
+    const roleUrl = new URL(url)
+    roleUrl.username = role
+    roleUrl.password = password
+    asRole = createDb({ url: roleUrl.toString(), maxConnections: 1 })
+  })
+  afterAll(async () => {
+    await asRole.destroy()
+    await sql`drop role if exists ${sql.id(role)}`.execute(admin)
+    await admin.destroy()
+  })
+
+  it('is recognised as a superuser or not', async () => {
+    expect(await connectedRole(admin)).toMatchObject({ superuser: true })
+    expect(await connectedRole(asRole)).toEqual({ name: role, superuser: false })
+    await expect(assertNotSuperuser(admin)).rejects.toBeInstanceOf(PrivilegedDatabaseRoleError)
+    await expect(assertNotSuperuser(asRole)).resolves.toBeUndefined()
+  })
+
+  it('production `npm start` as a superuser stops with one line naming the role, never the URL', async () => {
+    const run = promisify(execFile)
+    const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', DATABASE_URL: url, PUBLIC_ORIGIN: 'https://a.example', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, PORT: '0', LOG_LEVEL: 'silent' }
+    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env, timeout: 60_000 }).catch((e: unknown) => e as { code: number; stderr: string })
+    expect(result).toMatchObject({ code: 1 })
+    const stderr = (result as { stderr: string }).stderr.trim()
+    expect(stderr).toMatch(/^configuration error: DATABASE_URL: connects as \S+, a superuser; production serves as a role with row access only/)
+    expect(stderr.split('\n')).toHaveLength(1)
+    expect(stderr).not.toContain(url)
+  })
+})
+
+describe('loadMigrationConfig (the migration job)', () => {
+  it('needs only the migration URL in production: no key ring, no public origin', async () => {
+    const config = await loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://app_owner@db/app' }, { runtime: { inContainer: true } })
+    expect(config).toEqual({ env: 'production', url: 'postgres://app_owner@db/app', appRole: 'app' })
+    await expect(loadMigrationConfig({ NODE_ENV: 'production' }, { runtime: { inContainer: true } })).rejects.toThrow(/^DATABASE_MIGRATION_URL: required in production/)
+    await expect(loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://a@db/app', DATABASE_APP_ROLE: 'app; drop' })).rejects.toThrow(/^DATABASE_APP_ROLE/)
+  })
+})
