@@ -4,6 +4,7 @@
 // container started without NODE_ENV would publish every account's reset link. The same holds for a
 // development server listening on a non-loopback address. See docs/decisions/0077.
 import { existsSync, readFileSync } from 'node:fs'
+import { isIPv4 } from 'node:net'
 import { ConfigError } from './config-error.js'
 import { oneOf, optionalStr } from './readers.js'
 import type { Env } from './secrets.js'
@@ -33,7 +34,8 @@ export function detectRuntime(env: Env): Runtime {
 /** Loopback listen addresses: only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '')
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h
+  return h === 'localhost' || h === '::1' || (isIPv4(v4) && v4.startsWith('127.'))
 }
 
 /**
