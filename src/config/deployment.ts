@@ -57,7 +57,7 @@ export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnv
   if (opts.smtpUrl !== undefined) return 'smtp'
   if (opts.production) return 'none'
   if (!opts.nodeEnvSet && opts.runtime.inContainer) {
-    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production and SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
+    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production with SMTP_URL, NODE_ENV=development on a developer machine, or MAIL_TRANSPORT=stdout')
   }
   if (!isLoopbackHost(opts.host)) {
     throw new ConfigError('MAIL_TRANSPORT: HOST is not a loopback address, so mail (reset links) would be printed to stdout; set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
