@@ -157,6 +157,6 @@ describe('server start-up', () => {
     const result = await run(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/server.ts')], { env, cwd: dir }).catch((e: unknown) => e as { code: number; stderr: string })
     expect(result).toMatchObject({ code: 1 })
     const lines = (result as { stderr: string }).stderr.trim().split('\n').filter((l) => !l.startsWith('development: generated'))
-    expect(lines).toEqual([expect.stringMatching(/^configuration error: NODE_ENV: unset in a container, so mail \(reset links\) would be printed to stdout; set NODE_ENV=production and SMTP_URL, or opt in with MAIL_TRANSPORT=stdout$/)])
+    expect(lines).toEqual([expect.stringMatching(/^configuration error: NODE_ENV: unset in a container, so mail \(reset links\) would be printed to stdout; set NODE_ENV=production with SMTP_URL, NODE_ENV=development on a developer machine, or MAIL_TRANSPORT=stdout$/)])
   })
 })

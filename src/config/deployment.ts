@@ -4,6 +4,7 @@
 // container started without NODE_ENV would publish every account's reset link. The same holds for a
 // development server listening on a non-loopback address. See docs/decisions/0077.
 import { existsSync, readFileSync } from 'node:fs'
+import { isIPv4 } from 'node:net'
 import { ConfigError } from './config-error.js'
 import { oneOf, optionalStr } from './readers.js'
 import type { Env } from './secrets.js'
@@ -33,7 +34,8 @@ export function detectRuntime(env: Env): Runtime {
 /** Loopback listen addresses: only this machine can connect. */
 export function isLoopbackHost(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '')
-  return h === 'localhost' || h === '::1' || /^127(\.\d{1,3}){3}$/.test(h) || /^::ffff:127(\.\d{1,3}){3}$/.test(h)
+  const v4 = h.startsWith('::ffff:') ? h.slice('::ffff:'.length) : h
+  return h === 'localhost' || h === '::1' || (isIPv4(v4) && v4.startsWith('127.'))
 }
 
 /**
@@ -55,7 +57,7 @@ export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnv
   if (opts.smtpUrl !== undefined) return 'smtp'
   if (opts.production) return 'none'
   if (!opts.nodeEnvSet && opts.runtime.inContainer) {
-    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production and SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
+    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production with SMTP_URL, NODE_ENV=development on a developer machine, or MAIL_TRANSPORT=stdout')
   }
   if (!isLoopbackHost(opts.host)) {
     throw new ConfigError('MAIL_TRANSPORT: HOST is not a loopback address, so mail (reset links) would be printed to stdout; set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')

@@ -9,3 +9,8 @@ export function testRedisUrlFromEnv(): string | undefined {
   const url = process.env['REDIS_URL_TEST']
   return url === undefined || url === '' ? undefined : url
 }
+
+/** PATH for a child process a test starts (and nothing else of the test's environment). */
+export function childProcessPath(): string {
+  return process.env['PATH'] ?? ''
+}

@@ -6,6 +6,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { childProcessPath } from '../config/test-env.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { assertReachableByPostgresUser, EmbeddedPostgresError } from './embedded.js'
 
@@ -33,7 +34,7 @@ describe.skipIf(!isRoot)(`embedded PostgreSQL started as root${isRoot ? '' : ' [
   it('`npm start` from a 0700 folder stops with exit 1 and one line on stderr, no stack trace', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'sss-private-'))
     dirs.push(dir)
-    const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'development', LOG_PRETTY: 'false', PORT: '0' }
+    const env = { PATH: childProcessPath(), NODE_ENV: 'development', LOG_PRETTY: 'false', PORT: '0' }
     const result = await run(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/server.ts')], { cwd: dir, env, timeout: 60_000 }).catch(
       (e: unknown) => e as { code: number; stderr: string },
     )

@@ -62,8 +62,9 @@ export async function assertReachableByPostgresUser(dirs: readonly string[], use
     const [uid, gid] = ids.map((r) => Number.parseInt(r.stdout.trim(), 10))
     // The paths are arguments, never spliced into the script.
     const script = 'for p; do test -x "$p" || { printf %s "$p"; exit 1; }; done'
-    await run('/bin/sh', ['-c', script, 'sh', ...dirs], { uid: uid ?? 0, gid: gid ?? 0, cwd: '/' }).catch((err: { stdout?: string }) => {
-      blocked = err.stdout?.trim() || dirs[0]
+    await run('/bin/sh', ['-c', script, 'sh', ...dirs], { uid: uid ?? 0, gid: gid ?? 0, cwd: '/' }).catch((err: unknown) => {
+      const out = (err as { stdout?: unknown }).stdout
+      blocked = (typeof out === 'string' && out.trim() !== '' ? out.trim() : undefined) ?? dirs[0]
     })
   } else {
     const { stat } = await import('node:fs/promises')

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { sql } from 'kysely'
+import { childProcessPath } from '../config/test-env.js'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { loadMigrationConfig } from '../config/migration-config.js'
 import { randomSecret } from '../crypto/random.js'
@@ -43,7 +44,7 @@ describe('the database role the app serves as', () => {
 
   it('production `npm start` as a superuser stops with one line naming the role, never the URL', async () => {
     const run = promisify(execFile)
-    const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', DATABASE_URL: url, PUBLIC_ORIGIN: 'https://a.example', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, PORT: '0', LOG_LEVEL: 'silent' }
+    const env = { PATH: childProcessPath(), NODE_ENV: 'production', DATABASE_URL: url, PUBLIC_ORIGIN: 'https://a.example', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, PORT: '0', LOG_LEVEL: 'silent' }
     const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env, timeout: 60_000 }).catch((e: unknown) => e as { code: number; stderr: string })
     expect(result).toMatchObject({ code: 1 })
     const stderr = (result as { stderr: string }).stderr.trim()

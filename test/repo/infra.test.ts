@@ -10,6 +10,9 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, describe, expect, it } from 'vitest'
 import { parse, parseAllDocuments } from 'yaml'
+import { loadConfig } from '../../src/config/config.js'
+
+const KEY = `k1:${Buffer.alloc(32, 3).toString('base64url')}`
 
 const run = promisify(execFile)
 const infra = (...parts: string[]) => path.resolve('infra', ...parts)
@@ -119,7 +122,7 @@ describe('infra/compose.yaml', () => {
     expect(roles).toMatch(/ALTER SCHEMA public OWNER TO app_owner;/)
   })
 
-  it('sets TRUST_PROXY to exactly the fixed addresses nginx has on the frontend network', () => {
+  it('sets TRUST_PROXY to exactly the fixed addresses nginx has on the frontend network', async () => {
     const app = compose.services['app']
     const nginx = compose.services['nginx']
     const addresses = [nginx.networks.frontend.ipv4_address, nginx.networks.frontend.ipv6_address]
@@ -129,6 +132,9 @@ describe('infra/compose.yaml', () => {
     expect(addresses[0]).toMatch(/^172\.28\.0\.\d+$/)
     expect(addresses[1]).toMatch(/^fd00:5353:28::/)
     expect(app.networks).toContain('frontend')
+    // The app's own config accepts exactly that list (and would refuse "true").
+    const config = await loadConfig({ ...Object.fromEntries(Object.entries(app.environment as Record<string, string>).filter(([k]) => !k.endsWith('_FILE'))), DATA_KEYS: KEY, TOKEN_HMAC_KEYS: KEY, DATABASE_URL: 'postgres://app@postgres/app' })
+    expect(config.http.trustProxy).toEqual(addresses)
     // nginx proxies to the Compose service it names.
     expect(text('nginx', 'nginx.conf')).toMatch(/upstream app \{\s*#[^\n]*\n\s*server app:3000;/)
   })
