@@ -3,8 +3,12 @@
 // locked in the transaction that issues the session, so that login must not leave a live session,
 // and its opportunistic rehash must not write the old password back. The tests pause the argon2
 // verify with a promise, change the credential meanwhile, then let the login finish.
-import { describe, expect, it } from 'vitest'
+import type { FastifyInstance } from 'fastify'
+import type { KyselyPlugin, OperationNode, QueryId } from 'kysely'
+import { afterAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../app.js'
 import { PasswordHasher } from '../crypto/password.js'
+import { referenceTotp } from '../testing/totp-reference.js'
 import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp, type TestApp } from '../testing/test-app.js'
 import { requirePasswordChange } from './password-compromise.service.js'
@@ -38,8 +42,39 @@ function pauseNextVerify(t: TestApp): { entered: Promise<void>; release: () => v
   }
 }
 
+/** A Kysely plugin that holds the first auth_throttle query after an mfa_challenges delete until released. */
+function pauseAfterChallengeSpent(): { plugin: KyselyPlugin; entered: Promise<void>; release: () => void } {
+  let markEntered!: () => void
+  let open!: () => void
+  const entered = new Promise<void>((resolve) => (markEntered = resolve))
+  const gate = new Promise<void>((resolve) => (open = resolve))
+  let challengeDeleted = false
+  let held: QueryId | undefined
+  const tables = (node: OperationNode): string => JSON.stringify(node)
+  const plugin: KyselyPlugin = {
+    transformQuery: (args) => {
+      const text = tables(args.node)
+      if (args.node.kind === 'DeleteQueryNode' && text.includes('"mfa_challenges"')) challengeDeleted = true
+      else if (challengeDeleted && held === undefined && text.includes('"auth_throttle"')) held = args.queryId
+      return args.node
+    },
+    transformResult: async (args) => {
+      if (held !== undefined && args.queryId === held) {
+        markEntered()
+        await gate
+      }
+      return args.result
+    },
+  }
+  return { plugin, entered, release: () => open() }
+}
+
 describe('login racing a credential change', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
+  const extraApps: FastifyInstance[] = []
+  afterAll(async () => {
+    for (const app of extraApps) await app.close()
+  })
   const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
   const liveSessions = async (email: string) =>
     Number(
@@ -117,6 +152,34 @@ describe('login racing a credential change', () => {
     })
     expect((await login(t, 'race4@example.test', NEW_PASSWORD)).statusCode).toBe(200)
     expect((await login(t, 'race4@example.test', STRONG_PASSWORD)).statusCode).toBe(401)
+  })
+
+  it('a second-factor step straddling a password reset leaves no live session', async () => {
+    // Pause the MFA step after its code was spent (the pending login is gone, committed) and before
+    // the session is issued: the first auth_throttle write after the mfa_challenges delete waits.
+    const gate = pauseAfterChallengeSpent()
+    const app = await buildApp({ ...t.deps, db: t.deps.db.withPlugin(gate.plugin) })
+    extraApps.push(app)
+    await app.ready()
+    const cookie = await signUpAndLogin(t, 'race6@example.test')
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
+    const secret = enrol.json().secret as string
+    await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+    const pending = sessionCookieFrom(await login(t, 'race6@example.test'), '__Host-mfa-pending')
+    await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'race6@example.test' } })
+    const resetToken = await tokenFromMail(t, 'race6@example.test', 'reset-password')
+    t.clock.advance(30)
+
+    const racing = app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { cookie: pending }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+    await gate.entered
+    try {
+      const reset = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token: resetToken, newPassword: NEW_PASSWORD } })
+      expect(reset.statusCode).toBe(204)
+    } finally {
+      gate.release()
+    }
+    await expectNoLiveSessionFrom(await racing)
+    expect(await liveSessions('race6@example.test')).toBe(0)
   })
 
   it('a login that is not raced still signs in (the version check lets it through)', async () => {

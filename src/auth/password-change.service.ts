@@ -41,8 +41,8 @@ export async function changePassword(deps: Deps, input: ChangePasswordInput, met
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     await accountsRepo.setPasswordHash(trx, input.accountId, hash, now, true)
-    const token = await rotateSessionToken(trx, input.accountId, input.sessionId)
-    if (token === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: change nothing
+    const rotated = await rotateSessionToken(trx, input.accountId, input.sessionId)
+    if (rotated === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: change nothing
     await revokeAllSessions(trx, input.accountId, input.sessionId)
     await endMfaChallenges(trx, input.accountId)
     await voidOneTimeTokens(trx, input.accountId, now, 'password_reset')
@@ -50,6 +50,6 @@ export async function changePassword(deps: Deps, input: ChangePasswordInput, met
     const detail = 'Every other session and every pending sign-in was ended; this session continues. API tokens keep working: review them in your account.'
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was changed', detail), now)
     await recordEvent(trx, { type: 'password.changed', accountId: input.accountId, meta, at: now })
-    return { token }
+    return { token: rotated }
   })
 }
