@@ -82,7 +82,8 @@ async function main(): Promise<void> {
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)
   const transport = transportFor(config)
-  if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
+  if (config.mail.withheld !== undefined) log.warn(config.mail.withheld)
+  else if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
   const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: 2_000, log, now: () => systemClock.now() }) : undefined
   const housekeeping = startHousekeeping(deps)
 

@@ -49,6 +49,8 @@ export interface Config {
     readonly from: string
     /** smtp: SMTP_URL; stdout: printed (development); none: kept in the outbox (production without SMTP). */
     readonly transport: MailTransport
+    /** Why the terminal printer was refused (the process looks deployed); logged once at start. */
+    readonly withheld?: string
   }
   readonly keys: { readonly data: KeyRing; readonly tokenHmac: KeyRing }
   readonly passwords: {
@@ -125,7 +127,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
   const apiTokenMaxDays = int(env, 'API_TOKEN_MAX_DAYS', 365, { min: 1, max: 3650 })
   const host = str(env, 'HOST', '127.0.0.1')
   const smtpUrl = urlWithScheme('SMTP_URL', found['SMTP_URL'], ['smtp:', 'smtps:'])
-  const mailTransport = mailTransportFrom(env, { production, nodeEnvSet, host, smtpUrl, runtime })
+  const mailChoice = mailTransportFrom(env, { production, nodeEnvSet, host, smtpUrl, runtime })
 
   const config: Config = {
     env: nodeEnv,
@@ -158,7 +160,8 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
     mail: {
       smtpUrl,
       from: str(env, 'MAIL_FROM', 'Secure SaaS Starter <no-reply@localhost>'),
-      transport: mailTransport,
+      transport: mailChoice.transport,
+      ...(mailChoice.withheld === undefined ? {} : { withheld: mailChoice.withheld }),
     },
     keys: {
       data: parseKeyRing('DATA_KEYS', secret('DATA_KEYS')),

@@ -38,31 +38,46 @@ export function isLoopbackHost(host: string): boolean {
   return h === 'localhost' || h === '::1' || (isIPv4(v4) && v4.startsWith('127.'))
 }
 
+/** Where mail goes, and why it is withheld when the terminal printer was refused. */
+export interface MailChoice {
+  readonly transport: MailTransport
+  /** Set when mail would have been printed but the process looks deployed: one line for the log. */
+  readonly withheld?: string
+}
+
 /**
  * Where mail goes. `MAIL_TRANSPORT` unset: SMTP when SMTP_URL is set; in production nothing (the
  * outbox keeps it until SMTP is configured); otherwise the terminal, unless the process looks
- * deployed (no NODE_ENV in a container, or a non-loopback HOST), which is a configuration error:
- * set SMTP_URL, or opt in to the terminal with MAIL_TRANSPORT=stdout.
+ * deployed (no NODE_ENV in a container, or a non-loopback HOST): then the printer is refused and
+ * mail stays queued in the outbox (the API still starts, `npm start` keeps working) until SMTP_URL
+ * is set or the terminal is chosen explicitly with NODE_ENV=development or MAIL_TRANSPORT=stdout.
  */
-export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime }): MailTransport {
+export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime }): MailChoice {
   const chosen = optionalStr(env, 'MAIL_TRANSPORT') === undefined ? undefined : oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'stdout'] as const, 'smtp')
   if (chosen === 'smtp') {
     if (opts.smtpUrl === undefined) throw new ConfigError('MAIL_TRANSPORT: smtp needs SMTP_URL')
-    return 'smtp'
+    return { transport: 'smtp' }
   }
   if (chosen === 'stdout') {
     if (opts.production) throw new ConfigError('MAIL_TRANSPORT: stdout is refused in production (it would print reset links into the logs)')
-    return 'stdout'
+    return { transport: 'stdout' }
   }
-  if (opts.smtpUrl !== undefined) return 'smtp'
-  if (opts.production) return 'none'
+  if (opts.smtpUrl !== undefined) return { transport: 'smtp' }
+  if (opts.production) return { transport: 'none' }
   if (!opts.nodeEnvSet && opts.runtime.inContainer) {
-    throw new ConfigError('NODE_ENV: unset in a container, so mail (reset links) would be printed to stdout; set NODE_ENV=production with SMTP_URL, NODE_ENV=development on a developer machine, or MAIL_TRANSPORT=stdout')
+    return {
+      transport: 'none',
+      withheld:
+        'NODE_ENV is unset in a container, so mail (reset links) is not printed to stdout; it stays queued in email_outbox. Set SMTP_URL, NODE_ENV=development on a developer machine, or MAIL_TRANSPORT=stdout',
+    }
   }
   if (!isLoopbackHost(opts.host)) {
-    throw new ConfigError('MAIL_TRANSPORT: HOST is not a loopback address, so mail (reset links) would be printed to stdout; set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout')
+    return {
+      transport: 'none',
+      withheld: 'HOST is not a loopback address, so mail (reset links) is not printed to stdout; it stays queued in email_outbox. Set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout',
+    }
   }
-  return 'stdout'
+  return { transport: 'stdout' }
 }
 
 /**
