@@ -28,6 +28,9 @@ export const EVENT_TYPES = [
   'token.created',
   'token.revoked',
   'reauth.failed',
+  'mfa.totp_enrolment_started',
+  'login.failure_cap_reached',
+  'mfa.repeated_failures_notified',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -60,6 +60,12 @@ export async function deleteOne(db: Db, accountId: string, id: string): Promise<
   return result.numDeletedRows > 0n
 }
 
+/** Gives a session a new token hash (the old token stops matching); false when it is gone. */
+export async function replaceTokenHash(db: Db, accountId: string, id: string, tokenHash: Buffer): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+  return result.numUpdatedRows === 1n
+}
+
 export async function deleteAllForAccount(db: Db, accountId: string, exceptId?: string): Promise<number> {
   let query = db.deleteFrom('sessions').where('account_id', '=', accountId)
   if (exceptId !== undefined) query = query.where('id', '!=', exceptId)

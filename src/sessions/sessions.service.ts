@@ -67,6 +67,16 @@ export async function listSessions(deps: Deps, accountId: string, currentSession
   }))
 }
 
+/**
+ * Re-issues a session whose rights just grew (a second factor confirmed): a new token for the same
+ * session row, so the old token dies at once (OWASP ASVS 5.0 V7.2.4, session fixation). Returns
+ * the new token, or null when the session is gone.
+ */
+export async function reissueSessionToken(db: Db, accountId: string, sessionId: string): Promise<string | null> {
+  const token = randomToken(SESSION_TOKEN_BYTES)
+  return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token))) ? token : null
+}
+
 /** Ends one of the account's sessions; false when the id is not one of its sessions. */
 export async function revokeSession(db: Db, accountId: string, sessionId: string): Promise<boolean> {
   return repo.deleteOne(db, accountId, sessionId)
