@@ -17,6 +17,7 @@ import { AppError, CommonErrors } from '../errors.js'
 import { hasConfirmedTotp, startMfaChallenge } from '../mfa/mfa.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { passwordFailed, passwordSucceeded, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { noteDevice } from './new-device.js'
 import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
 
@@ -59,15 +60,19 @@ export async function login(deps: Deps, input: { email: string; password: string
   }
 
   const account = await accountsRepo.findCredentialsByEmail(deps.db, email)
+  // The consecutive-failure cap (no window; keyed by the address, known or not): docs/decisions/0045.
+  const streak = await reservePasswordAttempt(deps, email, account?.id ?? null, meta)
   const password = normalizePassword(input.password)
   // An oversized password is refused unhashed; it cannot be anyone's password.
   const tooLong = lengthProblem(input.password, deps.config.passwords) === 'too_long'
   const valid = tooLong ? false : await deps.hasher.verify(account?.password_hash ?? (await dummyHash(deps.hasher)), password)
   if (account === undefined || !valid) {
+    await passwordFailed(deps, streak, account, meta)
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })
     throw LoginErrors.invalidCredentials()
   }
   for (const rule of rules) await releaseAttempt(deps.db, rule.key)
+  await passwordSucceeded(deps, email)
 
   // Parameters went up since this hash was made: upgrade it now that the password is known.
   if (deps.hasher.needsRehash(account.password_hash)) {

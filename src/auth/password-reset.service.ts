@@ -14,6 +14,7 @@ import { mailContext, mails } from '../mail/templates.js'
 import { endMfaChallenges } from '../mfa/mfa.service.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
 import { revokeAllSessions } from '../sessions/sessions.service.js'
+import { clearFailureStreaks } from '../throttle/failure-streaks.service.js'
 import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
 
 // At most this many reset mails per address per hour, so the form cannot be used to mail-bomb.
@@ -48,6 +49,8 @@ export async function confirmPasswordReset(deps: Deps, input: { token: string; n
     await revokeAllSessions(trx, account.id)
     await endMfaChallenges(trx, account.id)
     await voidOneTimeTokens(trx, account.id, now, 'password_reset')
+    // The way out past the consecutive-failure cap (docs/decisions/0045).
+    await clearFailureStreaks(trx, account)
     // Proof of control of the mailbox: a reset also verifies the address.
     await accountsRepo.markEmailVerified(trx, account.id, now)
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', 'Every session was signed out.'), now)

@@ -3,7 +3,11 @@
 //   shown once, at enrolment; recovery codes are shown once and stored as SHA-256 hashes;
 // - a TOTP code is accepted only if its step is above the last accepted one, moved forward by one
 //   compare-and-set UPDATE (RFC 6238 §5.2): the same code sent twice, even in parallel, wins once;
-// - wrong codes count per pending login (5, then it ends) and per account across pending logins;
+// - wrong codes count per pending login (5, then it ends) and per account across pending logins,
+//   in a window and in a consecutive-failure streak that only a success or a password reset clears;
+// - factor changes need full re-authentication (reauthenticate()); a pending enrolment is confirmed
+//   only by the session that started it, for exactly the secret it showed, and that session's token
+//   is re-issued;
 // - turning MFA on or off and new recovery codes write a security event and mail the owner in the
 //   same transaction as the change. Codes, seeds and tokens never reach a log or an event.
 import QRCode from 'qrcode'
@@ -18,6 +22,7 @@ import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { reissueSessionToken } from '../sessions/sessions.service.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { codeFailed, codeSucceeded, passwordFailed, passwordNotChecked, passwordSucceeded, reserveCodeAttempt, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import { MfaErrors } from './mfa.errors.js'
 import * as repo from './mfa.repo.js'
@@ -55,16 +60,27 @@ function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRul
   return { key: `mfa:acct:${accountId}`, limit, windowSeconds }
 }
 
-/** Reserves an attempt (429 when over the limit), runs `check`, and gives the attempt back on success. */
-async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>): Promise<T | null> {
+/**
+ * Reserves an attempt (429 when over the limit), runs `check`, and gives the attempt back on success.
+ * A code of the account's confirmed factor (`streak`) also counts on its consecutive-failure streak:
+ * 429 past the cap, cleared by a success, the owner mailed on repeated failures (failure-streaks.service.ts).
+ */
+async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>, streak = true): Promise<T | null> {
   const rule = accountRule(deps, accountId)
   const reservation = await reserveAttempt(deps.db, rule, now)
   if (!reservation.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
+  const counted = streak ? await reserveCodeAttempt(deps, accountId, meta) : null
   const result = await check()
-  if (result !== null) await releaseAttempt(deps.db, rule.key)
+  if (result !== null) {
+    await releaseAttempt(deps.db, rule.key)
+    if (counted !== null) await codeSucceeded(deps, accountId)
+  } else if (counted !== null) {
+    const email = await repo.findAccountEmail(deps.db, accountId)
+    await codeFailed(deps, counted, email === undefined ? undefined : { id: accountId, email }, meta)
+  }
   return result
 }
 
@@ -144,7 +160,7 @@ export async function confirmTotp(deps: Deps, caller: SessionCaller, code: strin
       await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned on', 'Keep your recovery codes somewhere safe.', now)
       return { recoveryCodes: fresh, sessionToken }
     })
-  })
+  }, false) // a code of a factor not yet on: the window limits it, the factor's streak does not
   return confirmed ?? failedCode(deps, accountId, meta, now, { during: 'enrolment' })
 }
 
@@ -224,10 +240,23 @@ async function spendCode(deps: Deps, db: Db, accountId: string, code: string, no
  */
 export async function reauthenticate(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
-  if (!(await verifyAccountPassword(deps, accountId, input.password))) {
+  const email = await repo.findAccountEmail(deps.db, accountId)
+  if (email === undefined) throw CommonErrors.unauthenticated()
+  // The password's consecutive-failure streak is the login's: re-checks and logins count together.
+  const streak = await reservePasswordAttempt(deps, email, accountId, meta)
+  let passwordOk: boolean
+  try {
+    passwordOk = await verifyAccountPassword(deps, accountId, input.password)
+  } catch (err) {
+    await passwordNotChecked(deps, email) // refused by the window first: not a failure of the password
+    throw err
+  }
+  if (!passwordOk) {
+    await passwordFailed(deps, streak, { id: accountId, email }, meta)
     await recordEvent(deps.db, { type: 'reauth.failed', accountId, meta, at: now, details: { factor: 'password' } })
     throw MfaErrors.reauthFailed()
   }
+  await passwordSucceeded(deps, email)
   if (!(await repo.hasConfirmedFactor(deps.db, accountId))) return
   const code = input.code
   if (code === undefined || code === '') throw MfaErrors.codeRequired()

@@ -60,6 +60,48 @@ export async function reserveAll(db: Db, rules: readonly ThrottleRule[], now: Da
   return { allowed: retryAfterSeconds === 0, retryAfterSeconds }
 }
 
+/** The password streak of an address (unknown addresses count alike, so the cap reveals nothing). */
+export function passwordStreakKey(email: string): string {
+  return accountKey('pwstreak', email)
+}
+
+/** The second-factor streak (TOTP and recovery codes) of an account. */
+export function codeStreakKey(accountId: string): string {
+  return `codestreak:acct:${accountId}`
+}
+
+export interface StreakReservation {
+  readonly allowed: boolean
+  /** Consecutive attempts since the last success, this one included. */
+  readonly failures: number
+}
+
+/**
+ * Counts one attempt on a consecutive-failure streak before the credential is checked (one atomic
+ * upsert, so parallel guesses all count). Allowed while the count stays within `cap`; there is no
+ * window: only clearStreaks() (a success, a password reset) starts it again (NIST SP 800-63B-4 §3.2.2).
+ */
+export async function reserveStreak(db: Db, key: string, cap: number, now: Date): Promise<StreakReservation> {
+  const row = await db
+    .insertInto('auth_failure_streaks')
+    .values({ key, failures: 1, last_failed_at: now })
+    .onConflict((oc) => oc.column('key').doUpdateSet({ failures: sql<number>`auth_failure_streaks.failures + 1`, last_failed_at: now }))
+    .returning('failures')
+    .executeTakeFirstOrThrow()
+  return { allowed: row.failures <= cap, failures: row.failures }
+}
+
+/** Gives back an attempt that was never checked (refused by another limit first). */
+export async function releaseStreak(db: Db, key: string): Promise<void> {
+  await db.updateTable('auth_failure_streaks').set({ failures: sql<number>`greatest(failures - 1, 0)` }).where('key', '=', key).execute()
+}
+
+/** Ends streaks after a success (or a password reset, the way out past the cap). */
+export async function clearStreaks(db: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return
+  await db.deleteFrom('auth_failure_streaks').where('key', 'in', keys).execute()
+}
+
 /** Removes windows that ended long ago (called by the outbox worker's housekeeping tick). */
 export async function pruneThrottle(db: Db, now: Date, olderThanSeconds: number): Promise<void> {
   await db.deleteFrom('auth_throttle').where('window_started_at', '<', new Date(now.getTime() - olderThanSeconds * 1000)).execute()
