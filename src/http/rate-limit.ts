@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Redis } from 'ioredis'
 import { CommonErrors } from '../errors.js'
+import { clientKey } from '../throttle/client-key.js'
 
 export interface RateLimitOptions {
   max: number
@@ -20,7 +21,8 @@ async function rateLimitPlugin(app: FastifyInstance, opts: RateLimitOptions): Pr
     max: opts.max,
     timeWindow: 60_000,
     // request.ip honours TRUST_PROXY only when proxies are named; a forged X-Forwarded-For is ignored.
-    keyGenerator: (request) => request.ip,
+    // IPv6 clients share one budget per /64 (one host can rotate through all of it).
+    keyGenerator: (request) => clientKey(request.ip),
     ...(opts.redis ? { redis: opts.redis, nameSpace: `${opts.keyPrefix}rl:` } : {}),
     // Fail open on a Redis outage: the per-account login throttle in PostgreSQL still holds.
     skipOnError: true,

@@ -5,6 +5,7 @@
 import { sql } from 'kysely'
 import { sha256 } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
+import { clientKey } from './client-key.js'
 
 export interface ThrottleRule {
   readonly key: string
@@ -22,8 +23,9 @@ export function accountKey(kind: string, email: string): string {
   return `${kind}:acct:${sha256(email.normalize('NFKC').trim().toLowerCase()).toString('hex')}`
 }
 
+/** A per-address key: IPv6 clients count by their /64, IPv4-mapped IPv6 as IPv4 (client-key.ts). */
 export function ipKey(kind: string, ip: string): string {
-  return `${kind}:ip:${ip}`
+  return `${kind}:ip:${clientKey(ip)}`
 }
 
 /** Counts one attempt against `rule.key`; allowed while the count stays within the limit. */
