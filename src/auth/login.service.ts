@@ -53,7 +53,7 @@ export function loginThrottleRules(deps: Deps, email: string, ip: string): Throt
 export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
   const email = normalizeEmail(input.email)
   const rules = loginThrottleRules(deps, email, meta.ip)
-  const reservation = await reserveAll(deps.db, rules, deps.clock.now())
+  const reservation = await reserveAll(deps, rules, deps.clock.now())
   if (!reservation.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
@@ -71,7 +71,7 @@ export async function login(deps: Deps, input: { email: string; password: string
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })
     throw LoginErrors.invalidCredentials()
   }
-  for (const rule of rules) await releaseAttempt(deps.db, rule.key)
+  for (const rule of rules) await releaseAttempt(deps, rule.key)
   await passwordSucceeded(deps, email)
 
   // Parameters went up since this hash was made: upgrade it now that the password is known.

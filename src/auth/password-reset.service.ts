@@ -23,7 +23,7 @@ const RESET_MAILS_PER_HOUR = 3
 export async function requestPasswordReset(deps: Deps, emailInput: string, meta: RequestMeta): Promise<void> {
   const email = normalizeEmail(emailInput)
   const now = deps.clock.now()
-  const quota = await reserveAttempt(deps.db, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
+  const quota = await reserveAttempt(deps, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
   if (!quota.allowed) return // same 202: the caller learns nothing
   await deps.db.transaction().execute(async (trx) => {
     const account = await accountsRepo.findByEmail(trx, email)
@@ -49,11 +49,11 @@ export async function confirmPasswordReset(deps: Deps, input: { token: string; n
     await revokeAllSessions(trx, account.id)
     await endMfaChallenges(trx, account.id)
     await voidOneTimeTokens(trx, account.id, now, 'password_reset')
-    // The way out past the consecutive-failure cap (docs/decisions/0045).
-    await clearFailureStreaks(trx, account)
     // Proof of control of the mailbox: a reset also verifies the address.
     await accountsRepo.markEmailVerified(trx, account.id, now)
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', 'Every session was signed out.'), now)
     await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now })
   })
+  // The way out past the consecutive-failure cap (docs/decisions/0045), once the reset committed.
+  await clearFailureStreaks(deps, account)
 }

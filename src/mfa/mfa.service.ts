@@ -67,7 +67,7 @@ function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRul
  */
 async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>, streak = true): Promise<T | null> {
   const rule = accountRule(deps, accountId)
-  const reservation = await reserveAttempt(deps.db, rule, now)
+  const reservation = await reserveAttempt(deps, rule, now)
   if (!reservation.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
@@ -75,7 +75,7 @@ async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: Requ
   const counted = streak ? await reserveCodeAttempt(deps, accountId, meta) : null
   const result = await check()
   if (result !== null) {
-    await releaseAttempt(deps.db, rule.key)
+    await releaseAttempt(deps, rule.key)
     if (counted !== null) await codeSucceeded(deps, accountId)
   } else if (counted !== null) {
     const email = await repo.findAccountEmail(deps.db, accountId)

@@ -25,8 +25,9 @@ export function clientKey(address: string): string {
   if (isIPv4(address)) return address
   const groups = ipv6Groups(address)
   if (groups === null || groups.length !== 8) return address
-  const mapped = groups.slice(0, 5).every((g) => g === 0) && groups[5] === 0xffff
-  if (mapped) return [groups[6]! >> 8, groups[6]! & 0xff, groups[7]! >> 8, groups[7]! & 0xff].join('.')
+  const [, , , , , g5, g6 = 0, g7 = 0] = groups
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && g5 === 0xffff
+  if (mapped) return [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join('.')
   return `${groups
     .slice(0, 4)
     .map((g) => g.toString(16).padStart(4, '0'))

@@ -7,7 +7,6 @@
 // - the password streak is keyed by the address's hash, so an unknown address is capped alike;
 // - the owner is mailed at the cap, and at the third wrong second-factor code in a row (once a window).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -22,7 +21,7 @@ export const StreakErrors = {
     new AppError('rate_limited', 429, 'Too many failed attempts in a row; reset your password to sign in again', { 'retry-after': String(retryAfterSeconds) }),
 } as const
 
-type StreakDeps = Pick<Deps, 'config' | 'db' | 'clock'>
+type StreakDeps = Pick<Deps, 'config' | 'db' | 'clock' | 'redis' | 'log'>
 export type Factor = 'password' | 'code'
 
 function cap(deps: Pick<Deps, 'config'>): number {
@@ -44,7 +43,7 @@ export async function reserveCodeAttempt(deps: StreakDeps, accountId: string, me
 
 async function reserve(deps: StreakDeps, key: string, factor: Factor, accountId: string | null, meta: RequestMeta): Promise<StreakReservation> {
   const now = deps.clock.now()
-  const streak = await reserveStreak(deps.db, key, cap(deps), now)
+  const streak = await reserveStreak(deps, key, cap(deps), now)
   if (!streak.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor, reason: 'consecutive_failures' } })
     throw StreakErrors.capped(deps.config.auth.loginFailureWindowSeconds)
@@ -53,8 +52,8 @@ async function reserve(deps: StreakDeps, key: string, factor: Factor, accountId:
 }
 
 /** Gives back a password attempt that another limit refused before the password was checked. */
-export async function passwordNotChecked(deps: Pick<Deps, 'db'>, email: string): Promise<void> {
-  await releaseStreak(deps.db, passwordStreakKey(email))
+export async function passwordNotChecked(deps: StreakDeps, email: string): Promise<void> {
+  await releaseStreak(deps, passwordStreakKey(email))
 }
 
 /** After a wrong password: at the cap, records it and mails the owner the way out. */
@@ -74,7 +73,7 @@ export async function codeFailed(deps: StreakDeps, streak: StreakReservation, ow
     await capReached(deps, owner, 'code', meta)
     return
   }
-  const once = await reserveAttempt(deps.db, { key: `codenotice:acct:${owner.id}`, limit: 1, windowSeconds: deps.config.auth.loginFailureWindowSeconds }, now)
+  const once = await reserveAttempt(deps, { key: `codenotice:acct:${owner.id}`, limit: 1, windowSeconds: deps.config.auth.loginFailureWindowSeconds }, now)
   if (!once.allowed) return
   await deps.db.transaction().execute(async (trx) => {
     await recordEvent(trx, { type: 'mfa.repeated_failures_notified', accountId: owner.id, meta, at: now, details: { failures: streak.failures } })
@@ -94,16 +93,16 @@ async function capReached(deps: StreakDeps, owner: { id: string; email: string }
 }
 
 /** A right password clears the password streak of its address. */
-export async function passwordSucceeded(deps: Pick<Deps, 'db'>, email: string): Promise<void> {
-  await clearStreaks(deps.db, [passwordStreakKey(email)])
+export async function passwordSucceeded(deps: StreakDeps, email: string): Promise<void> {
+  await clearStreaks(deps, [passwordStreakKey(email)])
 }
 
 /** A right second-factor code clears the account's code streak. */
-export async function codeSucceeded(deps: Pick<Deps, 'db'>, accountId: string): Promise<void> {
-  await clearStreaks(deps.db, [codeStreakKey(accountId)])
+export async function codeSucceeded(deps: StreakDeps, accountId: string): Promise<void> {
+  await clearStreaks(deps, [codeStreakKey(accountId)])
 }
 
 /** A password reset (proof of the mailbox) clears both streaks of the account: the way out past the cap. */
-export async function clearFailureStreaks(db: Db, account: { id: string; email: string }): Promise<void> {
-  await clearStreaks(db, [passwordStreakKey(account.email), codeStreakKey(account.id)])
+export async function clearFailureStreaks(deps: StreakDeps, account: { id: string; email: string }): Promise<void> {
+  await clearStreaks(deps, [passwordStreakKey(account.email), codeStreakKey(account.id)])
 }
