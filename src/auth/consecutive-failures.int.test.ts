@@ -151,6 +151,25 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
   })
 })
 
+describe('the default cap of 100 (NIST SP 800-63B-4 §3.2.2)', () => {
+  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+
+  it('answers 429 to the 101st attempt, the right password included, after 100 wrong ones from 100 addresses', async () => {
+    t.clock.set(START)
+    const email = 'hundred@example.test'
+    await signUpAndLogin(t, email)
+    const perWindow = t.deps.config.auth.loginMaxFailuresPerAccount
+    for (let i = 0; i < 100; i += 1) {
+      if (i > 0 && i % perWindow === 0) t.clock.advance(t.deps.config.auth.loginFailureWindowSeconds + 1)
+      const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: `198.51.100.${i}`, payload: { email, password: WRONG } })
+      expect(res.statusCode).toBe(401)
+    }
+    t.clock.advance(t.deps.config.auth.loginFailureWindowSeconds + 1)
+    const blocked = await t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress: '203.0.113.200', payload: { email, password: STRONG_PASSWORD } })
+    expect(blocked.statusCode).toBe(429)
+  })
+})
+
 describe('LOGIN_MAX_CONSECUTIVE_FAILURES', () => {
   it('defaults to 100 and is bounded 1..100 (NIST SP 800-63B-4 §3.2.2)', async () => {
     expect((await loadConfig({ ...TEST_ENV })).auth.maxConsecutiveFailures).toBe(100)
