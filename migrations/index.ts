@@ -9,6 +9,8 @@ import * as m202611251410 from './202611251410_create_api_tokens.js'
 import * as m202611251500 from './202611251500_protect_security_events.js'
 import * as m202611251510 from './202611251510_add_password_change_required.js'
 import * as m202612011000 from './202612011000_credentials_version_and_email_change.js'
+import * as m202612011100 from './202612011100_bind_totp_enrolment_to_session.js'
+import * as m202612011110 from './202612011110_create_auth_failure_streaks.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -18,4 +20,6 @@ export const migrations: Record<string, Migration> = {
   '202611251500_protect_security_events': m202611251500,
   '202611251510_add_password_change_required': m202611251510,
   '202612011000_credentials_version_and_email_change': m202612011000,
+  '202612011100_bind_totp_enrolment_to_session': m202612011100,
+  '202612011110_create_auth_failure_streaks': m202612011110,
 }

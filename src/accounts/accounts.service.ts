@@ -162,13 +162,13 @@ export async function getAccount(db: Db, accountId: string): Promise<AccountView
 export async function verifyAccountPassword(deps: Deps, accountId: string, password: string): Promise<boolean> {
   const { loginMaxFailuresPerAccount: limit, loginFailureWindowSeconds: windowSeconds } = deps.config.auth
   const key = `reauth:acct:${accountId}`
-  const reservation = await reserveAttempt(deps.db, { key, limit, windowSeconds }, deps.clock.now())
+  const reservation = await reserveAttempt(deps, { key, limit, windowSeconds }, deps.clock.now())
   if (!reservation.allowed) throw new AppError('rate_limited', 429, 'Too many attempts; try again later', { 'retry-after': String(reservation.retryAfterSeconds) })
   const hash = await repo.findPasswordHash(deps.db, accountId)
   // An oversized input is refused before hashing (no hashing-cost denial of service).
   if (hash === undefined || lengthProblem(password, deps.config.passwords) === 'too_long') return false
   const ok = await deps.hasher.verify(hash, normalizePassword(password))
-  if (ok) await releaseAttempt(deps.db, key)
+  if (ok) await releaseAttempt(deps, key)
   return ok
 }
 

@@ -21,7 +21,7 @@ export const resolveApiToken: BearerResolver = async (deps, presented, request) 
   request.log.info({ event: 'auth.token.failed', reason: check.status }, 'bearer token refused')
   if (check.status === 'unknown') {
     const rule = { key: ipKey('bearer', request.ip), limit: BEARER_FAILURE_LIMIT, windowSeconds: BEARER_FAILURE_WINDOW_SECONDS }
-    const reservation = await reserveAttempt(deps.db, rule, deps.clock.now())
+    const reservation = await reserveAttempt(deps, rule, deps.clock.now())
     if (!reservation.allowed) {
       request.log.warn({ event: 'auth.token.throttled' }, 'bearer failures over the limit')
       throw CommonErrors.rateLimited(reservation.retryAfterSeconds)

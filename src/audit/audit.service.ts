@@ -31,6 +31,9 @@ export const EVENT_TYPES = [
   'account.expired',
   'email.change_requested',
   'email.changed',
+  'mfa.totp_enrolment_started',
+  'login.failure_cap_reached',
+  'mfa.repeated_failures_notified',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -22,6 +22,7 @@ import { AppError, CommonErrors } from '../errors.js'
 import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaChallenge } from '../mfa/mfa.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { passwordFailed, passwordSucceeded, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { noteDevice } from './new-device.js'
 import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
 
@@ -57,22 +58,26 @@ export function loginThrottleRules(deps: Deps, email: string, ip: string): Throt
 export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
   const email = normalizeEmail(input.email)
   const rules = loginThrottleRules(deps, email, meta.ip)
-  const reservation = await reserveAll(deps.db, rules, deps.clock.now())
+  const reservation = await reserveAll(deps, rules, deps.clock.now())
   if (!reservation.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
 
   const account = await accountsRepo.findCredentialsByEmail(deps.db, email)
+  // The consecutive-failure cap (no window; keyed by the address, known or not): docs/decisions/0045.
+  const streak = await reservePasswordAttempt(deps, email, account?.id ?? null, meta)
   const password = normalizePassword(input.password)
   // An oversized password is refused unhashed; it cannot be anyone's password.
   const tooLong = lengthProblem(input.password, deps.config.passwords) === 'too_long'
   const valid = tooLong ? false : await deps.hasher.verify(account?.password_hash ?? (await dummyHash(deps.hasher)), password)
   if (account === undefined || !valid) {
+    await passwordFailed(deps, streak, account, meta)
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })
     throw LoginErrors.invalidCredentials()
   }
-  for (const rule of rules) await releaseAttempt(deps.db, rule.key)
+  for (const rule of rules) await releaseAttempt(deps, rule.key)
+  await passwordSucceeded(deps, email)
 
   // Parameters went up since this hash was made: upgrade it now that the password is known, but only
   // over the hash just verified (a change that landed meanwhile must not be overwritten).

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { login, mailsTo, signUpAndLogin, tokenFromMail } from '../testing/factories.js'
+import { login, mailsTo, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
@@ -75,7 +75,7 @@ describe('password reset', () => {
 
   it('never bypasses the second factor: after a reset, login still asks for the TOTP code', async () => {
     const cookie = await signUpAndLogin(t, 'r8@example.test')
-    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie } })
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
     const code = await referenceTotp(enrol.json().secret as string, t.clock.now())
     expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code } })).statusCode).toBe(200)
     await request('r8@example.test')

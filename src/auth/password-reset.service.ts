@@ -17,6 +17,7 @@ import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { removeUnprovenSecondFactor } from '../mfa/mfa.service.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
+import { clearFailureStreaks } from '../throttle/failure-streaks.service.js'
 import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
 import { ENDED_ACCESS_TEXT, endAllAccess } from './account-access.js'
 
@@ -26,7 +27,7 @@ const RESET_MAILS_PER_HOUR = 3
 export async function requestPasswordReset(deps: Deps, emailInput: string, meta: RequestMeta): Promise<void> {
   const email = normalizeEmail(emailInput)
   const now = deps.clock.now()
-  const quota = await reserveAttempt(deps.db, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
+  const quota = await reserveAttempt(deps, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
   if (!quota.allowed) return // same 202: the caller learns nothing
   await deps.db.transaction().execute(async (trx) => {
     const account = await accountsRepo.findByEmail(trx, email)
@@ -60,4 +61,6 @@ export async function confirmPasswordReset(deps: Deps, input: { token: string; n
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', detail), now)
     await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now, details: { ...ended, claimedUnverified: unproven, secondFactorRemoved } })
   })
+  // The way out past the consecutive-failure cap (docs/decisions/0045), once the reset committed.
+  await clearFailureStreaks(deps, account)
 }

@@ -69,6 +69,8 @@ export interface Config {
     readonly loginMaxFailuresPerAccount: number
     readonly loginMaxFailuresPerIp: number
     readonly loginFailureWindowSeconds: number
+    /** Consecutive failures per account and factor that only a success (or a reset) clears. */
+    readonly maxConsecutiveFailures: number
     readonly unauthenticatedRateLimitMax: number
     /** Days an account may stay unverified before housekeeping deletes it (docs/decisions/0041). */
     readonly unverifiedAccountTtlDays: number
@@ -193,6 +195,8 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       loginMaxFailuresPerAccount: int(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, { min: 1, max: 1_000 }),
       loginMaxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, { min: 1, max: 100_000 }),
       loginFailureWindowSeconds: int(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, { min: 60, max: 86_400 }),
+      // NIST SP 800-63B-4 §3.2.2: no more than 100 consecutive failed attempts on one account.
+      maxConsecutiveFailures: int(env, 'LOGIN_MAX_CONSECUTIVE_FAILURES', 100, { min: 1, max: 100 }),
       unauthenticatedRateLimitMax: int(env, 'UNAUTHENTICATED_RATE_LIMIT_MAX', 30, { min: 1, max: 100_000 }),
       unverifiedAccountTtlDays: int(env, 'UNVERIFIED_ACCOUNT_TTL_DAYS', 7, { min: 1, max: 365 }),
     },

@@ -74,6 +74,13 @@ export interface AuthThrottleTable {
   attempts: number
 }
 
+/** Consecutive failures per account and factor; only a success or a password reset clears one. */
+export interface AuthFailureStreaksTable {
+  key: string
+  failures: number
+  last_failed_at: Date
+}
+
 export interface KnownDevicesTable {
   account_id: string
   fingerprint: Buffer
@@ -87,5 +94,6 @@ export interface DB extends MfaTables, ApiTokenTables {
   one_time_tokens: OneTimeTokensTable
   email_outbox: EmailOutboxTable
   auth_throttle: AuthThrottleTable
+  auth_failure_streaks: AuthFailureStreaksTable
   known_devices: KnownDevicesTable
 }

@@ -11,8 +11,6 @@ export const MfaErrors = {
   reauthFailed: () => new AppError('invalid_credentials', 401, 'The password or code is not correct'),
   // TOTP is on and the re-authentication came without a code: the client should ask for one.
   codeRequired: () => new AppError('mfa_code_required', 401, 'A current two-factor code (or a recovery code) is required'),
-  // Same code and status as the accounts feature uses for a failed password re-check.
-  invalidPassword: () => new AppError('invalid_password', 403, 'The current password is not correct'),
   // The pending login (its cookie) is unknown, expired, used up or already completed: log in again.
   challengeInvalid: () => new AppError('unauthenticated', 401, 'The sign-in has expired; sign in again'),
 } as const

@@ -35,19 +35,20 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   /** A signed-up account with TOTP on; returns its session, secret and recovery codes. */
   async function withTotp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
     const email = `mfa${n}@example.test`
-    const session = await signUpAndLogin(t, email)
-    const { secret } = (await post('/v1/me/mfa/totp', session)).json()
-    const res = await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(secret) })
+    const before = await signUpAndLogin(t, email)
+    const { secret } = (await post('/v1/me/mfa/totp', before, { password: STRONG_PASSWORD })).json()
+    const res = await post('/v1/me/mfa/totp/confirm', before, { code: await codeNow(secret) })
     expect(res.statusCode).toBe(200)
     t.clock.advance(30)
-    return { email, session, secret, codes: res.json().recoveryCodes }
+    // Confirming re-issued the session: it goes on under the new cookie.
+    return { email, session: sessionCookieFrom(res), secret, codes: res.json().recoveryCodes }
   }
 
   it('enrols, confirms, and then logs in with a code: the whole flow', async () => {
     const email = 'flow@example.test'
-    const session = await signUpAndLogin(t, email)
+    let session = await signUpAndLogin(t, email)
 
-    const enrol = await post('/v1/me/mfa/totp', session)
+    const enrol = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(enrol.statusCode).toBe(200)
     const { secret, otpauthUrl, qrSvg } = enrol.json()
     expect(Object.keys(enrol.json()).sort()).toEqual(['otpauthUrl', 'qrSvg', 'secret'])
@@ -73,6 +74,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     const codes: string[] = confirmed.json().recoveryCodes
     expect(codes).toHaveLength(10)
     expect(new Set(codes).size).toBe(10)
+    session = sessionCookieFrom(confirmed)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(true)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/turned on/))
     const events = await t.deps.db.selectFrom('security_events').select(['type', 'details']).where('type', 'like', 'mfa.%').execute()
@@ -168,13 +170,15 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('re-enrolling replaces a pending secret, and enrolling with TOTP on is refused', async () => {
-    const session = await signUpAndLogin(t, 'reenrol@example.test')
-    const first = (await post('/v1/me/mfa/totp', session)).json().secret
-    const second = (await post('/v1/me/mfa/totp', session)).json().secret
+    let session = await signUpAndLogin(t, 'reenrol@example.test')
+    const first = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
+    const second = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
     expect(second).not.toBe(first)
     expect((await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(first) })).statusCode).toBe(401)
-    expect((await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(second) })).statusCode).toBe(200)
-    const again = await post('/v1/me/mfa/totp', session)
+    const confirmed = await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(second) })
+    expect(confirmed.statusCode).toBe(200)
+    session = sessionCookieFrom(confirmed)
+    const again = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(again.statusCode).toBe(409)
     expect(again.json().error).toBe('mfa_already_enabled')
     expect((await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(second, 1) })).json().error).toBe('mfa_already_enabled')
@@ -187,12 +191,12 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     expect(res.json().error).toBe('totp_not_pending')
   })
 
-  it('makes a new set of recovery codes after a password re-check; the old set dies', async () => {
-    const { email, session, codes } = await withTotp()
-    const wrong = await post('/v1/me/mfa/recovery-codes', session, { password: 'not the password at all' })
-    expect(wrong.statusCode).toBe(403)
-    expect(wrong.json().error).toBe('invalid_password')
-    const res = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD })
+  it('makes a new set of recovery codes after the password and a code; the old set dies', async () => {
+    const { email, session, secret, codes } = await withTotp()
+    const wrong = await post('/v1/me/mfa/recovery-codes', session, { password: 'not the password at all', code: await codeNow(secret) })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json().error).toBe('invalid_credentials')
+    const res = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })
     expect(res.statusCode).toBe(200)
     const fresh: string[] = res.json().recoveryCodes
     expect(fresh).toHaveLength(10)
@@ -202,14 +206,14 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/New recovery codes/))
   })
 
-  it('turns TOTP off only with the password, and mails the owner', async () => {
-    const { email, session, codes } = await withTotp()
-    const wrong = await del('/v1/me/mfa/totp', session, { password: 'not the password at all' })
-    expect(wrong.statusCode).toBe(403)
+  it('turns TOTP off only with the password and a code, and mails the owner', async () => {
+    const { email, session, secret, codes } = await withTotp()
+    const wrong = await del('/v1/me/mfa/totp', session, { password: 'not the password at all', code: await codeNow(secret) })
+    expect(wrong.statusCode).toBe(401)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(true)
     const pending = await pendingLogin(email)
 
-    expect((await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).statusCode).toBe(204)
+    expect((await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })).statusCode).toBe(204)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(false)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/turned off/))
     // Pending logins and recovery codes went with it; the next login needs no code.
@@ -219,12 +223,12 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('needs a session: 401 without one, 403 session_required for an API token', async () => {
-    expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp' })).statusCode).toBe(401)
+    expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', payload: { password: STRONG_PASSWORD } })).statusCode).toBe(401)
     const session = await signUpAndLogin(t, 'tokens@example.test')
     const created = await post('/v1/tokens', session, { name: 'ci', scopes: ['account:read'] })
     expect(created.statusCode).toBe(201)
     const bearer = { authorization: `Bearer ${created.json().token as string}` }
-    const res = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: bearer })
+    const res = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: bearer, payload: { password: STRONG_PASSWORD } })
     expect(res.statusCode).toBe(403)
     expect(res.json().error).toBe('session_required')
   })
@@ -250,15 +254,16 @@ describe('MFA secrets in logs', () => {
     const inject = (method: 'POST' | 'DELETE', url: string, cookie: string, payload?: object) => app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) })
     try {
       const session = await signUpAndLogin(t, 'logs@example.test')
-      const { secret } = (await inject('POST', '/v1/me/mfa/totp', session)).json()
+      const { secret } = (await inject('POST', '/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json()
       const confirmCode = await referenceTotpForStep(secret, stepAt(t.clock.now()))
-      const codes: string[] = (await inject('POST', '/v1/me/mfa/totp/confirm', session, { code: confirmCode })).json().recoveryCodes
+      const confirmed = await inject('POST', '/v1/me/mfa/totp/confirm', session, { code: confirmCode })
+      const codes: string[] = confirmed.json().recoveryCodes
       const pendingRes = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'logs@example.test', password: STRONG_PASSWORD } })
       const pending = sessionCookieFrom(pendingRes, PENDING)
       expect((await inject('POST', '/v1/auth/login/mfa', pending, { code: confirmCode })).statusCode).toBe(401)
       const ok = await inject('POST', '/v1/auth/login/mfa', pending, { code: codes[0]! })
       expect(ok.statusCode).toBe(200)
-      await inject('DELETE', '/v1/me/mfa/totp', sessionCookieFrom(ok), { password: STRONG_PASSWORD })
+      await inject('DELETE', '/v1/me/mfa/totp', sessionCookieFrom(ok), { password: STRONG_PASSWORD, code: codes[1]! })
 
       const log = lines.join('\n')
       expect(lines.length).toBeGreaterThan(5)

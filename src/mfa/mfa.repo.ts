@@ -7,6 +7,7 @@ export interface TotpFactorRow {
   secret_ciphertext: string
   confirmed_at: Date | null
   last_used_step: number | null
+  pending_session_id: string | null
 }
 
 export interface ChallengeAttempt {
@@ -25,7 +26,7 @@ export async function findAccountEmail(db: Db, accountId: string): Promise<strin
 export async function findFactor(db: Db, accountId: string): Promise<TotpFactorRow | undefined> {
   return db
     .selectFrom('totp_factors')
-    .select(['secret_ciphertext', 'confirmed_at', 'last_used_step'])
+    .select(['secret_ciphertext', 'confirmed_at', 'last_used_step', 'pending_session_id'])
     .where('account_id', '=', accountId)
     .executeTakeFirst()
 }
@@ -40,15 +41,18 @@ export async function hasConfirmedFactor(db: Db, accountId: string): Promise<boo
   return row !== undefined
 }
 
-/** Stores a pending enrolment, replacing an unconfirmed one; false when a confirmed factor exists. */
-export async function upsertPendingFactor(db: Db, accountId: string, secretCiphertext: string, now: Date): Promise<boolean> {
+/**
+ * Stores a pending enrolment started by `sessionId`, replacing an unconfirmed one; false when a
+ * confirmed factor exists.
+ */
+export async function upsertPendingFactor(db: Db, accountId: string, secretCiphertext: string, sessionId: string, now: Date): Promise<boolean> {
   const row = await db
     .insertInto('totp_factors')
-    .values({ account_id: accountId, secret_ciphertext: secretCiphertext, created_at: now })
+    .values({ account_id: accountId, secret_ciphertext: secretCiphertext, created_at: now, pending_session_id: sessionId })
     .onConflict((oc) =>
       oc
         .column('account_id')
-        .doUpdateSet({ secret_ciphertext: secretCiphertext, created_at: now, last_used_step: null })
+        .doUpdateSet({ secret_ciphertext: secretCiphertext, created_at: now, last_used_step: null, pending_session_id: sessionId })
         .where('totp_factors.confirmed_at', 'is', null),
     )
     .returning('account_id')
@@ -57,18 +61,37 @@ export async function upsertPendingFactor(db: Db, accountId: string, secretCiphe
 }
 
 /**
- * Compare-and-set of the last accepted step: true only for the one caller that moved it forward.
- * `confirmAt` also confirms a pending factor (and then only a pending one); without it, only a
- * confirmed factor is accepted.
+ * Confirms a pending enrolment, compare-and-set: only the exact ciphertext whose code was checked,
+ * only from the session that started it, and only while still pending. True for the one caller
+ * that turned it on; a parallel re-enrolment (new ciphertext) makes it false.
  */
-export async function advanceLastUsedStep(db: Db, accountId: string, step: number, confirmAt?: Date): Promise<boolean> {
-  let query = db
+export async function confirmPendingFactor(
+  db: Db,
+  accountId: string,
+  expected: { secretCiphertext: string; sessionId: string; step: number },
+  now: Date,
+): Promise<boolean> {
+  const result = await db
     .updateTable('totp_factors')
-    .set(confirmAt === undefined ? { last_used_step: step } : { last_used_step: step, confirmed_at: confirmAt })
+    .set({ confirmed_at: now, last_used_step: expected.step, pending_session_id: null })
     .where('account_id', '=', accountId)
+    .where('confirmed_at', 'is', null)
+    .where('secret_ciphertext', '=', expected.secretCiphertext)
+    .where('pending_session_id', '=', expected.sessionId)
+    .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', expected.step)]))
+    .executeTakeFirst()
+  return result.numUpdatedRows === 1n
+}
+
+/** Compare-and-set of the last accepted step of a confirmed factor: true only for the one caller that moved it forward. */
+export async function advanceLastUsedStep(db: Db, accountId: string, step: number): Promise<boolean> {
+  const result = await db
+    .updateTable('totp_factors')
+    .set({ last_used_step: step })
+    .where('account_id', '=', accountId)
+    .where('confirmed_at', 'is not', null)
     .where((eb) => eb.or([eb('last_used_step', 'is', null), eb('last_used_step', '<', step)]))
-  query = confirmAt === undefined ? query.where('confirmed_at', 'is not', null) : query.where('confirmed_at', 'is', null)
-  const result = await query.executeTakeFirst()
+    .executeTakeFirst()
   return result.numUpdatedRows === 1n
 }
 

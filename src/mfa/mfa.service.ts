@@ -3,7 +3,11 @@
 //   shown once, at enrolment; recovery codes are shown once and stored as SHA-256 hashes;
 // - a TOTP code is accepted only if its step is above the last accepted one, moved forward by one
 //   compare-and-set UPDATE (RFC 6238 §5.2): the same code sent twice, even in parallel, wins once;
-// - wrong codes count per pending login (5, then it ends) and per account across pending logins;
+// - wrong codes count per pending login (5, then it ends) and per account across pending logins,
+//   in a window and in a consecutive-failure streak that only a success or a password reset clears;
+// - factor changes need full re-authentication (reauthenticate()); a pending enrolment is confirmed
+//   only by the session that started it, for exactly the secret it showed, and that session's token
+//   is re-issued;
 // - turning MFA on or off and new recovery codes write a security event and mail the owner in the
 //   same transaction as the change. Codes, seeds and tokens never reach a log or an event.
 import QRCode from 'qrcode'
@@ -16,7 +20,9 @@ import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
+import { rotateSessionToken } from '../sessions/sessions.service.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { codeFailed, codeSucceeded, passwordFailed, passwordNotChecked, passwordSucceeded, reserveCodeAttempt, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import { MfaErrors } from './mfa.errors.js'
 import * as repo from './mfa.repo.js'
@@ -33,6 +39,12 @@ const TOTP_CODE_SHAPE = /^[0-9]{6}$/
 
 export type SecondFactorMethod = 'totp' | 'recovery_code'
 
+/** Full re-authentication: the password, and a TOTP or recovery code when TOTP is on. */
+export interface ReauthInput {
+  password: string
+  code?: string | undefined
+}
+
 export interface TotpEnrolment {
   secret: string
   otpauthUrl: string
@@ -48,16 +60,27 @@ function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRul
   return { key: `mfa:acct:${accountId}`, limit, windowSeconds }
 }
 
-/** Reserves an attempt (429 when over the limit), runs `check`, and gives the attempt back on success. */
-async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>): Promise<T | null> {
+/**
+ * Reserves an attempt (429 when over the limit), runs `check`, and gives the attempt back on success.
+ * A code of the account's confirmed factor (`streak`) also counts on its consecutive-failure streak:
+ * 429 past the cap, cleared by a success, the owner mailed on repeated failures (failure-streaks.service.ts).
+ */
+async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>, streak = true): Promise<T | null> {
   const rule = accountRule(deps, accountId)
-  const reservation = await reserveAttempt(deps.db, rule, now)
+  const reservation = await reserveAttempt(deps, rule, now)
   if (!reservation.allowed) {
     await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
+  const counted = streak ? await reserveCodeAttempt(deps, accountId, meta) : null
   const result = await check()
-  if (result !== null) await releaseAttempt(deps.db, rule.key)
+  if (result !== null) {
+    await releaseAttempt(deps, rule.key)
+    if (counted !== null) await codeSucceeded(deps, accountId)
+  } else if (counted !== null) {
+    const email = await repo.findAccountEmail(deps.db, accountId)
+    await codeFailed(deps, counted, email === undefined ? undefined : { id: accountId, email }, meta)
+  }
   return result
 }
 
@@ -80,44 +103,71 @@ export async function hasConfirmedTotp(db: Db, accountId: string): Promise<boole
   return repo.hasConfirmedFactor(db, accountId)
 }
 
-/** Starts (or restarts) an enrolment: a new secret, pending until confirmed. 409 when MFA is on. */
-export async function enrolTotp(deps: Deps, accountId: string): Promise<TotpEnrolment> {
+/** Who asks for a factor change: the account and the session it came through. */
+export interface SessionCaller {
+  accountId: string
+  sessionId: string
+}
+
+/**
+ * Starts (or restarts) an enrolment after a password re-check: a new secret, pending until this
+ * same session confirms it. 409 when MFA is on, 401 invalid_credentials for a wrong password.
+ */
+export async function enrolTotp(deps: Deps, caller: SessionCaller, password: string, meta: RequestMeta): Promise<TotpEnrolment> {
+  const { accountId } = caller
   if (await repo.hasConfirmedFactor(deps.db, accountId)) throw MfaErrors.alreadyEnabled()
+  await reauthenticate(deps, accountId, { password }, meta)
   const email = await repo.findAccountEmail(deps.db, accountId)
   if (email === undefined) throw CommonErrors.unauthenticated()
   const secret = generateTotpSecret()
   const sealed = await seal(deps.config.keys.data, secret, totpContext(accountId))
-  if (!(await repo.upsertPendingFactor(deps.db, accountId, sealed, deps.clock.now()))) throw MfaErrors.alreadyEnabled()
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.upsertPendingFactor(trx, accountId, sealed, caller.sessionId, now))) throw MfaErrors.alreadyEnabled()
+    await recordEvent(trx, { type: 'mfa.totp_enrolment_started', accountId, meta, at: now })
+    await notifyOwner(deps, trx, accountId, 'Set-up of two-factor sign-in was started', 'It is not on until a code from the authenticator app confirms it.', now)
+  })
   const otpauthUrl = totpUri({ issuer: deps.config.appName, account: email, secret })
   const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
   return { secret, otpauthUrl, qrSvg }
 }
 
-/** Confirms a pending enrolment with a code; returns the recovery codes (shown this once). 401 invalid_code. */
-export async function confirmTotp(deps: Deps, accountId: string, code: string, meta: RequestMeta): Promise<string[]> {
+/**
+ * Confirms this session's pending enrolment with a code of exactly the secret it was shown
+ * (compare-and-set on the sealed secret), and re-issues the session's token, since it just gained
+ * a factor. Returns the recovery codes (shown this once) and the new session token.
+ * 409 totp_not_pending when this session has no pending enrolment; 401 invalid_code.
+ */
+export async function confirmTotp(deps: Deps, caller: SessionCaller, code: string, meta: RequestMeta): Promise<{ recoveryCodes: string[]; sessionToken: string }> {
+  const { accountId, sessionId } = caller
   const now = deps.clock.now()
   const factor = await repo.findFactor(deps.db, accountId)
   if (factor === undefined) throw MfaErrors.notPending()
   if (factor.confirmed_at !== null) throw MfaErrors.alreadyEnabled()
-  const codes = await throttled(deps, accountId, now, meta, async () => {
+  // Another session's enrolment is not this one's to confirm (it never saw that secret).
+  if (factor.pending_session_id !== sessionId) throw MfaErrors.notPending()
+  const confirmed = await throttled(deps, accountId, now, meta, async () => {
     const step = TOTP_CODE_SHAPE.test(code) ? await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now) : null
     if (step === null) return null
     return deps.db.transaction().execute(async (trx) => {
-      if (!(await repo.advanceLastUsedStep(trx, accountId, step, now))) return null
+      const expected = { secretCiphertext: factor.secret_ciphertext, sessionId, step }
+      if (!(await repo.confirmPendingFactor(trx, accountId, expected, now))) return null
+      const sessionToken = await rotateSessionToken(trx, accountId, sessionId)
+      if (sessionToken === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: roll back
       const fresh = generateRecoveryCodes()
       await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)
       await recordEvent(trx, { type: 'mfa.totp_enabled', accountId, meta, at: now })
       await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned on', 'Keep your recovery codes somewhere safe.', now)
-      return fresh
+      return { recoveryCodes: fresh, sessionToken }
     })
-  })
-  return codes ?? failedCode(deps, accountId, meta, now, { during: 'enrolment' })
+  }, false) // a code of a factor not yet on: the window limits it, the factor's streak does not
+  return confirmed ?? failedCode(deps, accountId, meta, now, { during: 'enrolment' })
 }
 
-/** Replaces the recovery codes after a password re-check; the old set stops working. */
-export async function regenerateRecoveryCodes(deps: Deps, accountId: string, password: string, meta: RequestMeta): Promise<string[]> {
+/** Replaces the recovery codes after full re-authentication (password and code); the old set stops working. */
+export async function regenerateRecoveryCodes(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<string[]> {
   if (!(await repo.hasConfirmedFactor(deps.db, accountId))) throw MfaErrors.notEnabled()
-  if (!(await verifyAccountPassword(deps, accountId, password))) throw MfaErrors.invalidPassword()
+  await reauthenticate(deps, accountId, input, meta)
   const now = deps.clock.now()
   const fresh = generateRecoveryCodes()
   await deps.db.transaction().execute(async (trx) => {
@@ -129,11 +179,11 @@ export async function regenerateRecoveryCodes(deps: Deps, accountId: string, pas
   return fresh
 }
 
-/** Turns TOTP off (or drops a pending enrolment) after a password re-check. */
-export async function disableTotp(deps: Deps, accountId: string, password: string, meta: RequestMeta): Promise<void> {
+/** Turns TOTP off (or drops a pending enrolment) after full re-authentication (password, and a code when on). */
+export async function disableTotp(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<void> {
   if ((await repo.findFactor(deps.db, accountId)) === undefined) throw MfaErrors.notEnabled()
   if (deps.config.auth.mfaRequired) throw MfaErrors.requiredByPolicy()
-  if (!(await verifyAccountPassword(deps, accountId, password))) throw MfaErrors.invalidPassword()
+  await reauthenticate(deps, accountId, input, meta)
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
     const wasOn = await repo.hasConfirmedFactor(trx, accountId)
@@ -206,12 +256,25 @@ async function spendCode(deps: Deps, db: Db, accountId: string, code: string, no
  * 401 mfa_code_required when TOTP is on and no code came, 429 rate_limited when throttled.
  * A TOTP code spent here cannot be replayed (its step moves forward); a recovery code is used up.
  */
-export async function reauthenticate(deps: Deps, accountId: string, input: { password: string; code?: string | undefined }, meta: RequestMeta): Promise<void> {
+export async function reauthenticate(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
-  if (!(await verifyAccountPassword(deps, accountId, input.password))) {
+  const email = await repo.findAccountEmail(deps.db, accountId)
+  if (email === undefined) throw CommonErrors.unauthenticated()
+  // The password's consecutive-failure streak is the login's: re-checks and logins count together.
+  const streak = await reservePasswordAttempt(deps, email, accountId, meta)
+  let passwordOk: boolean
+  try {
+    passwordOk = await verifyAccountPassword(deps, accountId, input.password)
+  } catch (err) {
+    await passwordNotChecked(deps, email) // refused by the window first: not a failure of the password
+    throw err
+  }
+  if (!passwordOk) {
+    await passwordFailed(deps, streak, { id: accountId, email }, meta)
     await recordEvent(deps.db, { type: 'reauth.failed', accountId, meta, at: now, details: { factor: 'password' } })
     throw MfaErrors.reauthFailed()
   }
+  await passwordSucceeded(deps, email)
   if (!(await repo.hasConfirmedFactor(deps.db, accountId))) return
   const code = input.code
   if (code === undefined || code === '') throw MfaErrors.codeRequired()

@@ -11,6 +11,8 @@ export interface TotpFactorsTable {
   /** The highest RFC 6238 time step accepted so far; codes at or below it are refused. */
   last_used_step: number | null
   created_at: Timestamp
+  /** The session that started a pending enrolment; only it may confirm it. */
+  pending_session_id: string | null
 }
 
 export interface RecoveryCodesTable {

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { parseKeyRing } from '../config/keyring.js'
 import { sealedKeyId } from '../crypto/aead.js'
 import type { Deps } from '../deps.js'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { TEST_ENV } from '../testing/test-config.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
@@ -32,8 +32,10 @@ describe('re-encryption of TOTP secrets under a new key', () => {
     const email = `rotate${n}@example.test`
     await signUpAndLogin(t, email)
     const { id: accountId } = await deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const { secret } = await enrolTotp(deps, accountId)
-    await confirmTotp(deps, accountId, await referenceTotpForStep(secret, stepAt(deps.clock.now())), META)
+    const { id: sessionId } = await deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
+    const caller = { accountId, sessionId }
+    const { secret } = await enrolTotp(deps, caller, STRONG_PASSWORD, META)
+    await confirmTotp(deps, caller, await referenceTotpForStep(secret, stepAt(deps.clock.now())), META)
     t.clock.advance(30)
     return { accountId, secret }
   }

@@ -2,7 +2,7 @@
 // older step, nor the same code raced in parallel gets a second login (RFC 6238 §5.2, ASVS V6.5.1).
 import { describe, expect, it } from 'vitest'
 import { randomIntBetween } from '../crypto/random.js'
-import { sessionCookieFrom, signUpAndLogin, login } from '../testing/factories.js'
+import { sessionCookieFrom, signUpAndLogin, login, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
@@ -19,8 +19,10 @@ describe('TOTP replay protection', () => {
     const email = `replay${n}@example.test`
     await signUpAndLogin(t, email)
     const { id: accountId } = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const { secret } = await enrolTotp(t.deps, accountId)
-    const codes = await confirmTotp(t.deps, accountId, await referenceTotpForStep(secret, stepAt(t.clock.now())), META)
+    const { id: sessionId } = await t.deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
+    const caller = { accountId, sessionId }
+    const { secret } = await enrolTotp(t.deps, caller, STRONG_PASSWORD, META)
+    const { recoveryCodes: codes } = await confirmTotp(t.deps, caller, await referenceTotpForStep(secret, stepAt(t.clock.now())), META)
     t.clock.advance(30)
     return { email, accountId, secret, codes }
   }

@@ -1,10 +1,17 @@
 // Failure counters for credential guessing (OWASP ASVS 5.0 V6.3.1, NIST SP 800-63B-4 §3.2.2).
-// One row per key in a fixed window. An attempt is *reserved* with one atomic upsert before the
+// Fixed windows and consecutive-failure streaks, in Redis when REDIS_URL is set (shared by every
+// instance) and in PostgreSQL otherwise. An attempt is *reserved* with one atomic step before the
 // credential is checked, so N parallel guesses see N distinct counts and only the first `limit`
 // are ever checked; a success gives its reservation back. Keys never hold an email in clear.
-import { sql } from 'kysely'
+// With Redis down, reservations fail closed (503): an outage never opens the gates to guessing.
+import type { Redis } from 'ioredis'
 import { sha256 } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
+import type { Deps } from '../deps.js'
+import { AppError, CommonErrors } from '../errors.js'
+import { clientKey } from './client-key.js'
+import * as redisCounters from './throttle.redis.js'
+import * as repo from './throttle.repo.js'
 
 export interface ThrottleRule {
   readonly key: string
@@ -22,45 +29,127 @@ export function accountKey(kind: string, email: string): string {
   return `${kind}:acct:${sha256(email.normalize('NFKC').trim().toLowerCase()).toString('hex')}`
 }
 
+/** A per-address key: IPv6 clients count by their /64, IPv4-mapped IPv6 as IPv4 (client-key.ts). */
 export function ipKey(kind: string, ip: string): string {
-  return `${kind}:ip:${ip}`
+  return `${kind}:ip:${clientKey(ip)}`
 }
 
-/** Counts one attempt against `rule.key`; allowed while the count stays within the limit. */
-export async function reserveAttempt(db: Db, rule: ThrottleRule, now: Date): Promise<Reservation> {
-  const windowStart = new Date(now.getTime() - rule.windowSeconds * 1000)
-  const row = await db
-    .insertInto('auth_throttle')
-    .values({ key: rule.key, window_started_at: now, attempts: 1 })
-    .onConflict((oc) =>
-      oc.column('key').doUpdateSet({
-        attempts: sql<number>`case when auth_throttle.window_started_at <= ${windowStart} then 1 else auth_throttle.attempts + 1 end`,
-        window_started_at: sql<Date>`case when auth_throttle.window_started_at <= ${windowStart} then ${now} else auth_throttle.window_started_at end`,
-      }),
-    )
-    .returning(['attempts', 'window_started_at'])
-    .executeTakeFirstOrThrow()
+/**
+ * Where the counters live: Redis when the app has a client (REDIS_URL), else PostgreSQL. A bare
+ * `Db` (older callers) always means PostgreSQL.
+ */
+export type CounterDeps = Pick<Deps, 'db' | 'redis' | 'config'> & { readonly log?: Deps['log'] }
+type Counters = Db | CounterDeps
+
+function backend(c: Counters): { db: Db; redis: Redis | undefined; prefix: string; log: Deps['log'] | undefined } {
+  if ('db' in c && 'config' in c) return { db: c.db, redis: c.redis, prefix: c.config.redis.keyPrefix, log: c.log }
+  return { db: c, redis: undefined, prefix: '', log: undefined }
+}
+
+/**
+ * Redis answered with an error (down, unreachable, out of memory): a guessing counter that cannot
+ * count must not let the guess through, so the attempt is refused with 503 (fail closed,
+ * docs/decisions/0046-counters-in-redis-and-outages.md). The API itself stays up.
+ */
+function failClosed(log: Deps['log'] | undefined, err: unknown): AppError {
+  log?.warn({ event: 'throttle.redis_unavailable', reason: err instanceof Error ? err.message : 'unknown' }, 'redis unavailable: refusing the attempt')
+  return CommonErrors.unavailable(5)
+}
+
+/** A give-back that fails only leaves a counter one too high (safe side); log it and go on. */
+async function bestEffort(log: Deps['log'] | undefined, work: () => Promise<void>): Promise<void> {
+  try {
+    await work()
+  } catch (err) {
+    log?.warn({ event: 'throttle.redis_unavailable', reason: err instanceof Error ? err.message : 'unknown' }, 'redis unavailable: counter not given back')
+  }
+}
+
+/** Counts one attempt against `rule.key`; allowed while the count stays within the limit. 503 when Redis fails. */
+export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now: Date): Promise<Reservation> {
+  const { db, redis, prefix, log } = backend(counters)
+  let row: { attempts: number; startedAt: Date }
+  if (redis === undefined) row = await repo.bumpWindow(db, rule.key, rule.windowSeconds, now)
+  else {
+    try {
+      row = await redisCounters.bumpWindow(redis, prefix, rule.key, rule.windowSeconds, now)
+    } catch (err) {
+      throw failClosed(log, err)
+    }
+  }
   if (row.attempts <= rule.limit) return { allowed: true, retryAfterSeconds: 0 }
-  const endsAt = row.window_started_at.getTime() + rule.windowSeconds * 1000
+  const endsAt = row.startedAt.getTime() + rule.windowSeconds * 1000
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)) }
 }
 
 /** Gives back an attempt that turned out to be a success, so only failures accumulate. */
-export async function releaseAttempt(db: Db, key: string): Promise<void> {
-  await db.updateTable('auth_throttle').set({ attempts: sql<number>`greatest(attempts - 1, 0)` }).where('key', '=', key).execute()
+export async function releaseAttempt(counters: Counters, key: string): Promise<void> {
+  const { db, redis, prefix, log } = backend(counters)
+  if (redis === undefined) return repo.unbumpWindow(db, key)
+  await bestEffort(log, () => redisCounters.unbumpWindow(redis, prefix, key))
 }
 
 /** Reserves against every rule; refused when any is over its limit (the longest wait wins). */
-export async function reserveAll(db: Db, rules: readonly ThrottleRule[], now: Date): Promise<Reservation> {
+export async function reserveAll(counters: Counters, rules: readonly ThrottleRule[], now: Date): Promise<Reservation> {
   let retryAfterSeconds = 0
   for (const rule of rules) {
-    const r = await reserveAttempt(db, rule, now)
+    const r = await reserveAttempt(counters, rule, now)
     if (!r.allowed) retryAfterSeconds = Math.max(retryAfterSeconds, r.retryAfterSeconds)
   }
   return { allowed: retryAfterSeconds === 0, retryAfterSeconds }
 }
 
+/** The password streak of an address (unknown addresses count alike, so the cap reveals nothing). */
+export function passwordStreakKey(email: string): string {
+  return accountKey('pwstreak', email)
+}
+
+/** The second-factor streak (TOTP and recovery codes) of an account. */
+export function codeStreakKey(accountId: string): string {
+  return `codestreak:acct:${accountId}`
+}
+
+export interface StreakReservation {
+  readonly allowed: boolean
+  /** Consecutive attempts since the last success, this one included. */
+  readonly failures: number
+}
+
+/**
+ * Counts one attempt on a consecutive-failure streak before the credential is checked (atomic, so
+ * parallel guesses all count). Allowed while the count stays within `cap`; there is no window:
+ * only clearStreaks() (a success, a password reset) starts it again (NIST SP 800-63B-4 §3.2.2).
+ * 503 when Redis fails.
+ */
+export async function reserveStreak(counters: Counters, key: string, cap: number, now: Date): Promise<StreakReservation> {
+  const { db, redis, prefix, log } = backend(counters)
+  let failures: number
+  if (redis === undefined) failures = await repo.bumpStreak(db, key, now)
+  else {
+    try {
+      failures = await redisCounters.bumpStreak(redis, prefix, key)
+    } catch (err) {
+      throw failClosed(log, err)
+    }
+  }
+  return { allowed: failures <= cap, failures }
+}
+
+/** Gives back an attempt that was never checked (refused by another limit first). */
+export async function releaseStreak(counters: Counters, key: string): Promise<void> {
+  const { db, redis, prefix, log } = backend(counters)
+  if (redis === undefined) return repo.unbumpStreak(db, key)
+  await bestEffort(log, () => redisCounters.unbumpStreak(redis, prefix, key))
+}
+
+/** Ends streaks after a success (or a password reset, the way out past the cap). */
+export async function clearStreaks(counters: Counters, keys: readonly string[]): Promise<void> {
+  const { db, redis, prefix, log } = backend(counters)
+  if (redis === undefined) return repo.deleteStreaks(db, keys)
+  await bestEffort(log, () => redisCounters.deleteStreaks(redis, prefix, keys))
+}
+
 /** Removes windows that ended long ago (called by the outbox worker's housekeeping tick). */
 export async function pruneThrottle(db: Db, now: Date, olderThanSeconds: number): Promise<void> {
-  await db.deleteFrom('auth_throttle').where('window_started_at', '<', new Date(now.getTime() - olderThanSeconds * 1000)).execute()
+  await repo.deleteWindowsBefore(db, new Date(now.getTime() - olderThanSeconds * 1000))
 }

@@ -1,0 +1,35 @@
+// The key a per-address limit counts a client under. One host easily holds a whole IPv6 /64 (the
+// standard subnet size, RFC 4291 §2.5.1; SLAAC and privacy addresses rotate inside it), so an IPv6
+// client is counted by its /64, or it could step through 2^64 addresses, each with a fresh budget.
+// IPv4-mapped IPv6 (::ffff:192.0.2.1, what a dual-stack socket reports) is the IPv4 address itself.
+import { isIPv4, isIPv6 } from 'node:net'
+
+/** 8 groups of 16 bits, or null when `address` is not IPv6 text. */
+function ipv6Groups(address: string): number[] | null {
+  const text = address.replace(/%.*$/, '') // a zone id (fe80::1%eth0) names an interface, not a host
+  if (!isIPv6(text)) return null
+  // A trailing dotted quad (::ffff:192.0.2.1) is the last two groups.
+  const hex = text.replace(/(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, (_m, a: string, b: string, c: string, d: string) =>
+    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+  )
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((h) => parseInt(h, 16)))
+  const halves = hex.split('::')
+  const left = parse(halves[0] ?? '')
+  if (halves.length === 1) return left.length === 8 ? left : null
+  const right = parse(halves[1] ?? '')
+  return [...left, ...Array<number>(Math.max(8 - left.length - right.length, 0)).fill(0), ...right]
+}
+
+/** `a.b.c.d` for IPv4 (and IPv4-mapped IPv6), `xxxx:xxxx:xxxx:xxxx::/64` for IPv6, else the input. */
+export function clientKey(address: string): string {
+  if (isIPv4(address)) return address
+  const groups = ipv6Groups(address)
+  if (groups === null || groups.length !== 8) return address
+  const [, , , , , g5, g6 = 0, g7 = 0] = groups
+  const mapped = groups.slice(0, 5).every((g) => g === 0) && g5 === 0xffff
+  if (mapped) return [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join('.')
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.toString(16).padStart(4, '0'))
+    .join(':')}::/64`
+}
