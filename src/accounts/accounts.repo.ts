@@ -79,3 +79,9 @@ export async function flagPasswordChangeRequired(db: Db, id: string, now: Date):
   const result = await db.updateTable('accounts').set({ password_change_required_at: now }).where('id', '=', id).executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
+
+/** True when the account's password is flagged as compromised (a passkey sign-in checks it too). */
+export async function isPasswordChangeRequired(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('accounts').select('password_change_required_at').where('id', '=', id).executeTakeFirst()
+  return row?.password_change_required_at != null
+}

@@ -28,6 +28,10 @@ export const EVENT_TYPES = [
   'token.created',
   'token.revoked',
   'reauth.failed',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.deleted',
+  'passkey.counter_regressed',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

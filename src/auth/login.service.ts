@@ -15,6 +15,8 @@ import type { PasswordHasher } from '../crypto/password.js'
 import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
 import { hasConfirmedTotp, startMfaChallenge } from '../mfa/mfa.service.js'
+import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
+import { hasPasskey } from '../passkeys/passkeys.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { noteDevice } from './new-device.js'
@@ -91,6 +93,8 @@ export async function login(deps: Deps, input: { email: string; password: string
     const { token } = await startMfaChallenge(deps, deps.db, account.id)
     return { kind: 'mfa', accountId: account.id, pendingToken: token }
   }
+  // MFA_REQUIRED and the only second factor is a passkey: the password alone opens nothing (decision 0060).
+  if (deps.config.auth.mfaRequired && (await hasPasskey(deps.db, account.id))) throw PasskeyErrors.passkeyRequired()
   return completeLogin(deps, account.id, meta)
 }
 
