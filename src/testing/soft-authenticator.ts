@@ -42,6 +42,8 @@ export interface Bend {
   signCount?: number
   challenge?: string
   type?: string
+  /** Registration: answer with the first credential again (same id and key) instead of a new one. */
+  reuseCredential?: boolean
 }
 
 const b64u = (data: Uint8Array | string): string => Buffer.from(data).toString('base64url')
@@ -75,9 +77,10 @@ export class SoftAuthenticator {
 
   /** navigator.credentials.create(): a new ES256 key pair, answered as RegistrationResponseJSON. */
   register(options: CreationOptions, bend: Bend = {}) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' })
-    const jwk = publicKey.export({ format: 'jwk' })
-    const cose = isoCBOR.encode(
+    const reused = bend.reuseCredential === true ? this.credentials[0] : undefined
+    const { privateKey, publicKey } = reused ? { privateKey: reused.privateKey, publicKey: null } : generateKeyPairSync('ec', { namedCurve: 'P-256' })
+    const jwk = publicKey?.export({ format: 'jwk' }) ?? {}
+    const cose = reused?.cose ?? isoCBOR.encode(
       new Map<number, number | Uint8Array>([
         [1, 2], // kty: EC2
         [3, -7], // alg: ES256
@@ -86,7 +89,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y ?? '', 'base64url')],
       ]),
     )
-    const id = randomBytes(32)
+    const id = reused?.id ?? randomBytes(32)
     const rpId = bend.rpId ?? options.rp.id
     const count = this.opts.startCount ?? 0
     const authData = Buffer.concat([
@@ -105,7 +108,7 @@ export class SoftAuthenticator {
         ['authData', new Uint8Array(authData)],
       ]),
     )
-    this.credentials.push({ id, privateKey, cose, signCount: count, userHandle: options.user.id, rpId: options.rp.id })
+    if (!reused) this.credentials.push({ id, privateKey, cose, signCount: count, userHandle: options.user.id, rpId: options.rp.id })
     return {
       id: b64u(id),
       rawId: b64u(id),
