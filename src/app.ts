@@ -22,6 +22,7 @@ import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
 import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
+import { pagesRoutes } from './pages/pages.routes.js'
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps
@@ -69,6 +70,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
   await app.register(securityTxtRoutes, { deps })
+  // The reference pages (SERVE_PAGES; off by default in production), with their own CSP.
+  if (config.http.servePages) await app.register(pagesRoutes)
 
   // Unknown routes are rate-limited too, to slow down URL probing.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler)
