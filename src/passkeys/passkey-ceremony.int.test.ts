@@ -171,6 +171,25 @@ describe('passkey ceremonies', () => {
     expect((await signInWithPasskey(t, authenticator, { signCount: 10 })).statusCode).toBe(200)
   })
 
+  it('lets only one of two assertions with the same counter through when they race (a clone racing the original)', async () => {
+    const { authenticator } = await accountWithPasskey({ startCount: 1 })
+    const a = await signInOptions(t)
+    const b = await signInOptions(t)
+    const first = authenticator.assert(a.options, { signCount: 7 })
+    const second = authenticator.assert(b.options, { signCount: 7 })
+    const results = await Promise.all([sendAssertion(t, a.pending, first), sendAssertion(t, b.pending, second)])
+    expect(results.map((r) => r.statusCode).sort()).toEqual([200, 401])
+  })
+
+  it('refuses a credential id longer than 1023 bytes hidden in the attestation', async () => {
+    const session = await signUpAndLogin(t, nextEmail())
+    const options = (await registrationOptions(t, session)).json()
+    const long = authenticatorFor(t, { idBytes: 1100 }).register(options)
+    const res = await sendRegistration(t, session, { ...long, id: 'AAAA', rawId: 'AAAA' })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toMatchObject({ error: 'passkey_rejected' })
+  })
+
   it('accepts a passkey whose counter stays at zero (synced passkeys do that)', async () => {
     const { authenticator } = await accountWithPasskey()
     expect((await signInWithPasskey(t, authenticator, { signCount: 0 })).statusCode).toBe(200)

@@ -79,8 +79,9 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   const rp = relyingParty(deps.config)
   const verified = await verifyAssertion(rp, response, { id: passkey.credential_id, publicKey: passkey.public_key, transports: passkey.transports }, challengeMatcher(pending.challenge_hash))
   if (verified === null) return refuse('assertion')
+  // Checked (and moved) after the signature verified, so only the real key can raise this alarm.
   const stored = passkey.sign_count
-  if ((verified.newSignCount > 0 || stored > 0) && verified.newSignCount <= stored) {
+  if (!(await repo.advanceSignCount(deps.db, passkey.id, verified.newSignCount, verified.backedUp, now))) {
     await deps.db.transaction().execute(async (trx) => {
       await recordEvent(trx, { type: 'passkey.counter_regressed', accountId: account.id, meta, at: now, details: { passkeyId: passkey.id, stored, presented: verified.newSignCount } })
       await enqueueMail(
@@ -97,7 +98,6 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
     return refuse('counter_regressed')
   }
   for (const rule of rules) await releaseAttempt(deps.db, rule.key)
-  await repo.recordUse(deps.db, passkey.id, verified.newSignCount, verified.backedUp, now)
 
   // The same account checks as the password path (src/auth/login.service.ts).
   if (await accountsRepo.isPasswordChangeRequired(deps.db, account.id)) {

@@ -58,13 +58,20 @@ export async function deleteAllForAccount(db: Db, accountId: string): Promise<nu
   return Number(result.numDeletedRows)
 }
 
-/** Records a verified use; only moves the counter forward (a parallel use cannot move it back). */
-export async function recordUse(db: Db, id: string, signCount: number, backedUp: boolean, now: Date): Promise<void> {
-  await db
+/**
+ * Records a verified use with a compare-and-set on the sign counter (WebAuthn L3 §6.1.1): it must
+ * move forward, or stay 0 on an authenticator that keeps none (synced passkeys). False, and nothing
+ * written, when it did not: of two assertions racing with the same counter, only one gets through.
+ */
+export async function advanceSignCount(db: Db, id: string, signCount: number, backedUp: boolean, now: Date): Promise<boolean> {
+  const row = await db
     .updateTable('passkeys')
-    .set((eb) => ({ sign_count: eb.fn('greatest', [eb.ref('sign_count'), eb.val(signCount)]), backed_up: backedUp, last_used_at: now }))
+    .set({ sign_count: signCount, backed_up: backedUp, last_used_at: now })
     .where('id', '=', id)
-    .execute()
+    .where('sign_count', signCount === 0 ? '=' : '<', signCount)
+    .returning('id')
+    .executeTakeFirst()
+  return row !== undefined
 }
 
 export async function insertChallenge(db: Db, row: Insertable<PasskeyChallengesTable>): Promise<void> {

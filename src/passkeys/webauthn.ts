@@ -13,6 +13,7 @@ import type { CreationOptionsReply, RequestOptionsReply } from './passkeys.schem
 
 /** EdDSA, ES256, RS256 (COSE ids): what virtually every authenticator offers. */
 export const SUPPORTED_ALGORITHMS = [-8, -7, -257]
+const MAX_CREDENTIAL_ID_BYTES = 1023
 /** How long the browser may take over a ceremony (the server-side TTL is separate). */
 const CEREMONY_TIMEOUT_MS = 120_000
 
@@ -93,6 +94,8 @@ export async function verifyRegistration(
     })
     if (!result.verified) return null
     const info = result.registrationInfo
+    // WebAuthn L3 §7.1 step 26: a credential id longer than 1023 bytes is refused.
+    if (Buffer.from(info.credential.id, 'base64url').length > MAX_CREDENTIAL_ID_BYTES) return null
     return {
       credentialId: info.credential.id,
       publicKey: Buffer.from(info.credential.publicKey),

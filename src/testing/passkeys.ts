@@ -7,7 +7,7 @@ import type { TestApp } from './test-app.js'
 
 export const PASSKEY_PENDING = '__Host-passkey-pending'
 
-export function authenticatorFor(t: TestApp, opts: { backupEligible?: boolean; startCount?: number } = {}): SoftAuthenticator {
+export function authenticatorFor(t: TestApp, opts: { backupEligible?: boolean; startCount?: number; idBytes?: number } = {}): SoftAuthenticator {
   return new SoftAuthenticator(t.deps.config.http.publicOrigin, opts)
 }
 

@@ -60,7 +60,7 @@ export class SoftAuthenticator {
 
   constructor(
     readonly origin: string,
-    private readonly opts: { backupEligible?: boolean; startCount?: number } = {},
+    private readonly opts: { backupEligible?: boolean; startCount?: number; idBytes?: number } = {},
   ) {}
 
   private flags(userVerified: boolean, attested: boolean): number {
@@ -89,7 +89,7 @@ export class SoftAuthenticator {
         [-3, Buffer.from(jwk.y ?? '', 'base64url')],
       ]),
     )
-    const id = reused?.id ?? randomBytes(32)
+    const id = reused?.id ?? randomBytes(this.opts.idBytes ?? 32)
     const rpId = bend.rpId ?? options.rp.id
     const count = this.opts.startCount ?? 0
     const authData = Buffer.concat([
