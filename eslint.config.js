@@ -3,6 +3,7 @@
 import js from '@eslint/js'
 import security from 'eslint-plugin-security'
 import tseslint from 'typescript-eslint'
+import globals from 'globals'
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'rule-tests/'] },
@@ -65,4 +66,10 @@ export default tseslint.config(
     },
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
+  {
+    // The reference pages' browser scripts: plain JavaScript served as-is, no build step.
+    files: ['src/pages/static/**/*.js'],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, sourceType: 'script', globals: { ...globals.browser } },
+  },
 )

@@ -11,6 +11,7 @@ import * as m202611251510 from './202611251510_add_password_change_required.js'
 import * as m202612011000 from './202612011000_credentials_version_and_email_change.js'
 import * as m202612011100 from './202612011100_bind_totp_enrolment_to_session.js'
 import * as m202612011110 from './202612011110_create_auth_failure_streaks.js'
+import * as m202612011300 from './202612011300_create_passkeys.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '202612011000_credentials_version_and_email_change': m202612011000,
   '202612011100_bind_totp_enrolment_to_session': m202612011100,
   '202612011110_create_auth_failure_streaks': m202612011110,
+  '202612011300_create_passkeys': m202612011300,
 }

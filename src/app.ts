@@ -20,6 +20,9 @@ import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
+import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
+import { passkeysRoutes } from './passkeys/passkeys.routes.js'
+import { pagesRoutes } from './pages/pages.routes.js'
 
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps
@@ -64,7 +67,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
+  await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
+  await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
   await app.register(securityTxtRoutes, { deps })
+  // The reference pages (SERVE_PAGES; off by default in production), with their own CSP.
+  if (config.http.servePages) await app.register(pagesRoutes)
 
   // Unknown routes are rate-limited too, to slow down URL probing.
   app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler)

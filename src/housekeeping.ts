@@ -7,6 +7,7 @@ import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
+import { deleteExpiredPasskeyChallenges } from './passkeys/passkeys.service.js'
 import { deleteExpiredSessions } from './sessions/sessions.service.js'
 import { pruneThrottle } from './throttle/throttle.service.js'
 
@@ -20,6 +21,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await deleteExpiredMfaChallenges(deps)
   await deleteDeadTokens(deps)
   await deleteExpiredUnverifiedAccounts(deps)
+  await deleteExpiredPasskeyChallenges(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {

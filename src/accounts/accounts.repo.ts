@@ -123,3 +123,9 @@ export async function deleteUnverifiedBefore(db: Db, before: Date): Promise<stri
   const rows = await db.deleteFrom('accounts').where('email_verified_at', 'is', null).where('created_at', '<', before).returning('id').execute()
   return rows.map((r) => r.id)
 }
+
+/** True when the account's password is flagged as compromised (a passkey sign-in checks it too). */
+export async function isPasswordChangeRequired(db: Db, id: string): Promise<boolean> {
+  const row = await db.selectFrom('accounts').select('password_change_required_at').where('id', '=', id).executeTakeFirst()
+  return row?.password_change_required_at != null
+}

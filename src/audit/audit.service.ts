@@ -34,6 +34,10 @@ export const EVENT_TYPES = [
   'mfa.totp_enrolment_started',
   'login.failure_cap_reached',
   'mfa.repeated_failures_notified',
+  'passkey.registered',
+  'passkey.renamed',
+  'passkey.deleted',
+  'passkey.counter_regressed',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]

@@ -20,6 +20,8 @@ import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
 import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaChallenge } from '../mfa/mfa.service.js'
+import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
+import { hasPasskey } from '../passkeys/passkeys.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { passwordFailed, passwordSucceeded, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
@@ -105,6 +107,8 @@ export async function login(deps: Deps, input: { email: string; password: string
     })
     return { kind: 'mfa', accountId: account.id, pendingToken: token }
   }
+  // MFA_REQUIRED and the only second factor is a passkey: the password alone opens nothing (decision 0060).
+  if (deps.config.auth.mfaRequired && (await hasPasskey(deps.db, account.id))) throw PasskeyErrors.passkeyRequired()
   return completeLogin(deps, account.id, meta, 'password', account.credentials_version)
 }
 

@@ -32,6 +32,8 @@ export interface Config {
     readonly metricsPort: number | undefined
     readonly metricsHost: string
     readonly shutdownTimeoutMs: number
+    /** Serve the reference pages (/account, /verify-email, ...); on outside production by default. */
+    readonly servePages: boolean
   }
   readonly log: { readonly level: string; readonly pretty: boolean }
   readonly db: {
@@ -146,6 +148,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       metricsPort: optionalStr(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 9464, { min: 1, max: 65535 }),
       metricsHost: str(env, 'METRICS_HOST', '127.0.0.1'),
       shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
+      servePages: bool(env, 'SERVE_PAGES', !production),
     },
     log: {
       level: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),

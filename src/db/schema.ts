@@ -3,6 +3,7 @@
 import type { ColumnType, Generated } from 'kysely'
 import type { ApiTokenTables } from '../api-tokens/api-tokens.tables.js'
 import type { MfaTables } from '../mfa/mfa.tables.js'
+import type { PasskeyTables } from '../passkeys/passkeys.tables.js'
 
 /** A timestamptz column: read as Date, written as Date. */
 export type Timestamp = ColumnType<Date, Date | undefined, Date>
@@ -87,7 +88,7 @@ export interface KnownDevicesTable {
   first_seen_at: Date
 }
 
-export interface DB extends MfaTables, ApiTokenTables {
+export interface DB extends MfaTables, ApiTokenTables, PasskeyTables {
   security_events: SecurityEventsTable
   accounts: AccountsTable
   sessions: SessionsTable

@@ -25,12 +25,12 @@ export const mails = {
   passwordReset: (ctx: MailContext, to: string, token: string): Mail => ({
     to,
     subject: `Reset your ${ctx.appName} password`,
-    text: `Open this link within 1 hour to choose a new password:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nIt works once. Using it signs out every session, pending sign-in and API token of the account, and cancels pending changes of the sign-in address. If you did not ask for it, ignore this mail; your password stays as it is.`,
+    text: `Open this link within 1 hour to choose a new password:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nIt works once. Using it signs out every session, pending sign-in, API token and passkey of the account, and cancels pending changes of the sign-in address. If you did not ask for it, ignore this mail; your password stays as it is.`,
   }),
   setPassword: (ctx: MailContext, to: string, token: string): Mail => ({
     to,
     subject: `Choose your ${ctx.appName} password`,
-    text: `Someone asked to create an account with this address. An account for it was started earlier but never confirmed, so nothing was changed.\nIf it was you, choose your password with this link within 1 hour:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nUsing it confirms the address, sets the password you choose, and signs out every session, pending sign-in and API token started with the earlier password. If it was not you, ignore this mail; an unconfirmed account is deleted after a few days.`,
+    text: `Someone asked to create an account with this address. An account for it was started earlier but never confirmed, so nothing was changed.\nIf it was you, choose your password with this link within 1 hour:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nUsing it confirms the address, sets the password you choose, and signs out every session, pending sign-in, API token and passkey started with the earlier password. If it was not you, ignore this mail; an unconfirmed account is deleted after a few days.`,
   }),
   confirmEmailChange: (ctx: MailContext, to: string, token: string): Mail => ({
     to,
@@ -40,7 +40,7 @@ export const mails = {
   emailChangeRequested: (ctx: MailContext, to: string, newEmail: string): Mail => ({
     to,
     subject: `Security notice from ${ctx.appName}: a change of your sign-in address was requested`,
-    text: `Someone signed in to your account asked to change its sign-in address to ${newEmail}.\nNothing changes unless the link we sent to that address is opened within 1 hour.\n\nIf this was not you, reset your password now at ${ctx.publicOrigin}/reset-password: a password reset cancels every pending address change and signs out every session, pending sign-in and API token.${footer(ctx)}`,
+    text: `Someone signed in to your account asked to change its sign-in address to ${newEmail}.\nNothing changes unless the link we sent to that address is opened within 1 hour.\n\nIf this was not you, reset your password now at ${ctx.publicOrigin}/reset-password: a password reset cancels every pending address change and signs out every session, pending sign-in, API token and passkey.${footer(ctx)}`,
   }),
   addressInUse: (ctx: MailContext, to: string): Mail => ({
     to,

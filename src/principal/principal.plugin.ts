@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { hasConfirmedTotp } from '../mfa/mfa.service.js'
+import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { SESSION_COOKIE } from '../sessions/session-cookie.js'
 import { validateSession } from '../sessions/sessions.service.js'
 import type { Principal } from './principal.types.js'
@@ -29,8 +29,9 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
     if (token === undefined || token === '') return
     const session = await validateSession(deps, token)
     if (session === null) return
-    // MFA_REQUIRED: until the account has a confirmed second factor, its sessions may only enrol.
-    const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !(await hasConfirmedTotp(deps.db, session.accountId))
+    // MFA_REQUIRED: until the account has a second factor (confirmed TOTP or a passkey), its sessions
+    // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md).
+    const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !(await hasSecondFactor(deps.db, session.accountId))
     request.principal = { kind: 'session', accountId: session.accountId, sessionId: session.sessionId, ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}) }
   })
 }

@@ -1,0 +1,187 @@
+// Managing passkeys over HTTP: list, rename, remove (with full re-authentication and a mail), the
+// account's other factors, MFA_REQUIRED, and what account deletion and a password reset leave.
+import { describe, expect, it } from 'vitest'
+import { login, mailsTo, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { authenticatorFor, registerPasskey, registrationOptions, sendRegistration, signInWithPasskey } from '../testing/passkeys.js'
+import { useTestApp } from '../testing/test-app.js'
+import { referenceTotp } from '../testing/totp-reference.js'
+import type { PasskeyView } from './passkeys.schemas.js'
+import { removeAllPasskeys } from './passkeys.service.js'
+
+const headers = (cookie: string) => ({ cookie })
+
+describe('/v1/me/passkeys', () => {
+  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  let n = 0
+  const nextEmail = () => `keys${++n}@example.test`
+  const list = async (session: string): Promise<PasskeyView[]> => {
+    const body: { passkeys: PasskeyView[] } = (await t.app.inject({ method: 'GET', url: '/v1/me/passkeys', headers: headers(session) })).json()
+    return body.passkeys
+  }
+
+  it('lists, renames and removes a passkey; removal needs the password and mails the owner', async () => {
+    const email = nextEmail()
+    const session = await signUpAndLogin(t, email)
+    const authenticator = authenticatorFor(t, { backupEligible: true })
+    const { id } = await registerPasskey(t, session, authenticator, {}, 'Phone')
+    const [view] = await list(session)
+    expect(view).toEqual({ id, name: 'Phone', createdAt: expect.any(String), lastUsedAt: null, backedUp: true })
+    expect(Object.keys(view ?? {})).not.toContain('publicKey')
+
+    await signInWithPasskey(t, authenticator)
+    expect((await list(session))[0]!.lastUsedAt).not.toBeNull()
+
+    const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { name: 'Work phone' } })
+    expect(renamed.statusCode).toBe(200)
+    expect(renamed.json()).toMatchObject({ id, name: 'Work phone' })
+
+    const wrong = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: 'not the password at all' } })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
+    expect(await list(session)).toHaveLength(1)
+
+    const removed = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: STRONG_PASSWORD } })
+    expect(removed.statusCode).toBe(204)
+    expect(await list(session)).toEqual([])
+    expect((await mailsTo(t, email)).map((m) => m.subject).join('\n')).toContain('A passkey was removed')
+    expect((await signInWithPasskey(t, authenticator)).statusCode).toBe(401)
+    const types = (await t.deps.db.selectFrom('security_events').select('type').where('type', 'like', 'passkey.%').execute()).map((e) => e.type)
+    expect(types).toEqual(expect.arrayContaining(['passkey.registered', 'passkey.renamed', 'passkey.deleted']))
+  })
+
+  it('answers 404 for another account passkey and leaves it working', async () => {
+    const owner = await signUpAndLogin(t, nextEmail())
+    const other = await signUpAndLogin(t, nextEmail())
+    const authenticator = authenticatorFor(t)
+    const { id } = await registerPasskey(t, owner, authenticator)
+    const rename = await t.app.inject({ method: 'PATCH', url: `/v1/me/passkeys/${id}`, headers: headers(other), payload: { name: 'mine now' } })
+    expect(rename.statusCode).toBe(404)
+    const del = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(other), payload: { password: STRONG_PASSWORD } })
+    expect(del.statusCode).toBe(404)
+    expect(await list(owner)).toHaveLength(1)
+    expect((await signInWithPasskey(t, authenticator)).statusCode).toBe(200)
+  })
+
+  it('needs a session: 401 without one, 403 session_required for an API token', async () => {
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me/passkeys' })).statusCode).toBe(401)
+    const session = await signUpAndLogin(t, nextEmail())
+    const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: headers(session), payload: { name: 'ci', scopes: ['account:read'] } })
+    const bearer = { authorization: `Bearer ${created.json().token}` }
+    const res = await t.app.inject({ method: 'POST', url: '/v1/me/passkeys/registration/options', headers: bearer, payload: { password: STRONG_PASSWORD } })
+    expect(res.statusCode).toBe(403)
+    expect(res.json()).toMatchObject({ error: 'session_required' })
+  })
+
+  it('asks a TOTP account for a code before registering, and then skips TOTP at a passkey sign-in', async () => {
+    const email = nextEmail()
+    const session = await signUpAndLogin(t, email)
+    const { secret } = (await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: headers(session) })).json()
+    expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: headers(session), payload: { code: await referenceTotp(secret, t.clock.now()) } })).statusCode).toBe(200)
+    t.clock.advance(30)
+
+    const noCode = await registrationOptions(t, session)
+    expect(noCode.statusCode).toBe(401)
+    expect(noCode.json()).toMatchObject({ error: 'mfa_code_required' })
+    const options = await registrationOptions(t, session, { password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) })
+    expect(options.statusCode).toBe(200)
+    const authenticator = authenticatorFor(t)
+    expect((await sendRegistration(t, session, authenticator.register(options.json()))).statusCode).toBe(201)
+
+    expect((await login(t, email)).json()).toEqual({ mfaRequired: true })
+    const signedIn = await signInWithPasskey(t, authenticator)
+    expect(signedIn.statusCode).toBe(200)
+    expect(signedIn.json().user).toMatchObject({ email, mfaEnabled: true })
+  })
+
+  it('refuses a credential id that is already registered', async () => {
+    const session = await signUpAndLogin(t, nextEmail())
+    const authenticator = authenticatorFor(t)
+    const options = (await registrationOptions(t, session)).json()
+    const first = authenticator.register(options)
+    expect((await sendRegistration(t, session, first)).statusCode).toBe(201)
+    // The same credential attested again over a fresh challenge (an authenticator ignoring excludeCredentials).
+    const again = (await registrationOptions(t, session)).json()
+    expect(again.excludeCredentials).toEqual([{ id: first.id, type: 'public-key', transports: ['internal'] }])
+    const res = await sendRegistration(t, session, authenticator.register(again, { reuseCredential: true }))
+    expect(res.statusCode).toBe(409)
+    expect(res.json()).toMatchObject({ error: 'passkey_exists' })
+    expect(await list(session)).toHaveLength(1)
+    // And the same credential id under another account is refused too.
+    const other = await signUpAndLogin(t, nextEmail())
+    const theirs = (await registrationOptions(t, other)).json()
+    expect((await sendRegistration(t, other, authenticator.register(theirs, { reuseCredential: true }))).statusCode).toBe(409)
+  })
+
+  it('goes with the account when it is deleted', async () => {
+    const session = await signUpAndLogin(t, nextEmail())
+    const authenticator = authenticatorFor(t)
+    await registerPasskey(t, session, authenticator)
+    const me = (await t.app.inject({ method: 'GET', url: '/v1/me', headers: headers(session) })).json()
+    const del = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: headers(session), payload: { password: STRONG_PASSWORD } })
+    expect(del.statusCode).toBe(204)
+    expect((await signInWithPasskey(t, authenticator)).statusCode).toBe(401)
+    expect(await t.deps.db.selectFrom('passkeys').select('id').where('account_id', '=', me.id).execute()).toEqual([])
+  })
+
+  it('removeAllPasskeys() removes every passkey of one account (the password-reset hook)', async () => {
+    const session = await signUpAndLogin(t, nextEmail())
+    const other = await signUpAndLogin(t, nextEmail())
+    const a = authenticatorFor(t)
+    const b = authenticatorFor(t)
+    const kept = authenticatorFor(t)
+    await registerPasskey(t, session, a)
+    await registerPasskey(t, session, b)
+    await registerPasskey(t, other, kept)
+    const me = (await t.app.inject({ method: 'GET', url: '/v1/me', headers: headers(session) })).json()
+    expect(await removeAllPasskeys(t.deps.db, me.id)).toBe(2)
+    expect((await signInWithPasskey(t, a)).statusCode).toBe(401)
+    expect((await signInWithPasskey(t, b)).statusCode).toBe(401)
+    expect((await signInWithPasskey(t, kept)).statusCode).toBe(200)
+  })
+})
+
+describe('passkeys under MFA_REQUIRED=true', () => {
+  const t = useTestApp({ env: { MFA_REQUIRED: 'true', PASSWORD_MIN_LENGTH: '8', UNAUTHENTICATED_RATE_LIMIT_MAX: '100000' } })
+  const list = async (session: string): Promise<PasskeyView[]> => {
+    const body: { passkeys: PasskeyView[] } = (await t.app.inject({ method: 'GET', url: '/v1/me/passkeys', headers: headers(session) })).json()
+    return body.passkeys
+  }
+
+  it('lets a passkey be the second factor: it opens the account, the password alone no longer does', async () => {
+    const email = 'pk-required@example.test'
+    const session = await signUpAndLogin(t, email)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(session) })).json()).toMatchObject({ error: 'mfa_enrolment_required' })
+
+    const authenticator = authenticatorFor(t)
+    const { id } = await registerPasskey(t, session, authenticator)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(session) })).statusCode).toBe(200)
+
+    const passwordOnly = await login(t, email)
+    expect(passwordOnly.statusCode).toBe(403)
+    expect(passwordOnly.json()).toMatchObject({ error: 'passkey_required' })
+    expect(passwordOnly.cookies.find((c) => c.name === '__Host-session')).toBeUndefined()
+
+    const signedIn = await signInWithPasskey(t, authenticator)
+    expect(signedIn.statusCode).toBe(200)
+    const cookie = signedIn.cookies.find((c) => c.name === '__Host-session')
+    const passkeySession = `__Host-session=${cookie?.value}`
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(passkeySession) })).statusCode).toBe(200)
+
+    const last = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(passkeySession), payload: { password: STRONG_PASSWORD } })
+    expect(last.statusCode).toBe(409)
+    expect(last.json()).toMatchObject({ error: 'mfa_required' })
+    expect(await t.deps.db.selectFrom('passkeys').select('id').where('id', '=', id).executeTakeFirst()).toBeDefined()
+  })
+
+  it('removes one of two passkeys, but not the last, even when both removals race', async () => {
+    const email = 'pk-race@example.test'
+    const session = await signUpAndLogin(t, email)
+    const a = await registerPasskey(t, session, authenticatorFor(t))
+    const b = await registerPasskey(t, session, authenticatorFor(t))
+    const results = await Promise.all(
+      [a.id, b.id].map((id) => t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: STRONG_PASSWORD } })),
+    )
+    expect(results.map((r) => r.statusCode).sort()).toEqual([204, 409])
+    expect(await list(session)).toHaveLength(1)
+  })
+})
