@@ -2,7 +2,7 @@
 // mailed to the new address, a notice with a way to stop it to the old one, nothing changes until
 // confirmed, uniqueness re-checked at confirm, enumeration-safe, other sessions end, audit event.
 import { describe, expect, it } from 'vitest'
-import { createApiToken, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { createApiToken, enableTotp, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
@@ -42,14 +42,12 @@ describe('email change', () => {
     const wrong = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: 'not the password at all' })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
-    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
-    const secret = enrol.json().secret as string
-    await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
-    const noCode = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD })
+    const { cookie: rotated, secret } = await enableTotp(t, cookie)
+    const noCode = await requestChange({ cookie: rotated }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD })
     expect(noCode.json()).toMatchObject({ error: 'mfa_code_required' })
     expect(await mailsTo(t, 'new2@example.test')).toEqual([])
     t.clock.advance(30)
-    const ok = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) })
+    const ok = await requestChange({ cookie: rotated }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) })
     expect(ok.statusCode).toBe(202)
     expect(await mailsTo(t, 'new2@example.test')).toHaveLength(1)
   })

@@ -3,20 +3,12 @@
 // stolen API token cannot keep the owner out by ending their sessions in a loop.
 import { describe, expect, it } from 'vitest'
 import { requirePasswordChange } from './password-compromise.service.js'
-import { createApiToken, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
-import { useTestApp, type TestApp } from '../testing/test-app.js'
+import { createApiToken, enableTotp, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
 const NEW_PASSWORD = 'a fresh passphrase after the scare'
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
-
-async function enableTotp(t: TestApp, cookie: string): Promise<string> {
-  const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
-  const secret = enrol.json().secret as string
-  const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
-  if (confirmed.statusCode !== 200) throw new Error(`TOTP confirm answered ${confirmed.statusCode}`)
-  return secret
-}
 
 describe('recovery', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
@@ -24,9 +16,10 @@ describe('recovery', () => {
   const changePassword = (cookie: string, body: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie }, payload: body })
 
   async function intruderHoldings(email: string) {
-    const cookie = await signUpAndLogin(t, email)
-    const apiToken = await createApiToken(t, cookie, ['account:read'])
-    const secret = await enableTotp(t, cookie)
+    const first = await signUpAndLogin(t, email)
+    const apiToken = await createApiToken(t, first, ['account:read'])
+    // Confirming TOTP re-issues the session: the intruder holds the rotated cookie.
+    const { cookie, secret } = await enableTotp(t, first)
     const pending = sessionCookieFrom(await login(t, email), '__Host-mfa-pending')
     return { cookie, apiToken, secret, pending }
   }
@@ -89,8 +82,7 @@ describe('recovery', () => {
   })
 
   it('a password change ends every pending MFA login', async () => {
-    const cookie = await signUpAndLogin(t, 'pending@example.test')
-    const secret = await enableTotp(t, cookie)
+    const { cookie, secret } = await enableTotp(t, await signUpAndLogin(t, 'pending@example.test'))
     const pending = sessionCookieFrom(await login(t, 'pending@example.test'), '__Host-mfa-pending')
     t.clock.advance(30)
     const code = await referenceTotp(secret, t.clock.now())
@@ -99,8 +91,7 @@ describe('recovery', () => {
   })
 
   it('a password change needs a current code when TOTP is on', async () => {
-    const cookie = await signUpAndLogin(t, 'code@example.test')
-    const secret = await enableTotp(t, cookie)
+    const { cookie, secret } = await enableTotp(t, await signUpAndLogin(t, 'code@example.test'))
     const none = await changePassword(cookie, { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD })
     expect(none.statusCode).toBe(401)
     expect(none.json()).toMatchObject({ error: 'mfa_code_required' })

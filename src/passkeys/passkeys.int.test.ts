@@ -1,7 +1,7 @@
 // Managing passkeys over HTTP: list, rename, remove (with full re-authentication and a mail), the
 // account's other factors, MFA_REQUIRED, and what account deletion and a password reset leave.
 import { describe, expect, it } from 'vitest'
-import { login, mailsTo, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { enableTotp, login, mailsTo, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
 import { authenticatorFor, registerPasskey, registrationOptions, sendRegistration, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
@@ -74,9 +74,7 @@ describe('/v1/me/passkeys', () => {
 
   it('asks a TOTP account for a code before registering, and then skips TOTP at a passkey sign-in', async () => {
     const email = nextEmail()
-    const session = await signUpAndLogin(t, email)
-    const { secret } = (await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: headers(session) })).json()
-    expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: headers(session), payload: { code: await referenceTotp(secret, t.clock.now()) } })).statusCode).toBe(200)
+    const { cookie: session, secret } = await enableTotp(t, await signUpAndLogin(t, email))
     t.clock.advance(30)
 
     const noCode = await registrationOptions(t, session)

@@ -2,6 +2,7 @@
 // log in. Tests use these instead of writing rows, so they exercise what users do.
 import type { LightMyRequestResponse } from 'fastify'
 import type { TestApp } from './test-app.js'
+import { referenceTotp } from './totp-reference.js'
 
 export const STRONG_PASSWORD = 'correct horse battery staple orbit'
 
@@ -69,4 +70,18 @@ export async function createApiToken(t: TestApp, cookie: string, scopes: string[
   const res = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'test', scopes } })
   if (res.statusCode !== 201) throw new Error(`token creation answered ${res.statusCode}: ${res.body}`)
   return res.json<{ token: string }>().token
+}
+
+/**
+ * Turns TOTP on for the signed-in session `cookie` (enrol with the password, confirm with a code).
+ * Confirming re-issues the session token (a session that gains a factor rotates): use the returned
+ * cookie afterwards; the old one is dead.
+ */
+export async function enableTotp(t: TestApp, cookie: string, password = STRONG_PASSWORD): Promise<{ cookie: string; secret: string; recoveryCodes: string[] }> {
+  const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password } })
+  if (enrol.statusCode !== 200) throw new Error(`TOTP enrolment answered ${enrol.statusCode}`)
+  const secret = enrol.json().secret as string
+  const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+  if (confirmed.statusCode !== 200) throw new Error(`TOTP confirm answered ${confirmed.statusCode}`)
+  return { cookie: sessionCookieFrom(confirmed), secret, recoveryCodes: confirmed.json().recoveryCodes as string[] }
 }
