@@ -48,7 +48,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/config/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts'],
+    files: ['src/config/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts', 'tools/**/cli.ts'],
     rules: { 'no-restricted-properties': 'off' },
   },
   {
