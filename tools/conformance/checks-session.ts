@@ -23,7 +23,8 @@ export async function signIn(ctx: CheckContext, shared = false): Promise<Session
   if (shared) ctx.shared.login = res
   if (!isSuccess(res)) throw new CannotRun(`the account could not log in (${res.status}: ${res.body.slice(0, 120)})`)
   const cookies = res.setCookies.map(parseSetCookie).filter((c) => c.value !== '')
-  const cookie = ctx.profile.sessionCookie ? cookies.find((c) => c.name === ctx.profile.sessionCookie) : cookies[0]
+  // The profile's cookie name, else the first cookie set: an API that renamed it is still tested.
+  const cookie = cookies.find((c) => c.name === ctx.profile.sessionCookie) ?? cookies[0]
   if (!cookie) {
     const second = /mfa/i.test(res.body) ? ' (the account asks for a second factor: use one without)' : ''
     throw new CannotRun(`the login set no session cookie${second}`)
