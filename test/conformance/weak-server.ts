@@ -85,7 +85,7 @@ export async function startWeakServer(opts: { port?: number; tls?: WeakTls } = {
         return json(204, {}, { 'set-cookie': 'sid=; Path=/; Max-Age=0' })
       case 'POST /v1/auth/password-reset':
         // Sending the mail takes time, and only known addresses get one.
-        if (accounts.has(body.email ?? '')) await sleep(250)
+        if (accounts.has(body.email ?? '')) await sleep(400)
         return json(202, { status: 'sent' })
       case 'GET /v1/me':
         if (sid && sessions.has(sid)) return json(200, { email: WEAK_ACCOUNT.email })
