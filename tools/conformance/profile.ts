@@ -63,7 +63,6 @@ export const STARTER_PROFILE: Profile = {
 
 /** Reads and validates a profile file; unknown keys are refused so a typo is not silently ignored. */
 export async function loadProfile(file: string): Promise<Profile> {
-  // eslint-disable-next-line security/detect-non-literal-fs-filename -- the operator names the file on the command line
   const raw: unknown = JSON.parse(await readFile(file, 'utf8'))
   const merged: unknown = typeof raw === 'object' && raw !== null ? { ...STARTER_PROFILE, ...raw } : raw
   if (!Value.Check(Profile, merged)) {
