@@ -20,7 +20,7 @@ describe('generateApiToken', () => {
   it('makes <prefix>_ + 43 body + 6 checksum base62 characters', () => {
     const token = generateApiToken('sss')
     expect(token).toMatch(API_TOKEN_PATTERN)
-    expect(token).toHaveLength(4 + 49)
+    expect(token).toHaveLength('sss_'.length + 49)
     expect(token).toMatch(apiTokenPattern('sss'))
     expect(token).toMatch(new RegExp(`^${API_TOKEN_ANY_PREFIX_SOURCE}$`))
   })
@@ -52,7 +52,7 @@ describe('generateApiToken', () => {
 describe('parseApiToken', () => {
   it('accepts a generated token and returns its body', () => {
     const token = generateApiToken('sss')
-    expect(parseApiToken('sss', token)).toEqual({ ok: true, body: token.slice(4, 47) })
+    expect(parseApiToken('sss', token)).toEqual({ ok: true, body: token.slice('sss_'.length, 'sss_'.length + 43) })
   })
 
   it('refuses a token with any one character changed', () => {
