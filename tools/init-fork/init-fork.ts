@@ -82,7 +82,8 @@ export async function initFork(root: string, o: ForkOptions): Promise<ForkResult
   const problems = validate(o)
   if (problems.length > 0) throw new ForkRefused(problems.join('\n'))
   if (existsSync(path.join(root, MARKER_FILE))) throw new ForkRefused(`${MARKER_FILE} exists: this fork was initialised already`)
-  if ((await git(root, 'status', '--porcelain')).trim() !== '') throw new ForkRefused('the git tree has uncommitted changes: commit or stash them first')
+  // Untracked files are never rewritten, so only changes to tracked files count as dirty.
+  if ((await git(root, 'status', '--porcelain', '--untracked-files=no')).trim() !== '') throw new ForkRefused('the git tree has uncommitted changes: commit or stash them first')
   const commit = (await git(root, 'rev-parse', 'HEAD')).trim()
 
   const changedFiles: string[] = []
