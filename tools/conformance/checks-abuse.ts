@@ -106,10 +106,10 @@ export const throttleAccount: Check = {
     // accounts that exist tells attackers which ones do (see enumeration-login).
     const target = unknownEmail(ctx, 'throttle')
     const { refusedAt, last } = await guessUntilRefused(ctx, ctx.throttle.accountAttempts, () => target)
-    if (refusedAt === null) return { problems: [`${ctx.throttle.accountAttempts} wrong passwords for one address, none refused (last: ${last?.status ?? '-'})`] }
+    if (refusedAt === null) return { problems: [`${ctx.throttle.accountAttempts} wrong passwords for one email, none refused (last: ${last?.status ?? '-'})`] }
     const notes = [`refused at attempt ${refusedAt}${last && header(last, 'retry-after') ? `, Retry-After ${header(last, 'retry-after') ?? ''}` : ''}`]
     const other = await sendRoute(ctx, ctx.profile.login, { email: unknownEmail(ctx, 'other'), password: strangerPassword() })
-    if (other.status === 429) notes.push('another address was refused too: the limit may be per client address only')
+    if (other.status === 429) notes.push('another email was refused too: the limit may be per client address only')
     return { problems: [], notes }
   },
 }
@@ -122,7 +122,7 @@ export const throttleAddress: Check = {
   needs: ['allowed-host'],
   async run(ctx) {
     const { refusedAt, last } = await guessUntilRefused(ctx, ctx.throttle.addressAttempts, () => unknownEmail(ctx, 'spray'))
-    if (refusedAt === null) return { problems: [`${ctx.throttle.addressAttempts} wrong logins for different addresses, none refused (last: ${last?.status ?? '-'})`] }
+    if (refusedAt === null) return { problems: [`${ctx.throttle.addressAttempts} wrong logins from this client across different emails, none refused (last: ${last?.status ?? '-'})`] }
     return { problems: [], notes: [`refused at attempt ${refusedAt}`] }
   },
 }
