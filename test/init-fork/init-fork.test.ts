@@ -25,8 +25,9 @@ const PLACEHOLDERS = [
   /example\.com\/security/,
   /(^|[^A-Za-z0-9])sss([^A-Za-z0-9]|$)/,
 ]
-// LICENSE keeps the starter's MIT notice; the tool and this test name the placeholders by design.
-const EXEMPT = [/^LICENSE$/, /^tools\/init-fork\//, /^test\/init-fork\//]
+// LICENSE keeps the starter's MIT notice; the tool, this test and the two documents about the tool
+// name the placeholders by design.
+const EXEMPT = [/^LICENSE$/, /^tools\/init-fork\//, /^test\/init-fork\//, /^docs\/adopting\.md$/, /^docs\/decisions\/0071-init-fork\.md$/]
 
 interface Run {
   code: number
