@@ -23,12 +23,16 @@ describe('conformance profiles', () => {
     expect(fill(profile.login.body, { email: 'a@b.test', password: 'pw' })).toEqual({ user: 'a@b.test', pass: 'pw' })
   })
 
-  it('refuses an unknown key or a route without a leading slash', async () => {
+  it('refuses an unknown key, a route without a leading slash, and one that names another host', async () => {
     const typo = path.join(dir, 'typo.json')
     await writeFile(typo, JSON.stringify({ logni: { method: 'POST', path: '/login' } }))
     await expect(loadProfile(typo)).rejects.toThrow(/profile .*typo\.json/)
     const relative = path.join(dir, 'relative.json')
     await writeFile(relative, JSON.stringify({ me: { method: 'GET', path: 'v1/me' } }))
     await expect(loadProfile(relative)).rejects.toThrow(/\/me\/path/)
+    // '//host/x' is a URL of another host, not a path of this one.
+    const otherHost = path.join(dir, 'other-host.json')
+    await writeFile(otherHost, JSON.stringify({ root: { method: 'GET', path: '//evil.example/x' } }))
+    await expect(loadProfile(otherHost)).rejects.toThrow(/\/root\/path/)
   })
 })

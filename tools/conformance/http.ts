@@ -59,7 +59,8 @@ export class Prober {
   async send(req: ProbeRequest): Promise<ProbeResponse> {
     this.spend()
     if (this.opts.delayMs > 0) await sleep(this.opts.delayMs)
-    const url = new URL(req.path, this.base)
+    // A base with a path (https://host/api) keeps it: the profile's paths are relative to it.
+    const url = new URL(this.base.pathname.replace(/\/$/, '') + req.path, this.base)
     const client = url.protocol === 'https:' ? https : http
     const headers: Record<string, string> = { 'user-agent': 'secure-saas-starter-conformance', ...req.headers }
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body))

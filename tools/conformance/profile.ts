@@ -8,7 +8,8 @@ import { Value } from 'typebox/value'
 const Route = Type.Object(
   {
     method: Type.String({ pattern: '^[A-Z]{3,7}$' }),
-    path: Type.String({ pattern: '^/', maxLength: 500 }),
+    // One leading slash: '//host/x' would leave the target for another host.
+    path: Type.String({ pattern: '^/(?!/)', maxLength: 500 }),
     body: Type.Optional(Type.Unknown()),
   },
   { additionalProperties: false },
