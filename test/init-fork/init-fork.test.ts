@@ -1,8 +1,8 @@
 // npm run init-fork on a fresh clone (a temporary folder: nothing here writes into this repository):
 // it refuses a dirty tree and bad values, rewrites every placeholder, generates fresh development
 // secrets, prints the checklist, leaves a fork that typechecks, and refuses to run twice.
-// The whole suite and lint on a fork are too slow for this file; they were run by hand (see the
-// report in docs/adopting.md).
+// Lint and the whole suite on a fork are too slow for this file: run them by hand on a fork before
+// a release (docs/decisions/0071-init-fork.md).
 import { execFile } from 'node:child_process'
 import { existsSync, realpathSync } from 'node:fs'
 import { mkdtemp, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises'
