@@ -12,6 +12,7 @@ import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { frameworkErrors } from './http/framework-errors.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
@@ -40,6 +41,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     connectionTimeout: 60_000,
     routerOptions: { maxParamLength: 200 },
     return503OnClosing: true,
+    // Router-level errors (bad URL escape, over-long parameter) run before any hook: see the handler.
+    frameworkErrors,
     ajv: {
       // Unknown fields are refused by the schemas (additionalProperties: false), never silently
       // dropped or coerced into another type.

@@ -20,7 +20,7 @@ describe('generateApiToken', () => {
   it('makes <prefix>_ + 43 body + 6 checksum base62 characters', () => {
     const token = generateApiToken('sss')
     expect(token).toMatch(API_TOKEN_PATTERN)
-    expect(token).toHaveLength(4 + 49)
+    expect(token).toHaveLength('sss_'.length + 49)
     expect(token).toMatch(apiTokenPattern('sss'))
     expect(token).toMatch(new RegExp(`^${API_TOKEN_ANY_PREFIX_SOURCE}$`))
   })
@@ -33,14 +33,15 @@ describe('generateApiToken', () => {
 
   it('uses a CRC32 of the body as the checksum', () => {
     const token = generateApiToken('sss')
-    const body = token.slice(4, 47)
+    const head = 'sss_'.length
+    const body = token.slice(head, head + 43)
     let value = BigInt(crc32(body) >>> 0)
     let expected = ''
     while (value > 0n) {
       expected = ALPHABET.charAt(Number(value % 62n)) + expected
       value /= 62n
     }
-    expect(token.slice(47)).toBe(expected.padStart(6, '0'))
+    expect(token.slice(head + 43)).toBe(expected.padStart(6, '0'))
   })
 
   it('refuses a prefix the config would refuse', () => {
@@ -52,7 +53,7 @@ describe('generateApiToken', () => {
 describe('parseApiToken', () => {
   it('accepts a generated token and returns its body', () => {
     const token = generateApiToken('sss')
-    expect(parseApiToken('sss', token)).toEqual({ ok: true, body: token.slice(4, 47) })
+    expect(parseApiToken('sss', token)).toEqual({ ok: true, body: token.slice('sss_'.length, 'sss_'.length + 43) })
   })
 
   it('refuses a token with any one character changed', () => {

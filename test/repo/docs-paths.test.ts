@@ -9,6 +9,7 @@ const DOCS = [
   'SECURITY.md',
   'docs/threat-model.md',
   'docs/incident-response.md',
+  'docs/adopting.md',
   ...readdirSync(path.resolve('docs/runbooks')).map((f) => `docs/runbooks/${f}`),
   ...readdirSync(path.resolve('docs/policies')).map((f) => `docs/policies/${f}`),
   ...readdirSync(path.resolve('docs/decisions'))

@@ -1,0 +1,38 @@
+// Fastify answers a malformed URL escape (`/%E0%A4%A`) and an over-long route parameter before any
+// hook runs, so without this handler those answers carried no security header, no request id and
+// Fastify's own error text. Found by the conformance kit (tools/conformance, headers-error check).
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+
+/** What the security-headers plugin (helmet) sends on every other answer; a test keeps them equal. */
+export const FIXED_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'origin-agent-cluster': '?1',
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-dns-prefetch-control': 'off',
+  'x-download-options': 'noopen',
+  'x-frame-options': 'DENY',
+  'x-permitted-cross-domain-policies': 'none',
+  'x-xss-protection': '0',
+  'cache-control': 'no-store',
+}
+
+/** Fastify's `frameworkErrors` option: the error model and the usual headers for router-level errors. */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+  const status = tooLong ? 414 : error.code === 'FST_ERR_BAD_URL' ? 400 : 500
+  const body =
+    status === 400
+      ? { error: 'bad_request', message: 'The request is malformed' }
+      : status === 414
+        ? { error: 'uri_too_long', message: 'The URL is too long' }
+        : { error: 'internal_error', message: 'Internal server error' }
+  if (status === 500) request.log.error({ err: error, reqId: request.id }, 'router error')
+  void reply
+    .code(status)
+    .headers({ ...FIXED_SECURITY_HEADERS, 'x-request-id': request.id, 'content-type': 'application/json; charset=utf-8' })
+    .send(JSON.stringify(body))
+}

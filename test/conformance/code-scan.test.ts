@@ -1,0 +1,99 @@
+// conformance:code must fire each rule on a codebase that breaks it, stay quiet on one that does
+// not, and say so through its exit code. The bad codebase is written at run time into a temporary
+// folder, so this repository's own lint and secret scan never see it.
+import { execFile } from 'node:child_process'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { promisify } from 'node:util'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { CODE_RULES, type CodeReport, scanCodebase } from '../../tools/conformance/code.js'
+import { formatReport } from '../../tools/conformance/report.js'
+
+const run = promisify(execFile)
+
+// Assembled so that this file holds no secret-shaped text.
+const AWS_LINE = ['aws_secret_access_key', ' = "', 'wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYSECRETSAMP', '"'].join('')
+
+const BAD: Record<string, string> = {
+  'src/token.js': 'export const resetToken = Math.random().toString(36).slice(2)\n',
+  'src/users.repo.ts': [
+    'export const byId = (db: any, id: string) => db.query(`SELECT * FROM users WHERE id = ${id}`)',
+    "export const byName = (db: any, name: string) => db.query('SELECT * FROM users WHERE name = ' + name)",
+    'export const sorted = (sql: any, col: string) => sql.raw(col)',
+    '',
+  ].join('\n'),
+  'src/login.ts': [
+    'export function login(req: any, logger: any, password: string, storedToken: string, presented: string) {',
+    '  logger.info({ body: req.body }, "login attempt")',
+    '  logger.debug({ password }, "checking")',
+    '  return presented === storedToken',
+    '}',
+    '',
+  ].join('\n'),
+  'src/plugins.ts': 'export const load = (code: string) => eval(code)\n',
+  'src/mailer.ts': 'export const smtp = process.env.SMTP_URL\n',
+  'src/config/index.ts': 'export const port = Number(process.env.PORT ?? 3000)\n',
+  'deploy/credentials.ini': `[default]\n${AWS_LINE}\n`,
+  'test/helpers.test.ts': 'export const pick = () => Math.random()\n',
+}
+
+const CLEAN: Record<string, string> = {
+  'src/config.ts': 'export const config = { port: Number(process.env.PORT ?? 3000) }\n',
+  'src/token.ts': "import { randomBytes, timingSafeEqual } from 'node:crypto'\nexport const newToken = () => randomBytes(32).toString('base64url')\nexport const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b)\n",
+  'src/users.repo.ts': "export const byId = (db: any, id: string) => db.query('SELECT * FROM users WHERE id = $1', [id])\n",
+  'src/login.ts': 'export function login(logger: any, userId: string, token: string | undefined) {\n  if (token === undefined) return false\n  logger.info({ userId }, "login")\n  return true\n}\n',
+}
+
+async function writeTree(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'conformance-code-'))
+  for (const [name, text] of Object.entries(files)) {
+    await mkdir(path.dirname(path.join(dir, name)), { recursive: true })
+    await writeFile(path.join(dir, name), text)
+  }
+  return dir
+}
+
+describe('conformance:code', () => {
+  let bad: string
+  let clean: string
+  let badReport: CodeReport
+  beforeAll(async () => {
+    ;[bad, clean] = await Promise.all([writeTree(BAD), writeTree(CLEAN)])
+    badReport = await scanCodebase(bad)
+  })
+  afterAll(async () => {
+    await Promise.all([rm(bad, { recursive: true, force: true }), rm(clean, { recursive: true, force: true })])
+  })
+
+  it('fires every rule and the secret scan on a codebase that breaks them, naming file and line', () => {
+    const failed = Object.fromEntries(badReport.findings.map((f) => [f.id, f.outcome]))
+    expect(failed, formatReport(badReport, 'text')).toEqual(Object.fromEntries([...Object.keys(CODE_RULES), 'secrets'].map((id) => [id, 'fail'])))
+    const problems = (id: string) => badReport.findings.find((f) => f.id === id)?.problems ?? []
+    expect(problems('no-math-random')).toEqual([expect.stringMatching(/^src\/token\.js:1: /)])
+    expect(problems('no-string-built-sql')).toHaveLength(2)
+    expect(problems('no-secret-equality')).toEqual([expect.stringMatching(/^src\/login\.ts:4: .*presented === storedToken/)])
+    expect(problems('secrets')).toEqual([expect.stringMatching(/^deploy\/credentials\.ini:2: /)])
+  })
+
+  it('leaves the configuration module and test files out', () => {
+    const env = badReport.findings.find((f) => f.id === 'no-process-env')?.problems ?? []
+    expect(env).toEqual([expect.stringMatching(/^src\/mailer\.ts:1: /)])
+    expect(badReport.files.skippedAsTests).toBe(1)
+  })
+
+  it('passes a codebase that follows the rules', async () => {
+    const report = await scanCodebase(clean)
+    expect(report.summary, formatReport(report, 'text')).toEqual({ pass: Object.keys(CODE_RULES).length + 1, fail: 0, skip: 0 })
+  })
+
+  it('exits 1 on findings and 0 on a clean codebase (the CLI)', async () => {
+    const tsx = path.resolve('node_modules/.bin/tsx')
+    const cli = path.resolve('tools/conformance/code-cli.ts')
+    const failing = await run(tsx, [cli, bad, '--format', 'json']).catch((e: unknown) => e as { code: number; stdout: string })
+    expect(failing).toMatchObject({ code: 1 })
+    expect(JSON.parse((failing as { stdout: string }).stdout)).toMatchObject({ summary: { fail: Object.keys(CODE_RULES).length + 1 } })
+    const passing = await run(tsx, [cli, clean])
+    expect(passing.stdout).toMatch(/9 passed, 0 failed/)
+  })
+})

@@ -1,0 +1,38 @@
+// A profile file maps the kit onto another API; a typo in it must stop the run, not skip a check.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { fill, loadProfile, STARTER_PROFILE } from '../../tools/conformance/profile.js'
+
+describe('conformance profiles', () => {
+  let dir: string
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'conformance-profile-'))
+  })
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  it('overrides the starter profile route by route', async () => {
+    const file = path.join(dir, 'other.json')
+    await writeFile(file, JSON.stringify({ name: 'other', login: { method: 'POST', path: '/api/session', body: { user: '{email}', pass: '{password}' } }, sessionCookie: 'sid' }))
+    const profile = await loadProfile(file)
+    expect(profile.login.path).toBe('/api/session')
+    expect(profile.me).toEqual(STARTER_PROFILE.me)
+    expect(fill(profile.login.body, { email: 'a@b.test', password: 'pw' })).toEqual({ user: 'a@b.test', pass: 'pw' })
+  })
+
+  it('refuses an unknown key, a route without a leading slash, and one that names another host', async () => {
+    const typo = path.join(dir, 'typo.json')
+    await writeFile(typo, JSON.stringify({ logni: { method: 'POST', path: '/login' } }))
+    await expect(loadProfile(typo)).rejects.toThrow(/profile .*typo\.json/)
+    const relative = path.join(dir, 'relative.json')
+    await writeFile(relative, JSON.stringify({ me: { method: 'GET', path: 'v1/me' } }))
+    await expect(loadProfile(relative)).rejects.toThrow(/\/me\/path/)
+    // '//host/x' is a URL of another host, not a path of this one.
+    const otherHost = path.join(dir, 'other-host.json')
+    await writeFile(otherHost, JSON.stringify({ root: { method: 'GET', path: '//evil.example/x' } }))
+    await expect(loadProfile(otherHost)).rejects.toThrow(/\/root\/path/)
+  })
+})

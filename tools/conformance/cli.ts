@@ -1,0 +1,86 @@
+// npm run conformance -- --url <base> [--profile file] [--format text|markdown|json] [--i-own-this-host]
+// Exit 0 when no check failed, 1 when one did, 2 on a usage error. The account for the checks that
+// sign in comes from CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD (never a flag: argv is visible to
+// every local user and lands in shell history).
+import { parseArgs } from 'node:util'
+import { loadProfile } from './profile.js'
+import { formatReport, type Format } from './report.js'
+import { CHECKS, DEFAULTS, runConformance } from './run.js'
+
+const USAGE = `usage: npm run conformance -- --url <base URL> [options]
+  --profile <file>            JSON profile of another API's routes (default: this starter's)
+  --format text|markdown|json report format (default text)
+  --i-own-this-host           allow the throttling and enumeration probes off loopback
+  --budget <n>                most requests to send (default ${DEFAULTS.budget})
+  --delay-ms <n>              pause before each request (default ${DEFAULTS.delayMs})
+  --timeout-ms <n>            per request (default ${DEFAULTS.timeoutMs})
+  --samples <n>               timing samples per side for enumeration (default ${DEFAULTS.timingSamples})
+  --timing-threshold-ms <n>   a known/unknown timing gap above this fails (default ${DEFAULTS.timingThresholdMs})
+  --account-attempts <n>      wrong passwords for one address before giving up (default ${DEFAULTS.accountAttempts})
+  --address-attempts <n>      wrong logins across addresses before giving up (default ${DEFAULTS.addressAttempts})
+  --only <id,id>              run only these checks: ${CHECKS.map((c) => c.id).join(', ')}
+  --insecure-tls              accept a self-signed certificate
+environment: CONFORMANCE_EMAIL, CONFORMANCE_PASSWORD (a verified account without a second factor)`
+
+function int(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number`)
+  return n
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: {
+      url: { type: 'string' },
+      profile: { type: 'string' },
+      format: { type: 'string', default: 'text' },
+      'i-own-this-host': { type: 'boolean', default: false },
+      budget: { type: 'string' },
+      'delay-ms': { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      samples: { type: 'string' },
+      'timing-threshold-ms': { type: 'string' },
+      'account-attempts': { type: 'string' },
+      'address-attempts': { type: 'string' },
+      only: { type: 'string' },
+      'insecure-tls': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  })
+  if (values.help) {
+    console.log(USAGE)
+    return 0
+  }
+  if (!values.url) throw new Error('--url is required')
+  const format = values.format as Format
+  if (!['text', 'markdown', 'json'].includes(format)) throw new Error('--format must be text, markdown or json')
+  const email = process.env.CONFORMANCE_EMAIL
+  const password = process.env.CONFORMANCE_PASSWORD
+  const report = await runConformance({
+    url: values.url,
+    ...(values.profile ? { profile: await loadProfile(values.profile) } : {}),
+    ...(email && password ? { credentials: { email, password } } : {}),
+    ownsHost: values['i-own-this-host'],
+    budget: int(values.budget, 'budget'),
+    delayMs: int(values['delay-ms'], 'delay-ms'),
+    timeoutMs: int(values['timeout-ms'], 'timeout-ms'),
+    timingSamples: int(values.samples, 'samples'),
+    timingThresholdMs: int(values['timing-threshold-ms'], 'timing-threshold-ms'),
+    accountAttempts: int(values['account-attempts'], 'account-attempts'),
+    addressAttempts: int(values['address-attempts'], 'address-attempts'),
+    insecureTls: values['insecure-tls'],
+    ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
+  })
+  process.stdout.write(formatReport(report, format))
+  return report.summary.fail > 0 ? 1 : 0
+}
+
+main().then(
+  (code) => (process.exitCode = code),
+  (err: unknown) => {
+    console.error(`conformance: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
+    process.exitCode = 2
+  },
+)

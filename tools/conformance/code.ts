@@ -1,0 +1,140 @@
+// Checks another TypeScript/JavaScript codebase with this project's ast-grep rules (rules/) and its
+// secret scan (secretlint), and reports per rule in the same shape as the HTTP kit. The rules'
+// `files` globs name this repository's folders, so they are dropped and replaced by the path
+// filters below; test files are left out (they log fixtures and compare tokens on purpose).
+import { execFile } from 'node:child_process'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { promisify } from 'node:util'
+import { parse, stringify } from 'yaml'
+import type { Finding } from './check.js'
+import type { Reportable } from './report.js'
+
+const run = promisify(execFile)
+const ROOT = fileURLToPath(new URL('../..', import.meta.url))
+const bin = (name: string) => path.join(ROOT, 'node_modules/.bin', name)
+
+interface RuleInfo {
+  title: string
+  standards: string[]
+  control: string
+  /** Paths where the rule does not apply (the one door it protects). */
+  allowedIn?: RegExp
+}
+
+export const CODE_RULES: Readonly<Record<string, RuleInfo>> = {
+  'no-math-random': { title: 'Math.random used (not a CSPRNG)', standards: ['V11.5.1'], control: 'Seed random numbers with `now()`' },
+  'no-string-built-sql': { title: 'SQL built from template strings or concatenation', standards: ['V1.2.4'], control: 'SQL injection' },
+  'no-sql-raw': { title: 'sql.raw() with text', standards: ['V1.2.4'], control: 'SQL injection' },
+  'no-logging-request-data': { title: 'Request bodies or headers logged', standards: ['V16.2.5'], control: 'Log redaction' },
+  'no-logging-secrets': { title: 'Passwords, tokens or secrets logged', standards: ['V16.2.5'], control: 'Log redaction' },
+  'no-eval': { title: 'eval / new Function', standards: ['V1.3.2'], control: 'Use a Static Security Code Analysis tools' },
+  'no-process-env': {
+    title: 'process.env read outside the configuration module',
+    standards: ['V13.3.1'],
+    control: 'Keep secrets away from code',
+    // A config module, a tool's config file, or a command-line entry point (scripts, bench, cli.ts).
+    allowedIn: /(^|\/)(config|configuration|settings)(\/|\.[cm]?[jt]sx?$)|\.config\.[cm]?[jt]s$|(^|\/)(scripts|bin|bench)\/|(^|\/)cli\.[cm]?[jt]s$/,
+  },
+  'no-secret-equality': { title: 'Secrets compared with === instead of in constant time', standards: ['V11.2.4'], control: 'Never do cryptography yourself' },
+}
+
+const SECRET_SCAN: RuleInfo = { title: 'Secrets committed to the repository (secretlint)', standards: ['V13.3.1'], control: 'Keep secrets away from code' }
+const TEST_FILE = /(^|\/)(__tests__|test|tests|spec|fixtures?)\/|\.(test|spec)\.[cm]?[jt]sx?$/
+const LANGUAGES = ['TypeScript', 'Tsx', 'JavaScript'] as const
+
+interface SgMatch {
+  ruleId: string
+  file: string
+  range: { start: { line: number } }
+  lines: string
+}
+
+/** Every rule of rules/ once per language, without this repository's file globs. */
+async function inlineRules(): Promise<string> {
+  const dir = path.join(ROOT, 'rules')
+  const docs: string[] = []
+  for (const name of (await readdir(dir)).filter((f) => f.endsWith('.yml')).sort()) {
+    const rule = parse(await readFile(path.join(dir, name), 'utf8')) as Record<string, unknown>
+    delete rule.files
+    delete rule.ignores
+    for (const language of LANGUAGES) docs.push(stringify({ ...rule, id: `${String(rule.id)}@${language}`, language }))
+  }
+  return docs.join('---\n')
+}
+
+async function astGrep(target: string): Promise<SgMatch[]> {
+  const args = ['scan', '--inline-rules', await inlineRules(), '--json=compact', '--globs', '!**/node_modules/**', '--globs', '!**/dist/**', target]
+  // Exit 1 only means "found something"; the JSON on stdout is the answer either way.
+  const { stdout } = await run(bin('ast-grep'), args, { cwd: tmpdir(), maxBuffer: 64 * 1024 * 1024 }).catch((err: unknown) => {
+    const e = err as { stdout?: string; code?: number }
+    if (e.code === 1 && typeof e.stdout === 'string') return { stdout: e.stdout }
+    throw err
+  })
+  return JSON.parse(stdout || '[]') as SgMatch[]
+}
+
+interface SecretHit {
+  file: string
+  line: number
+  message: string
+}
+
+async function secretScan(target: string): Promise<SecretHit[]> {
+  const work = await mkdtemp(path.join(tmpdir(), 'conformance-code-'))
+  try {
+    const ignore = path.join(work, 'ignore')
+    await writeFile(ignore, ['node_modules/', 'dist/', 'coverage/', '.git/', 'package-lock.json', ''].join('\n'))
+    // To a file: the JSON holds every file's text, and secretlint exits before a pipe drains.
+    const output = path.join(work, 'out.json')
+    const args = ['--secretlintrc', path.join(ROOT, '.secretlintrc.json'), '--secretlintignore', ignore, '--format', 'json', '--output', output, '**/*']
+    await run(bin('secretlint'), args, { cwd: target, maxBuffer: 16 * 1024 * 1024 }).catch((err: unknown) => {
+      if ((err as { code?: number }).code !== 1) throw err
+    })
+    const results = JSON.parse(await readFile(output, 'utf8')) as { filePath: string; messages: { message: string; loc: { start: { line: number } } }[] }[]
+    return results.flatMap((r) => r.messages.map((m) => ({ file: path.relative(target, r.filePath), line: m.loc.start.line, message: m.message })))
+  } finally {
+    await rm(work, { recursive: true, force: true })
+  }
+}
+
+export interface CodeReport extends Reportable {
+  files: { skippedAsTests: number }
+}
+
+/** Scans `target` (a folder); one finding per rule plus one for the secret scan. */
+export async function scanCodebase(target: string): Promise<CodeReport> {
+  const root = path.resolve(target)
+  const [matches, secrets] = await Promise.all([astGrep(root), secretScan(root)])
+  const byRule = new Map<string, string[]>(Object.keys(CODE_RULES).map((id) => [id, []]))
+  const testFiles = new Set<string>()
+  for (const m of matches) {
+    const id = m.ruleId.split('@')[0] ?? m.ruleId
+    const file = path.relative(root, path.resolve(root, m.file)).split(path.sep).join('/')
+    if (TEST_FILE.test(file)) {
+      testFiles.add(file)
+      continue
+    }
+    if (CODE_RULES[id]?.allowedIn?.test(file)) continue
+    const list = byRule.get(id) ?? []
+    list.push(`${file}:${m.range.start.line + 1}: ${m.lines.trim().slice(0, 160)}`)
+    byRule.set(id, list)
+  }
+  const findings: Finding[] = [...byRule].map(([id, hits]) => {
+    const info = CODE_RULES[id] ?? { title: id, standards: [], control: 'Use a Static Security Code Analysis tools' }
+    return { id, title: info.title, standards: info.standards, control: info.control, outcome: hits.length > 0 ? 'fail' : 'pass', problems: [...new Set(hits)], notes: [], requests: 0 }
+  })
+  findings.push({
+    id: 'secrets',
+    ...SECRET_SCAN,
+    outcome: secrets.length > 0 ? 'fail' : 'pass',
+    problems: secrets.map((s) => `${s.file}:${s.line}: ${s.message}`),
+    notes: [],
+    requests: 0,
+  })
+  const summary = { pass: 0, fail: 0, skip: 0 }
+  for (const f of findings) summary[f.outcome] += 1
+  return { target: root, profile: 'rules/ + secretlint', findings, summary, files: { skippedAsTests: testFiles.size } }
+}
