@@ -8,6 +8,8 @@ import * as m202611251400 from './202611251400_create_mfa.js'
 import * as m202611251410 from './202611251410_create_api_tokens.js'
 import * as m202611251500 from './202611251500_protect_security_events.js'
 import * as m202611251510 from './202611251510_add_password_change_required.js'
+import * as m202612011200 from './202612011200_create_organizations.js'
+import * as m202612011210 from './202612011210_create_projects.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -16,4 +18,6 @@ export const migrations: Record<string, Migration> = {
   '202611251410_create_api_tokens': m202611251410,
   '202611251500_protect_security_events': m202611251500,
   '202611251510_add_password_change_required': m202611251510,
+  '202612011200_create_organizations': m202612011200,
+  '202612011210_create_projects': m202612011210,
 }

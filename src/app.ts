@@ -18,6 +18,11 @@ import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
 import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
+import { membersRoutes } from './orgs/members.routes.js'
+import { orgRoutes } from './orgs/org.routes.js'
+import { orgScope } from './orgs/org-scope.js'
+import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
+import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
 
@@ -64,6 +69,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
+  // Organizations: every route under /v1/orgs/:orgId sits inside orgScope, which resolves the
+  // membership once and checks each route's declared permission (docs/tenancy.md).
+  await app.register(orgsRoutes, { prefix: '/v1/orgs', deps })
+  await app.register(invitationsAcceptRoutes, { prefix: '/v1/invitations', deps })
+  await app.register(orgScope, {
+    prefix: '/v1/orgs/:orgId',
+    deps,
+    routes: [{ plugin: orgRoutes }, { plugin: membersRoutes }, { plugin: projectsRoutes, prefix: '/projects' }],
+  })
   await app.register(securityTxtRoutes, { deps })
 
   // Unknown routes are rate-limited too, to slow down URL probing.

@@ -22,3 +22,48 @@ export async function grantAppRole(db: Db, role: string, schema = 'public'): Pro
   await sql`revoke all on ${sql.table(`${schema}.kysely_migration`)}, ${sql.table(`${schema}.kysely_migration_lock`)} from ${r}`.execute(db)
   return true
 }
+
+// Names the advisory lock that serialises creating the tenant role (roles are cluster-wide; parallel
+// test files and instances may all try at once).
+const TENANT_ROLE_LOCK = 7_342_050
+
+function isDuplicate(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '42710' || code === '23505' || code === 'XX000'
+}
+
+/**
+ * Creates the tenant role if missing (NOLOGIN NOINHERIT NOBYPASSRLS), gives it the app role's row
+ * access in `schema`, and lets `appRole` and the connecting role switch to it. Tenant transactions run
+ * as this role (src/db/tenant.ts), so Row Level Security binds them even when the pool connects as a
+ * superuser or the tables' owner. Idempotent and safe to run from parallel processes. Throws when the
+ * role exists with SUPERUSER or BYPASSRLS, since it would then defeat the isolation it exists for.
+ */
+export async function ensureTenantRole(db: Db, role: string, opts: { appRole?: string; schema?: string } = {}): Promise<void> {
+  const schema = opts.schema ?? 'public'
+  if (!ROLE.test(role) || !ROLE.test(schema)) throw new Error('invalid role or schema name')
+  try {
+    await db.transaction().execute(async (trx) => {
+      await sql`select pg_advisory_xact_lock(${TENANT_ROLE_LOCK})`.execute(trx)
+      const found = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(trx)
+      if (found.rows[0]?.n !== 1) await sql`create role ${sql.id(role)} nologin noinherit nobypassrls`.execute(trx)
+    })
+  } catch (err) {
+    // Another database of the cluster created it at the same moment (advisory locks are per database).
+    if (!isDuplicate(err)) throw err
+  }
+  const { rows } = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`select rolsuper, rolbypassrls from pg_roles where rolname = ${role}`.execute(db)
+  if (rows[0] === undefined || rows[0].rolsuper || rows[0].rolbypassrls) throw new Error(`tenant role ${role} must exist without SUPERUSER and BYPASSRLS`)
+  await grantAppRole(db, role, schema)
+  const members = await sql<{ name: string }>`
+    select rolname as name from pg_roles
+    where (rolname = ${opts.appRole ?? ''} or (rolname = current_user and not rolsuper))
+      and not pg_has_role(rolname, ${role}, 'MEMBER')`.execute(db)
+  for (const member of members.rows) {
+    try {
+      await sql`grant ${sql.id(role)} to ${sql.id(member.name)}`.execute(db)
+    } catch (err) {
+      if (!isDuplicate(err)) throw err
+    }
+  }
+}

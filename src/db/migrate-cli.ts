@@ -2,7 +2,7 @@
 // or DATABASE_URL. Without either, in development, against the embedded PostgreSQL.
 import { loadConfig } from '../config/config.js'
 import { ConfigError } from '../config/config-error.js'
-import { grantAppRole } from './grants.js'
+import { ensureTenantRole, grantAppRole } from './grants.js'
 import { openCliDatabase } from './embedded.js'
 import { migrateDown, migrateToLatest } from './migrate.js'
 
@@ -14,6 +14,7 @@ async function main(direction: string): Promise<void> {
     const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
     process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)
     if (direction === 'up' && (await grantAppRole(db, config.db.appRole))) process.stdout.write(`granted row access to role ${config.db.appRole}\n`)
+    if (direction === 'up') await ensureTenantRole(db, config.db.tenantRole, { appRole: config.db.appRole })
   } finally {
     await close()
   }

@@ -27,6 +27,11 @@ export const mails = {
     subject: `Reset your ${ctx.appName} password`,
     text: `Open this link within 1 hour to choose a new password:\n\n${ctx.publicOrigin}/reset-password#token=${token}\n\nIt works once. If you did not ask for it, ignore this mail; your password stays as it is.`,
   }),
+  invitation: (ctx: MailContext, to: string, orgName: string, role: string, token: string): Mail => ({
+    to,
+    subject: `You are invited to an organization on ${ctx.appName}`,
+    text: `You are invited to join the organization "${orgName}" on ${ctx.appName} as ${role}.\nSign in (or create an account) with this address, then open this link within 7 days:\n\n${ctx.publicOrigin}/accept-invitation#token=${token}\n\nIt works once. If you did not expect it, ignore this mail.`,
+  }),
   notice: (ctx: MailContext, to: string, what: string, detail = ''): Mail => ({
     to,
     subject: `Security notice from ${ctx.appName}: ${what}`,
