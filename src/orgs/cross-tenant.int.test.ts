@@ -61,6 +61,12 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
     attackers['removed member'] = { headers: { cookie: removed.cookie } }
     attackers["token bound to another organization"] = { headers: { authorization: `Bearer ${await orgToken(t, ownerB, orgB, ALL_ORG_SCOPES)}` } }
     attackers['token of the removed member'] = { headers: { authorization: `Bearer ${removedToken}` } }
+    // The sharpest case: an admin of A whose token is bound to B. Being a member of A must not help it.
+    const dual = await addMember(t, a.owner, a.orgId, 'dual@sweep.test', 'admin')
+    await addMember(t, ownerB, orgB, 'dual@sweep.test', 'admin', dual.cookie)
+    attackers["token bound to B of a member of both"] = { headers: { authorization: `Bearer ${await orgToken(t, dual.cookie, orgB, ALL_ORG_SCOPES)}` } }
+    const unbound = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: dual.cookie }, payload: { name: 'unbound', scopes: ['account:read'] } })
+    attackers['unbound token of a member'] = { headers: { authorization: `Bearer ${(unbound.json() as { token: string }).token}` } }
     routes = registeredRoutes(t.app.printRoutes({ commonPrefix: false }))
       .filter((r) => r.url === PREFIX || r.url.startsWith(`${PREFIX}/`))
   })
@@ -105,7 +111,7 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
     const project = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/projects/${a.projectId}`, headers: { cookie: a.owner } })
     expect(project.json()).toMatchObject({ name: 'SECRET-PROJECT' })
     const members = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/members`, headers: { cookie: a.owner } })
-    expect((members.json() as { members: { role: string }[] }).members.map((m) => m.role).sort()).toEqual(['owner', 'viewer'])
+    expect((members.json() as { members: { role: string }[] }).members.map((m) => m.role).sort()).toEqual(['admin', 'owner', 'viewer'])
     const invitations = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/invitations`, headers: { cookie: a.owner } })
     expect((invitations.json() as { invitations: { id: string }[] }).invitations.map((i) => i.id)).toEqual([a.invitationId])
   })
