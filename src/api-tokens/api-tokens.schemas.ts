@@ -27,7 +27,7 @@ export const TokenView = StrictObject({
   createdAt: Timestamp,
   expiresAt: Timestamp,
   lastUsedAt: Type.Union([Timestamp, Type.Null()]),
-  orgId: Type.Union([Id, Type.Null()]),
+  orgId: Type.Optional(Id),
 })
 export type TokenView = Static<typeof TokenView>
 
@@ -38,7 +38,7 @@ export const CreatedTokenReply = StrictObject({
   token: Type.String({ maxLength: 64, description: 'Shown this once; only its HMAC is stored' }),
   createdAt: Timestamp,
   expiresAt: Timestamp,
-  orgId: Type.Union([Id, Type.Null()]),
+  orgId: Type.Optional(Id),
 })
 export type CreatedTokenReply = Static<typeof CreatedTokenReply>
 

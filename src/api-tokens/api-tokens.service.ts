@@ -46,7 +46,8 @@ export interface TokenView {
   createdAt: string
   expiresAt: string
   lastUsedAt: string | null
-  orgId: string | null
+  /** Present only on a token bound to an organization. */
+  orgId?: string
 }
 
 export interface CreatedToken extends Omit<TokenView, 'lastUsedAt'> {
@@ -73,7 +74,7 @@ function toView(row: repo.ApiTokenRow): TokenView {
     createdAt: row.created_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
-    orgId: row.org_id,
+    ...(row.org_id !== null ? { orgId: row.org_id } : {}),
   }
 }
 
@@ -123,7 +124,7 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
     const detail = `Name: "${row.name}"\nScopes: ${scopes.join(', ')}\nExpires: ${expiresAt.toISOString()}\nFrom: ${meta.ip}\n\nIf this was not you, revoke the token, change your password and end your other sessions.`
     await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'A new API token was created', detail), now)
     const view = toView(row)
-    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt, orgId: view.orgId }
+    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt, ...(view.orgId !== undefined ? { orgId: view.orgId } : {}) }
   })
 }
 

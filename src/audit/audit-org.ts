@@ -105,14 +105,14 @@ const HEX64 = /^[0-9a-f]{64}$/
 /**
  * Verifies an export, line by line (the first line is the header): every hash re-computes from its
  * line, and every event links to the previous line by org_prev_hash, starting from the
- * organization's genesis. Pure: no database, for the offline script.
+ * organization's genesis. No database, one line in memory at a time: for the offline script.
  */
-export function verifyExportLines(lines: Iterable<string>): ExportReport {
+export async function verifyExportLines(lines: Iterable<string> | AsyncIterable<string>): Promise<ExportReport> {
   let expectedOrgPrev = ORG_GENESIS.toString('hex')
   let events = 0
   let lineNo = 0
   let orgId: string | null = null
-  for (const raw of lines) {
+  for await (const raw of lines) {
     lineNo += 1
     if (raw.trim() === '') continue
     let parsed: unknown

@@ -97,7 +97,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
         // A stream bypasses the JSON serializer; the reply type only describes the JSON answer.
         return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(lines()) as never)
       }
-      const limit = request.query.limit ?? 50
+      const limit = Math.min(100, Number(request.query.limit ?? '50'))
       const rows = await listOrgEvents(deps.db, ctx.orgId, { limit: limit + 1, beforeId: request.query.cursor === undefined ? null : Number(request.query.cursor) })
       const page = rows.slice(0, limit)
       const last = page.at(-1)

@@ -36,7 +36,8 @@ export const AcceptInvitationBody = StrictObject({ token: Type.String({ minLengt
 export const AcceptInvitationReply = StrictObject({ orgId: Id, role: RoleView })
 
 export const AuditQuery = StrictObject({
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+  // Query strings are text (the app never coerces types): digits, checked for range by the route.
+  limit: Type.Optional(Type.String({ minLength: 1, maxLength: 3, pattern: '^[1-9][0-9]{0,2}$', description: '1 to 100, default 50' })),
   cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 24, pattern: '^[0-9]+$' })),
 })
 const Actor = StrictObject({ accountId: Id, email: Type.Union([Type.String({ maxLength: 254 }), Type.Null()]) })
