@@ -45,11 +45,11 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
     a.owner = await signUpAndLogin(t, 'owner-a@sweep.test')
     a.orgId = await createOrg(t, a.owner, 'Alpha SECRET-ORG')
     const project = await t.app.inject({ method: 'POST', url: `/v1/orgs/${a.orgId}/projects`, headers: { cookie: a.owner }, payload: { name: 'SECRET-PROJECT' } })
-    a.projectId = (project.json() as { id: string }).id
+    a.projectId = project.json<{ id: string }>().id
     const invited = await t.app.inject({ method: 'POST', url: `/v1/orgs/${a.orgId}/invitations`, headers: { cookie: a.owner }, payload: { email: 'pending-secret@sweep.test', role: 'member' } })
-    a.invitationId = (invited.json() as { id: string }).id
+    a.invitationId = invited.json<{ id: string }>().id
     const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: a.owner } })
-    a.ownerId = (me.json() as { id: string }).id
+    a.ownerId = me.json<{ id: string }>().id
     viewer = (await addMember(t, a.owner, a.orgId, 'viewer-a@sweep.test', 'viewer')).cookie
     const removed = await addMember(t, a.owner, a.orgId, 'removed-a@sweep.test', 'admin')
     const removedToken = await orgToken(t, removed.cookie, a.orgId, ALL_ORG_SCOPES)
@@ -66,7 +66,7 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
     await addMember(t, ownerB, orgB, 'dual@sweep.test', 'admin', dual.cookie)
     attackers["token bound to B of a member of both"] = { headers: { authorization: `Bearer ${await orgToken(t, dual.cookie, orgB, ALL_ORG_SCOPES)}` } }
     const unbound = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: dual.cookie }, payload: { name: 'unbound', scopes: ['account:read'] } })
-    attackers['unbound token of a member'] = { headers: { authorization: `Bearer ${(unbound.json() as { token: string }).token}` } }
+    attackers['unbound token of a member'] = { headers: { authorization: `Bearer ${unbound.json<{ token: string }>().token}` } }
     routes = registeredRoutes(t.app.printRoutes({ commonPrefix: false }))
       .filter((r) => r.url === PREFIX || r.url.startsWith(`${PREFIX}/`))
   })
@@ -111,15 +111,15 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
     const project = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/projects/${a.projectId}`, headers: { cookie: a.owner } })
     expect(project.json()).toMatchObject({ name: 'SECRET-PROJECT' })
     const members = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/members`, headers: { cookie: a.owner } })
-    expect((members.json() as { members: { role: string }[] }).members.map((m) => m.role).sort()).toEqual(['admin', 'owner', 'viewer'])
+    expect(members.json<{ members: { role: string }[] }>().members.map((m) => m.role).sort()).toEqual(['admin', 'owner', 'viewer'])
     const invitations = await t.app.inject({ method: 'GET', url: `/v1/orgs/${a.orgId}/invitations`, headers: { cookie: a.owner } })
-    expect((invitations.json() as { invitations: { id: string }[] }).invitations.map((i) => i.id)).toEqual([a.invitationId])
+    expect(invitations.json<{ invitations: { id: string }[] }>().invitations.map((i) => i.id)).toEqual([a.invitationId])
   })
 
   it('does not let an id of organization A be used through organization B', async () => {
     const ownerB = attackers['member of another organization']?.headers ?? {}
     const orgs = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: ownerB })
-    const orgB = (orgs.json() as { orgs: { id: string }[] }).orgs[0]?.id ?? ''
+    const orgB = orgs.json<{ orgs: { id: string }[] }>().orgs[0]?.id ?? ''
     for (const url of [`/v1/orgs/${orgB}/projects/${a.projectId}`]) {
       for (const method of ['GET', 'PATCH', 'DELETE'] as const) {
         const res = await t.app.inject({ method, url, headers: ownerB, payload: { name: 'stolen' } })

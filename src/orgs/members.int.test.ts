@@ -82,7 +82,7 @@ describe('roles, rank and the last owner', () => {
     const res = await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: { cookie: owner }, payload: { accountId: admin.accountId } })
     expect(res.statusCode).toBe(204)
     const members = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/members`, headers: { cookie: owner } })
-    const roles = Object.fromEntries((members.json() as { members: { email: string; role: string }[] }).members.map((m) => [m.email, m.role]))
+    const roles = Object.fromEntries(members.json<{ members: { email: string; role: string }[] }>().members.map((m) => [m.email, m.role]))
     expect(roles).toEqual({ 't1@members.test': 'admin', 't2@members.test': 'owner' })
   })
 

@@ -33,14 +33,18 @@ describe('the organization’s audit trail', () => {
     await createOrg(t, other, 'Elsewhere')
     const first = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4`, headers: { cookie: owner, 'user-agent': 'audit-test' } })
     expect(first.statusCode).toBe(200)
-    const page1 = first.json() as { events: { id: string; type: string; actor: { email: string }; target: { kind: string; id: string; email: string | null } | null; ip: string }[]; nextCursor: string }
+    interface Page {
+      events: { id: string; type: string; actor: { email: string }; target: { kind: string; id: string; email: string | null } | null; ip: string }[]
+      nextCursor: string | null
+    }
+    const page1 = first.json<Page>()
     expect(page1.events).toHaveLength(4)
     expect(page1.events[0]).toMatchObject({ type: 'member.role_changed', actor: { accountId: admin.accountId, email: expect.stringContaining('adm') }, target: { kind: 'account', id: viewer.accountId }, ip: '127.0.0.1' })
     const all = [...page1.events]
     let cursor: string | null = page1.nextCursor
     while (cursor !== null) {
-      const next = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4&cursor=${cursor}`, headers: { cookie: owner } })
-      const page = next.json() as { events: typeof page1.events; nextCursor: string | null }
+      const next: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4&cursor=${cursor}`, headers: { cookie: owner } })
+      const page = next.json<Page>()
       all.push(...page.events)
       cursor = page.nextCursor
     }

@@ -38,7 +38,7 @@ describe('API tokens bound to an organization', () => {
     // A token lists only its own organization.
     await createOrg(t, member.cookie, 'Other')
     const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(readOnly) })
-    expect((list.json() as { orgs: { id: string }[] }).orgs.map((o) => o.id)).toEqual([orgId])
+    expect(list.json<{ orgs: { id: string }[] }>().orgs.map((o) => o.id)).toEqual([orgId])
     // Demotion limits the token on the next request.
     await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}/members/${member.accountId}`, headers: { cookie: owner }, payload: { role: 'viewer' } })
     expect((await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: bearer(writer), payload: { name: 'q' } })).statusCode).toBe(403)
@@ -55,7 +55,7 @@ describe('API tokens bound to an organization', () => {
     const after = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })
     expect(after.statusCode).toBe(401)
     // Only the bound token ends: the member's other tokens keep working.
-    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer((keep.json() as { token: string }).token) })).statusCode).toBe(200)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(keep.json<{ token: string }>().token) })).statusCode).toBe(200)
   })
 
   it('ends when the organization is deleted', async () => {

@@ -12,7 +12,7 @@ describe('organizations', () => {
     const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name: 'Acme' } })
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({ name: 'Acme', role: 'owner' })
-    const orgId = (created.json() as { id: string }).id
+    const orgId = created.json<{ id: string }>().id
     await createOrg(t, bob, 'Bobco')
     const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: { cookie: ana } })
     expect(list.json()).toEqual({ orgs: [{ id: orgId, name: 'Acme', role: 'owner' }] })

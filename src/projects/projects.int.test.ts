@@ -15,7 +15,7 @@ describe('/v1/orgs/:orgId/projects', () => {
     const base = `/v1/orgs/${orgId}/projects`
     const created = await t.app.inject({ method: 'POST', url: base, headers: { cookie: member.cookie }, payload: { name: 'Apollo' } })
     expect(created.statusCode).toBe(201)
-    const { id } = created.json() as { id: string }
+    const { id } = created.json<{ id: string }>()
     expect((await t.app.inject({ method: 'POST', url: base, headers: { cookie: viewer.cookie }, payload: { name: 'No' } })).statusCode).toBe(403)
     expect((await t.app.inject({ method: 'PATCH', url: `${base}/${id}`, headers: { cookie: viewer.cookie }, payload: { name: 'No' } })).statusCode).toBe(403)
     expect((await t.app.inject({ method: 'DELETE', url: `${base}/${id}`, headers: { cookie: viewer.cookie } })).statusCode).toBe(403)

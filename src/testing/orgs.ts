@@ -8,7 +8,7 @@ import type { TestApp } from './test-app.js'
 export async function createOrg(t: TestApp, cookie: string, name = 'Acme'): Promise<string> {
   const res = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie }, payload: { name } })
   if (res.statusCode !== 201) throw new Error(`create org answered ${res.statusCode}: ${res.body}`)
-  return (res.json() as { id: string }).id
+  return res.json<{ id: string }>().id
 }
 
 export async function invite(t: TestApp, cookie: string, orgId: string, email: string, role: string): Promise<LightMyRequestResponse> {
@@ -31,20 +31,20 @@ export async function addMember(t: TestApp, ownerCookie: string, orgId: string, 
 
 export async function accountIdOf(t: TestApp, cookie: string): Promise<string> {
   const me = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
-  return (me.json() as { id: string }).id
+  return me.json<{ id: string }>().id
 }
 
 /** An API token bound to `orgId` with `scopes`. */
 export async function orgToken(t: TestApp, cookie: string, orgId: string, scopes: string[]): Promise<string> {
   const res = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'ci', scopes, orgId } })
   if (res.statusCode !== 201) throw new Error(`token answered ${res.statusCode}: ${res.body}`)
-  return (res.json() as { token: string }).token
+  return res.json<{ token: string }>().token
 }
 
 /** Turns TOTP on for the signed-in account through the real enrolment flow. */
 export async function enableTotp(t: TestApp, cookie: string): Promise<void> {
   const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
-  const { secret } = enrol.json() as { secret: string }
+  const { secret } = enrol.json<{ secret: string }>()
   const code = await referenceTotpForStep(secret, stepAt(t.clock.now()))
   const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code } })
   if (confirmed.statusCode !== 200) throw new Error(`TOTP confirm answered ${confirmed.statusCode}: ${confirmed.body}`)
