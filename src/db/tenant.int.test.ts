@@ -31,7 +31,7 @@ describe('Row Level Security on tenant-owned tables', () => {
     await t.drop()
   })
 
-  it('returns only the current organization’s rows to a query with its WHERE clause removed', async () => {
+  it('returns only the rows of the current organization to a query with its WHERE clause removed', async () => {
     const [a, b] = orgs as [string, string]
     const seenByA = await withTenant(deps, a, (trx) => trx.selectFrom('projects').select(['org_id', 'name']).orderBy('name').execute())
     expect(seenByA.map((r) => r.name)).toEqual(['A1', 'A2', 'A3'])
@@ -48,7 +48,7 @@ describe('Row Level Security on tenant-owned tables', () => {
     expect(bRows.map((r) => r.name)).toEqual(['B1', 'B2', 'B3'])
   })
 
-  it('returns no row to a query outside an organization transaction, even for the tables’ owner', async () => {
+  it('returns no row to a query outside an organization transaction, even for the owner of the table', async () => {
     // The test connection is a superuser (which RLS never binds); the tenant role is what the app
     // serves tenant requests as. As that role, without app.org_id, nothing is visible.
     const outside = await t.db.transaction().execute(async (trx) => {

@@ -64,7 +64,7 @@ describe('invitations', () => {
     expect((await accept(t, invitee, token2)).json()).toMatchObject({ error: 'invalid_token' })
   })
 
-  it('never invites to a role above the inviter’s (403), and members cannot invite at all', async () => {
+  it('never invites to a role above the inviter (403), and members cannot invite at all', async () => {
     const owner = await signUpAndLogin(t, 'own4@inv.test')
     const orgId = await createOrg(t, owner)
     await invite(t, owner, orgId, 'adm4@inv.test', 'admin')

@@ -86,7 +86,7 @@ describe('roles, rank and the last owner', () => {
     expect(roles).toEqual({ 't1@members.test': 'admin', 't2@members.test': 'owner' })
   })
 
-  it('refuses to delete the account of an organization’s last owner (409 last_owner), and allows it once another owner exists', async () => {
+  it('refuses to delete the account of the last owner of an organization (409 last_owner), and allows it once another owner exists', async () => {
     const owner = await signUpAndLogin(t, 'd1@members.test')
     const orgId = await createOrg(t, owner)
     const refused = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: { cookie: owner }, payload: { password: STRONG_PASSWORD } })

@@ -12,7 +12,7 @@ import { useTestApp } from '../testing/test-app.js'
 
 const run = promisify(execFile)
 
-describe('the organization’s audit trail', () => {
+describe('audit trail of an organization', () => {
   const t = useTestApp()
 
   let n = 0

@@ -22,7 +22,7 @@ describe('API tokens bound to an organization', () => {
     expect(bound.json()).toMatchObject({ scopes: ['projects:read'], orgId })
   })
 
-  it('does what its scopes and the member’s current role both allow, and no more', async () => {
+  it('does what both its scopes and the current role of its member allow, and no more', async () => {
     const owner = await signUpAndLogin(t, 'own@tok.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem@tok.test', 'member')

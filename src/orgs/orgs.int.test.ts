@@ -6,7 +6,7 @@ import { useTestApp } from '../testing/test-app.js'
 describe('organizations', () => {
   const t = useTestApp()
 
-  it('creates an organization whose creator is its owner, and lists only the caller’s', async () => {
+  it('creates an organization whose creator is its owner, and lists only those of the caller', async () => {
     const ana = await signUpAndLogin(t, 'ana@orgs.test')
     const bob = await signUpAndLogin(t, 'bob@orgs.test')
     const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name: 'Acme' } })
@@ -48,7 +48,7 @@ describe('organizations', () => {
     expect(renamed.json()).toMatchObject({ name: 'Renamed', role: 'admin' })
   })
 
-  it('deletes the organization with the owner’s password, and everything it owned', async () => {
+  it('deletes the organization with the password of its owner, and everything it owned', async () => {
     const owner = await signUpAndLogin(t, 'own4@orgs.test')
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 'adm4@orgs.test', 'admin')

@@ -14,7 +14,7 @@ describe('roles and permissions (src/orgs/roles.ts)', () => {
     for (const p of Object.keys(PERMISSIONS)) expect(isOrgScope(p)).toBe((TOKEN_PERMISSIONS as readonly string[]).includes(p))
   })
 
-  it('intersects a token’s scopes with the role, and grants nothing to an unknown role', () => {
+  it('intersects the scopes of a token with the role, and grants nothing to an unknown role', () => {
     expect([...effectivePermissions('viewer', ['projects:write', 'projects:read'])]).toEqual(['projects:read'])
     expect(effectivePermissions('member', null).has('projects:write')).toBe(true)
     expect(effectivePermissions('owner', ['org:read']).has('org:delete')).toBe(false)
