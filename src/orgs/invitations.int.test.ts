@@ -95,6 +95,16 @@ describe('invitations', () => {
     expect(roles).toEqual([{ role: 'owner' }])
   })
 
+  it('mails one address at most 10 invitations an hour (429), from any organization', async () => {
+    const owner = await signUpAndLogin(t, 'own6@inv.test')
+    const orgId = await createOrg(t, owner)
+    for (let i = 0; i < 10; i += 1) expect((await invite(t, owner, orgId, 'target@inv.test', 'viewer')).statusCode).toBe(201)
+    const over = await invite(t, owner, orgId, 'target@inv.test', 'viewer')
+    expect(over.statusCode).toBe(429)
+    expect(over.headers['retry-after']).toBeDefined()
+    expect(await mailsTo(t, 'target@inv.test')).toHaveLength(10)
+  })
+
   it('needs a signed-in session to accept', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/invitations/accept', payload: { token: 'x'.repeat(43) } })).statusCode).toBe(401)
   })

@@ -12,6 +12,7 @@ import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
 import * as invitationsRepo from './invitations.repo.js'
 import { recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
@@ -22,6 +23,8 @@ import { isRole, mayGrant } from './roles.js'
 export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60
 /** Pending invitations per organization: bounds the mail one admin can make the server send. */
 export const MAX_PENDING_INVITATIONS = 100
+/** Invitation mails one address may receive per hour, from all organizations together (mail bombing). */
+export const INVITATIONS_PER_ADDRESS_PER_HOUR = 10
 
 export interface InvitationView {
   id: string
@@ -44,6 +47,8 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
   return deps.db.transaction().execute(async (trx) => {
     const org = await repo.lockOrg(trx, ctx.orgId)
     if (org === undefined) throw OrgErrors.notFound()
+    const quota = await reserveAttempt(trx, { key: accountKey('invitation', email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 }, now)
+    if (!quota.allowed) throw CommonErrors.rateLimited(quota.retryAfterSeconds)
     // A new invitation to the same address replaces the pending one, so only the newest link works.
     await invitationsRepo.revokePendingTo(trx, ctx.orgId, email, now)
     if ((await invitationsRepo.countPending(trx, ctx.orgId, now)) >= MAX_PENDING_INVITATIONS) throw OrgErrors.tooManyInvitations(MAX_PENDING_INVITATIONS)
