@@ -4,6 +4,7 @@
 import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
+import { deleteStaleInvitations } from './orgs/invitations.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
 import { deleteExpiredSessions } from './sessions/sessions.service.js'
 import { pruneThrottle } from './throttle/throttle.service.js'
@@ -17,6 +18,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await deleteStaleOneTimeTokens(deps.db, now)
   await deleteExpiredMfaChallenges(deps)
   await deleteDeadTokens(deps)
+  await deleteStaleInvitations(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {

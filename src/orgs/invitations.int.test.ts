@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { runHousekeeping } from '../housekeeping.js'
 import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, tokenFromMail } from '../testing/factories.js'
 import { accept, createOrg, invite } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -103,6 +104,18 @@ describe('invitations', () => {
     expect(over.statusCode).toBe(429)
     expect(over.headers['retry-after']).toBeDefined()
     expect(await mailsTo(t, 'target@inv.test')).toHaveLength(10)
+  })
+
+  it('forgets ended invitations, and the addresses they hold, 30 days later', async () => {
+    const owner = await signUpAndLogin(t, 'own7@inv.test')
+    const orgId = await createOrg(t, owner)
+    await invite(t, owner, orgId, 'forget-me@inv.test', 'viewer')
+    const count = async () => (await t.deps.db.selectFrom('invitations').select('id').where('email', '=', 'forget-me@inv.test').execute()).length
+    await runHousekeeping(t.deps)
+    expect(await count()).toBe(1)
+    t.clock.advance(38 * 86_400)
+    await runHousekeeping(t.deps)
+    expect(await count()).toBe(0)
   })
 
   it('needs a signed-in session to accept', async () => {

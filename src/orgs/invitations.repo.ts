@@ -84,3 +84,11 @@ export async function lockLiveByHash(trx: Trx, hash: Buffer, now: Date): Promise
 export async function markAccepted(db: Db, id: string, now: Date): Promise<void> {
   await db.updateTable('invitations').set({ accepted_at: now }).where('id', '=', id).execute()
 }
+
+/** Deletes invitations accepted, revoked or expired before `before` (they hold an address). */
+export async function deleteEndedBefore(db: Db, before: Date): Promise<void> {
+  await db
+    .deleteFrom('invitations')
+    .where((eb) => eb.or([eb('accepted_at', '<', before), eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
+    .execute()
+}

@@ -109,3 +109,8 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
     return { orgId: invitation.org_id, role: invitation.role }
   })
 }
+
+/** Housekeeping: forgets invitations (and the addresses they hold) 30 days after they ended. */
+export async function deleteStaleInvitations(deps: Pick<Deps, 'db' | 'clock'>): Promise<void> {
+  await invitationsRepo.deleteEndedBefore(deps.db, new Date(deps.clock.now().getTime() - 30 * 86_400_000))
+}
