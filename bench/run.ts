@@ -12,9 +12,11 @@ import { loadConfig } from '../src/config/config.js'
 import { randomSecret } from '../src/crypto/random.js'
 import { createDb } from '../src/db/db.js'
 import { startEmbeddedPostgres } from '../src/db/embedded.js'
+import { ensureTenantRole } from '../src/db/grants.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { createHasher, systemClock } from '../src/deps.js'
 import { createLogger } from '../src/logging/logger.js'
+import { benchTenantRequest } from './tenant.js'
 
 async function time<T>(label: string, runs: number, fn: () => Promise<T>): Promise<void> {
   await fn() // warm-up
@@ -47,6 +49,7 @@ await sql`create schema ${sql.id(schema)}`.execute(admin)
 const db = createDb({ url, maxConnections: 10, searchPath: schema })
 try {
   await migrateToLatest(db, { schema })
+  await ensureTenantRole(db, config.db.tenantRole, { schema })
   const hasher = createHasher(config)
   const app = await buildApp({ config, db, clock: systemClock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher })
   const { memoryKiB, iterations, parallelism } = config.passwords.argon2
@@ -67,6 +70,7 @@ try {
     const res = await app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
     if (res.statusCode !== 200) throw new Error(`me answered ${res.statusCode}`)
   })
+  await benchTenantRequest(app, cookie, time)
   await app.close()
 } finally {
   await db.destroy()

@@ -11,6 +11,8 @@ import * as m202611251510 from './202611251510_add_password_change_required.js'
 import * as m202612011000 from './202612011000_credentials_version_and_email_change.js'
 import * as m202612011100 from './202612011100_bind_totp_enrolment_to_session.js'
 import * as m202612011110 from './202612011110_create_auth_failure_streaks.js'
+import * as m202612011200 from './202612011200_create_organizations.js'
+import * as m202612011210 from './202612011210_create_projects.js'
 import * as m202612011300 from './202612011300_create_passkeys.js'
 
 export const migrations: Record<string, Migration> = {
@@ -23,5 +25,7 @@ export const migrations: Record<string, Migration> = {
   '202612011000_credentials_version_and_email_change': m202612011000,
   '202612011100_bind_totp_enrolment_to_session': m202612011100,
   '202612011110_create_auth_failure_streaks': m202612011110,
+  '202612011200_create_organizations': m202612011200,
+  '202612011210_create_projects': m202612011210,
   '202612011300_create_passkeys': m202612011300,
 }

@@ -19,6 +19,11 @@ import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
 import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
+import { membersRoutes } from './orgs/members.routes.js'
+import { orgRoutes } from './orgs/org.routes.js'
+import { orgScope } from './orgs/org-scope.js'
+import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
+import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { principal } from './principal/principal.plugin.js'
 import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
@@ -72,6 +77,15 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
+  // Organizations: every route under /v1/orgs/:orgId sits inside orgScope, which resolves the
+  // membership once and checks each route's declared permission (docs/tenancy.md).
+  await app.register(orgsRoutes, { prefix: '/v1/orgs', deps })
+  await app.register(invitationsAcceptRoutes, { prefix: '/v1/invitations', deps })
+  await app.register(orgScope, {
+    prefix: '/v1/orgs/:orgId',
+    deps,
+    routes: [{ plugin: orgRoutes }, { plugin: membersRoutes }, { plugin: projectsRoutes, prefix: '/projects' }],
+  })
   await app.register(securityTxtRoutes, { deps })
   // The reference pages (SERVE_PAGES; off by default in production), with their own CSP.
   if (config.http.servePages) await app.register(pagesRoutes)

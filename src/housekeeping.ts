@@ -6,6 +6,7 @@ import { deleteExpiredUnverifiedAccounts } from './accounts/accounts.service.js'
 import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
+import { deleteStaleInvitations } from './orgs/invitations.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
 import { deleteExpiredPasskeyChallenges } from './passkeys/passkeys.service.js'
 import { deleteExpiredSessions } from './sessions/sessions.service.js'
@@ -22,6 +23,7 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
   await deleteDeadTokens(deps)
   await deleteExpiredUnverifiedAccounts(deps)
   await deleteExpiredPasskeyChallenges(deps)
+  await deleteStaleInvitations(deps)
 }
 
 export function startHousekeeping(deps: Deps): { stop(): void } {

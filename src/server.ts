@@ -9,7 +9,7 @@ import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
 import { createDb, type Db, describePoolError } from './db/db.js'
 import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
-import { assertNotSuperuser, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
+import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { startHousekeeping } from './housekeeping.js'
@@ -73,6 +73,7 @@ async function main(): Promise<void> {
     const migrationDb = config.db.migrationUrl ? createDb({ url: config.db.migrationUrl, maxConnections: 1 }) : db
     for (const line of await migrateToLatest(migrationDb)) log.info(line)
     if (migrationDb !== db && (await grantAppRole(migrationDb, config.db.appRole))) log.info({ role: config.db.appRole }, 'granted the app role row access')
+    await ensureTenantRole(migrationDb, config.db.tenantRole, { appRole: config.db.appRole })
     if (migrationDb !== db) await migrationDb.destroy()
   }
   // Only the commands infra/redis/users.acl.template allows: no CLIENT SETINFO (disableClientInfo).

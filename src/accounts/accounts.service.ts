@@ -13,6 +13,7 @@ import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
+import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'
 import { isBreached } from './breach-check.js'
 import { checkPassword, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
 
@@ -183,6 +184,8 @@ export async function deleteAccount(deps: Deps, input: { accountId: string; pass
   await deps.db.transaction().execute(async (trx) => {
     const account = await repo.findById(trx, input.accountId)
     if (account === undefined) return
+    // 409 last_owner: an organization is never left without an owner (locks its owner rows).
+    await assertNotLastOwnerAnywhere(trx, input.accountId)
     await deleteMailTo(trx, account.email)
     await repo.deleteAccount(trx, input.accountId)
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)

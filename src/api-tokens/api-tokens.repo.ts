@@ -11,9 +11,10 @@ export interface ApiTokenRow {
   created_at: Date
   expires_at: Date
   last_used_at: Date | null
+  org_id: string | null
 }
 
-const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', 'expires_at', 'last_used_at'] as const
+const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', 'expires_at', 'last_used_at', 'org_id'] as const
 
 export interface NewApiTokenRow {
   account_id: string
@@ -23,6 +24,7 @@ export interface NewApiTokenRow {
   scopes: string[]
   created_at: Date
   expires_at: Date
+  org_id?: string | null
 }
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
@@ -113,4 +115,17 @@ export async function rehash(db: Db, id: string, fromKeyId: string, to: { keyId:
 /** Deletes tokens revoked or expired before `before` (housekeeping; their events stay). */
 export async function deleteDeadBefore(db: Db, before: Date): Promise<void> {
   await db.deleteFrom('api_tokens').where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)])).execute()
+}
+
+/** Revokes the account's live tokens bound to the organization (the member left or was removed). */
+export async function revokeForOrg(db: Db, orgId: string, accountId: string, now: Date): Promise<number> {
+  const rows = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .execute()
+  return rows.length
 }

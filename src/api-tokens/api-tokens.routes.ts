@@ -5,6 +5,7 @@ import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
 import { errorReplies } from '../http/schemas.js'
+import { assertMember } from '../orgs/orgs.service.js'
 import { requireAuth } from '../principal/principal.js'
 import { CreatedTokenReply, CreateTokenBody, TokenIdParams, TokenListReply } from './api-tokens.schemas.js'
 import * as tokens from './api-tokens.service.js'
@@ -21,11 +22,13 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async 
         security: [{ session: [] }],
         description: 'Creates a token. Needs a signed-in session: a token never creates tokens.',
         body: CreateTokenBody,
-        response: { 201: CreatedTokenReply, ...errorReplies(400, 401, 403, 415, 422, 429, 503) },
+        response: { 201: CreatedTokenReply, ...errorReplies(400, 401, 403, 404, 415, 422, 429, 503) },
       },
     },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
+      // Binding to an organization needs a membership there; a stranger's org id answers 404.
+      if (request.body.orgId !== undefined) await assertMember(deps, request.body.orgId, auth.accountId)
       const created = await tokens.createToken(deps, auth.accountId, request.body, requestMeta(request))
       return reply.code(201).send(created)
     },

@@ -16,6 +16,7 @@ export const CreateTokenBody = StrictObject({
   name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX_CHARS, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
   scopes: Scopes,
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: EXPIRES_IN_DAYS_CEILING, description: 'Default and maximum come from config' })),
+  orgId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Bind the token to this organization (org scopes need it)' })),
 })
 export type CreateTokenBody = Static<typeof CreateTokenBody>
 
@@ -26,6 +27,7 @@ export const TokenView = StrictObject({
   createdAt: Timestamp,
   expiresAt: Timestamp,
   lastUsedAt: Type.Union([Timestamp, Type.Null()]),
+  orgId: Type.Optional(Id),
 })
 export type TokenView = Static<typeof TokenView>
 
@@ -36,6 +38,7 @@ export const CreatedTokenReply = StrictObject({
   token: Type.String({ maxLength: 64, description: 'Shown this once; only its HMAC is stored' }),
   createdAt: Timestamp,
   expiresAt: Timestamp,
+  orgId: Type.Optional(Id),
 })
 export type CreatedTokenReply = Static<typeof CreatedTokenReply>
 

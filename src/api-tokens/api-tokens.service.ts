@@ -12,7 +12,7 @@ import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { isScope, type Scope } from '../principal/scopes.js'
+import { isOrgScope, isScope, type Scope } from '../principal/scopes.js'
 import { ApiTokenErrors } from './api-tokens.errors.js'
 import * as repo from './api-tokens.repo.js'
 import { generateApiToken, parseApiToken } from './token-format.js'
@@ -27,12 +27,16 @@ export interface CreateTokenInput {
   readonly name: string
   readonly scopes: readonly string[]
   readonly expiresInDays?: number | undefined
+  /** Binds the token to this organization (the caller's membership is checked by the route). */
+  readonly orgId?: string | undefined
 }
 
 export interface TokenIdentity {
   readonly accountId: string
   readonly tokenId: string
   readonly scopes: readonly Scope[]
+  /** The one organization this token may reach; null: none. */
+  readonly orgId: string | null
 }
 
 export interface TokenView {
@@ -42,6 +46,8 @@ export interface TokenView {
   createdAt: string
   expiresAt: string
   lastUsedAt: string | null
+  /** Present only on a token bound to an organization. */
+  orgId?: string
 }
 
 export interface CreatedToken extends Omit<TokenView, 'lastUsedAt'> {
@@ -68,12 +74,15 @@ function toView(row: repo.ApiTokenRow): TokenView {
     createdAt: row.created_at.toISOString(),
     expiresAt: row.expires_at.toISOString(),
     lastUsedAt: row.last_used_at?.toISOString() ?? null,
+    ...(row.org_id !== null ? { orgId: row.org_id } : {}),
   }
 }
 
-function checkScopes(scopes: readonly string[]): Scope[] {
+function checkScopes(scopes: readonly string[], orgBound: boolean): Scope[] {
   const valid = scopes.filter(isScope)
   if (valid.length === 0 || valid.length !== scopes.length || new Set(valid).size !== valid.length) throw ApiTokenErrors.invalidScope()
+  // Organization scopes mean nothing without the organization they apply to.
+  if (!orgBound && valid.some(isOrgScope)) throw ApiTokenErrors.invalidScope()
   return valid
 }
 
@@ -89,7 +98,7 @@ function checkExpiryDays(deps: Pick<Deps, 'config'>, requested: number | undefin
  * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422).
  */
 export async function createToken(deps: Deps, accountId: string, input: CreateTokenInput, meta: RequestMeta): Promise<CreatedToken> {
-  const scopes = checkScopes(input.scopes)
+  const scopes = checkScopes(input.scopes, input.orgId !== undefined)
   const days = checkExpiryDays(deps, input.expiresInDays)
   const now = deps.clock.now()
   const expiresAt = new Date(now.getTime() + days * DAY_MS)
@@ -109,12 +118,13 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
       scopes,
       created_at: now,
       expires_at: expiresAt,
+      org_id: input.orgId ?? null,
     })
-    await recordEvent(trx, { type: 'token.created', accountId, meta, at: now, details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString() } })
+    await recordEvent(trx, { type: 'token.created', accountId, meta, at: now, details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString(), ...(row.org_id !== null ? { orgId: row.org_id } : {}) } })
     const detail = `Name: "${row.name}"\nScopes: ${scopes.join(', ')}\nExpires: ${expiresAt.toISOString()}\nFrom: ${meta.ip}\n\nIf this was not you, revoke the token, change your password and end your other sessions.`
     await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'A new API token was created', detail), now)
     const view = toView(row)
-    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt }
+    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt, ...(view.orgId !== undefined ? { orgId: view.orgId } : {}) }
   })
 }
 
@@ -162,7 +172,12 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
   await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
   // A scope later removed from the registry grants nothing.
-  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope) } }
+  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id } }
+}
+
+/** Ends the account's tokens bound to the organization, on its removal from it; returns how many. */
+export async function revokeOrgTokens(db: Db, orgId: string, accountId: string, now: Date): Promise<number> {
+  return repo.revokeForOrg(db, orgId, accountId, now)
 }
 
 /** Forgets tokens that were revoked or expired more than 30 days ago. */

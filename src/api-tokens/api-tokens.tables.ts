@@ -13,6 +13,8 @@ export interface ApiTokensTable {
   expires_at: Date
   last_used_at: Date | null
   revoked_at: Date | null
+  /** The one organization the token may reach (src/orgs); null: none. */
+  org_id: ColumnType<string | null, string | null | undefined, string | null>
 }
 
 export interface ApiTokenTables {

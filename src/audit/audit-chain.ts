@@ -18,11 +18,25 @@ export interface ChainedFields {
   ip: string | null
   user_agent: string | null
   details: string
+  /** Organization events (src/orgs) also chain to the organization's previous event. */
+  org_id?: string | null
+  org_prev_hash?: Buffer | null
 }
 
 export function eventHash(prev: Buffer, event: ChainedFields): Buffer {
-  const canonical = JSON.stringify([prev.toString('hex'), event.account_id, event.type, event.occurred_at.toISOString(), event.ip, event.user_agent, event.details])
-  return sha256(canonical)
+  const fields: unknown[] = [prev.toString('hex'), event.account_id, event.type, event.occurred_at.toISOString(), event.ip, event.user_agent, event.details]
+  // Events without an organization keep the original canonical form, so older rows still verify.
+  if (event.org_id != null) fields.push(event.org_id, (event.org_prev_hash ?? GENESIS).toString('hex'))
+  return sha256(JSON.stringify(fields))
+}
+
+/** The hash an organization's first event links to. */
+export const ORG_GENESIS = Buffer.alloc(32)
+
+/** The hash of the organization's latest event (ORG_GENESIS when none); call after lockChainHead. */
+export async function orgChainHead(trx: Db, orgId: string): Promise<Buffer> {
+  const last = await trx.selectFrom('security_events').select('hash').where('org_id', '=', orgId).orderBy('id', 'desc').limit(1).executeTakeFirst()
+  return last?.hash ?? ORG_GENESIS
 }
 
 /** Locks the chain for this transaction and returns the hash to link to. Call inside a transaction. */
@@ -42,7 +56,7 @@ export async function verifyChain(db: Db, batchSize = 1000): Promise<ChainReport
   for (;;) {
     const rows = await db
       .selectFrom('security_events')
-      .select(['id', 'account_id', 'type', 'occurred_at', 'ip', 'user_agent', sql<string>`details::text`.as('details'), 'prev_hash', 'hash'])
+      .select(['id', 'account_id', 'type', 'occurred_at', 'ip', 'user_agent', sql<string>`details::text`.as('details'), 'prev_hash', 'hash', 'org_id', 'org_prev_hash'])
       .where('id', '>', lastId)
       .orderBy('id')
       .limit(batchSize)

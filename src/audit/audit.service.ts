@@ -3,7 +3,7 @@
 // Events hold no secret and no email address: an erased account leaves only its id behind.
 import { sql } from 'kysely'
 import type { Db } from '../db/db.js'
-import { eventHash, lockChainHead } from './audit-chain.js'
+import { eventHash, lockChainHead, orgChainHead } from './audit-chain.js'
 
 export const EVENT_TYPES = [
   'account.registered',
@@ -38,6 +38,20 @@ export const EVENT_TYPES = [
   'passkey.renamed',
   'passkey.deleted',
   'passkey.counter_regressed',
+  'org.created',
+  'org.renamed',
+  'org.policy_changed',
+  'org.deleted',
+  'org.ownership_transferred',
+  'member.invited',
+  'member.joined',
+  'member.role_changed',
+  'member.removed',
+  'member.left',
+  'invitation.revoked',
+  'project.created',
+  'project.updated',
+  'project.deleted',
 ] as const
 
 export type EventType = (typeof EVENT_TYPES)[number]
@@ -54,6 +68,8 @@ export interface SecurityEvent {
   readonly meta: RequestMeta | null
   readonly at: Date
   readonly details?: Record<string, string | number | boolean>
+  /** Organization events: also chained per organization (src/audit/audit-chain.ts). */
+  readonly orgId?: string
 }
 
 /** Appends the event to the hash chain; joins the caller's transaction or opens one. */
@@ -73,9 +89,10 @@ export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
     details: rows[0]?.details ?? '{}',
   }
   const prev = await lockChainHead(db)
+  const org = event.orgId === undefined ? {} : { org_id: event.orgId, org_prev_hash: await orgChainHead(db, event.orgId) }
   await db
     .insertInto('security_events')
-    .values({ ...fields, prev_hash: prev, hash: eventHash(prev, fields) })
+    .values({ ...fields, ...org, prev_hash: prev, hash: eventHash(prev, { ...fields, ...org }) })
     .execute()
 }
 

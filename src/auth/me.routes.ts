@@ -44,7 +44,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
     return reply.code(204).send()
   })
 
-  app.delete('/', { schema: { tags, body: DeleteAccountBody, response: { 204: {}, ...errorReplies(400, 401, 403, 429) } } }, async (request, reply) => {
+  app.delete('/', { schema: { tags, body: DeleteAccountBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     await deleteAccount(deps, { accountId: principal.accountId, password: request.body.password }, requestMeta(request))
     clearSessionCookie(reply)

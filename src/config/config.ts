@@ -42,6 +42,8 @@ export interface Config {
     readonly migrationUrl: string | undefined
     /** The least-privilege role the app connects as; granted row access after migrations. */
     readonly appRole: string
+    /** NOLOGIN role without BYPASSRLS that serves tenant transactions (src/db/tenant.ts). */
+    readonly tenantRole: string
     readonly poolMax: number
     readonly migrateOnStart: boolean
   }
@@ -158,6 +160,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       url: databaseUrl,
       migrationUrl: urlWithScheme('DATABASE_MIGRATION_URL', found['DATABASE_MIGRATION_URL'], ['postgres:', 'postgresql:']),
       appRole: str(env, 'DATABASE_APP_ROLE', 'app'),
+      tenantRole: str(env, 'DATABASE_TENANT_ROLE', 'app_tenant'),
       poolMax: int(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
       migrateOnStart: bool(env, 'MIGRATE_ON_START', !production),
     },

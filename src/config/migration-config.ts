@@ -12,6 +12,8 @@ export interface MigrationConfig {
   /** undefined: the embedded development database. */
   readonly url: string | undefined
   readonly appRole: string
+  /** The NOLOGIN role tenant transactions switch to (Row Level Security binds it): src/db/tenant.ts. */
+  readonly tenantRole: string
 }
 
 export async function loadMigrationConfig(env: Env = process.env, options: { runtime?: Runtime } = {}): Promise<MigrationConfig> {
@@ -27,5 +29,7 @@ export async function loadMigrationConfig(env: Env = process.env, options: { run
   if (production && url === undefined) throw new ConfigError('DATABASE_MIGRATION_URL: required in production (the schema owner, e.g. app_owner)')
   const appRole = str(env, 'DATABASE_APP_ROLE', 'app')
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(appRole)) throw new ConfigError('DATABASE_APP_ROLE: must be a plain lowercase role name')
-  return Object.freeze({ env: nodeEnv, url, appRole })
+  const tenantRole = str(env, 'DATABASE_TENANT_ROLE', 'app_tenant')
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(tenantRole)) throw new ConfigError('DATABASE_TENANT_ROLE: must be a plain lowercase role name')
+  return Object.freeze({ env: nodeEnv, url, appRole, tenantRole })
 }

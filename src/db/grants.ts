@@ -41,3 +41,46 @@ export async function assertNotSuperuser(db: Db): Promise<void> {
   const role = await connectedRole(db)
   if (role.superuser) throw new PrivilegedDatabaseRoleError(role.name)
 }
+// Names the advisory lock that serialises creating the tenant role (roles are cluster-wide; parallel
+// test files and instances may all try at once).
+const TENANT_ROLE_LOCK = 7_342_050
+
+function isDuplicate(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return code === '42710' || code === '23505' || code === 'XX000'
+}
+
+/**
+ * Creates the tenant role if missing (NOLOGIN NOINHERIT NOBYPASSRLS), gives it the app role's row
+ * access in `schema`, and lets `appRole` and the connecting role switch to it. Tenant transactions run
+ * as this role (src/db/tenant.ts), so Row Level Security binds them even when the pool connects as a
+ * superuser or the tables' owner. Idempotent and safe to run from parallel processes. Throws when the
+ * role exists with SUPERUSER or BYPASSRLS, since it would then defeat the isolation it exists for.
+ */
+export async function ensureTenantRole(db: Db, role: string, opts: { appRole?: string; schema?: string } = {}): Promise<void> {
+  const schema = opts.schema ?? 'public'
+  if (!ROLE.test(role) || !ROLE.test(schema)) throw new Error('invalid role or schema name')
+  // Everything under one advisory lock, so parallel callers on this database grant in turn (GRANTs on
+  // one object at once fail with "tuple concurrently updated"). Advisory locks are per database: a
+  // caller on another database of the cluster may create the role at the same moment; then retry once.
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await db.transaction().execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${TENANT_ROLE_LOCK})`.execute(trx)
+        const found = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(trx)
+        if (found.rows[0]?.n !== 1) await sql`create role ${sql.id(role)} nologin noinherit nobypassrls`.execute(trx)
+        const { rows } = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`select rolsuper, rolbypassrls from pg_roles where rolname = ${role}`.execute(trx)
+        if (rows[0] === undefined || rows[0].rolsuper || rows[0].rolbypassrls) throw new Error(`tenant role ${role} must exist without SUPERUSER and BYPASSRLS`)
+        await grantAppRole(trx, role, schema)
+        const members = await sql<{ name: string }>`
+          select rolname as name from pg_roles
+          where (rolname = ${opts.appRole ?? ''} or (rolname = current_user and not rolsuper))
+            and not pg_has_role(rolname, ${role}, 'MEMBER')`.execute(trx)
+        for (const member of members.rows) await sql`grant ${sql.id(role)} to ${sql.id(member.name)}`.execute(trx)
+      })
+      return
+    } catch (err) {
+      if (attempt >= 3 || !isDuplicate(err)) throw err
+    }
+  }
+}

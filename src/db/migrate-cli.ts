@@ -4,7 +4,7 @@
 // Kubernetes Job `migrate`), which needs the migration URL and nothing else (loadMigrationConfig).
 import { ConfigError } from '../config/config-error.js'
 import { loadMigrationConfig } from '../config/migration-config.js'
-import { connectedRole, grantAppRole } from './grants.js'
+import { connectedRole, ensureTenantRole, grantAppRole } from './grants.js'
 import { openCliDatabase } from './embedded.js'
 import { migrateDown, migrateToLatest } from './migrate.js'
 
@@ -20,6 +20,7 @@ async function main(direction: string): Promise<void> {
     const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
     process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)
     if (direction === 'up' && (await grantAppRole(db, config.appRole))) process.stdout.write(`granted row access to role ${config.appRole}\n`)
+    if (direction === 'up') await ensureTenantRole(db, config.tenantRole, { appRole: config.appRole })
   } finally {
     await close()
   }

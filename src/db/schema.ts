@@ -4,6 +4,8 @@ import type { ColumnType, Generated } from 'kysely'
 import type { ApiTokenTables } from '../api-tokens/api-tokens.tables.js'
 import type { MfaTables } from '../mfa/mfa.tables.js'
 import type { PasskeyTables } from '../passkeys/passkeys.tables.js'
+import type { OrgTables } from '../orgs/orgs.tables.js'
+import type { ProjectTables } from '../projects/projects.tables.js'
 
 /** A timestamptz column: read as Date, written as Date. */
 export type Timestamp = ColumnType<Date, Date | undefined, Date>
@@ -19,6 +21,10 @@ export interface SecurityEventsTable {
   /** SHA-256 chain (src/audit/audit-chain.ts): hash of this row's content and prev_hash. */
   prev_hash: Buffer | null
   hash: Buffer | null
+  /** The organization the event belongs to (src/orgs); null for account-level events. */
+  org_id: ColumnType<string | null, string | null | undefined, never>
+  /** Hash of the organization's previous event: lets an organization's export be verified alone. */
+  org_prev_hash: ColumnType<Buffer | null, Buffer | null | undefined, never>
 }
 
 export interface AccountsTable {
@@ -88,7 +94,7 @@ export interface KnownDevicesTable {
   first_seen_at: Date
 }
 
-export interface DB extends MfaTables, ApiTokenTables, PasskeyTables {
+export interface DB extends MfaTables, ApiTokenTables, PasskeyTables, OrgTables, ProjectTables {
   security_events: SecurityEventsTable
   accounts: AccountsTable
   sessions: SessionsTable

@@ -47,6 +47,11 @@ export const mails = {
     subject: `Security notice from ${ctx.appName}: someone tried to use this address`,
     text: `Someone signed in to another account asked to move it to this address, which already has an account. Nothing changed, and no link was sent.${footer(ctx)}`,
   }),
+  invitation: (ctx: MailContext, to: string, orgName: string, role: string, token: string): Mail => ({
+    to,
+    subject: `You are invited to an organization on ${ctx.appName}`,
+    text: `You are invited to join the organization "${orgName}" on ${ctx.appName} as ${role}.\nSign in (or create an account) with this address, then open this link within 7 days:\n\n${ctx.publicOrigin}/accept-invitation#token=${token}\n\nIt works once. If you did not expect it, ignore this mail.`,
+  }),
   notice: (ctx: MailContext, to: string, what: string, detail = ''): Mail => ({
     to,
     subject: `Security notice from ${ctx.appName}: ${what}`,

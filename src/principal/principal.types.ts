@@ -8,7 +8,14 @@ export type Principal =
       /** MFA_REQUIRED is on and the account has no second factor yet: only enrolment is open. */
       readonly mfaEnrolmentRequired?: boolean
     }
-  | { readonly kind: 'token'; readonly accountId: string; readonly tokenId: string; readonly scopes: readonly string[] }
+  | {
+      readonly kind: 'token'
+      readonly accountId: string
+      readonly tokenId: string
+      readonly scopes: readonly string[]
+      /** The one organization the token may reach (src/orgs); absent or null: none. */
+      readonly orgId?: string | null
+    }
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -3,6 +3,7 @@
 import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll } from 'vitest'
 import { buildApp } from '../app.js'
+import { ensureTenantRole } from '../db/grants.js'
 import type { Config } from '../config/config.js'
 import { type Clock, createHasher, type Deps } from '../deps.js'
 import { createLogger } from '../logging/logger.js'
@@ -33,6 +34,8 @@ export interface TestApp {
 export async function startTestApp(opts: { env?: Record<string, string>; config?: Config; clock?: TestClock } = {}): Promise<TestApp> {
   const testDb = await createTestDb()
   const config = opts.config ?? (await testConfig(opts.env))
+  // Tenant transactions switch to this role; tests connect as a superuser, which RLS would not bind.
+  await ensureTenantRole(testDb.db, config.db.tenantRole, { schema: testDb.schema })
   const clock = opts.clock ?? new TestClock(new Date())
   const deps: Deps = { config, db: testDb.db, clock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) }
   const app = await buildApp(deps)

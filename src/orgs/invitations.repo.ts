@@ -1,0 +1,94 @@
+// SQL for invitations. Only the SHA-256 of a token is written or looked up; token_hash is never
+// selected back out.
+import type { Db, Trx } from '../db/db.js'
+
+export interface InvitationRow {
+  id: string
+  org_id: string
+  email: string
+  role: string
+  invited_by: string | null
+  expires_at: Date
+}
+
+const COLUMNS = ['id', 'org_id', 'email', 'role', 'invited_by', 'expires_at'] as const
+
+export async function insertInvitation(db: Db, row: { org_id: string; email: string; role: string; token_hash: Buffer; invited_by: string; created_at: Date; expires_at: Date }): Promise<InvitationRow> {
+  return db.insertInto('invitations').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
+}
+
+export async function countPending(db: Db, orgId: string, now: Date): Promise<number> {
+  const { n } = await db
+    .selectFrom('invitations')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirstOrThrow()
+  return n
+}
+
+/** Revokes the organization's pending invitations to `email` (a new one replaces them). */
+export async function revokePendingTo(db: Db, orgId: string, email: string, now: Date): Promise<void> {
+  await db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .execute()
+}
+
+export async function listPending(db: Db, orgId: string, now: Date, limit: number): Promise<(InvitationRow & { inviter_email: string | null })[]> {
+  return db
+    .selectFrom('invitations as i')
+    .leftJoin('accounts as a', 'a.id', 'i.invited_by')
+    .select(['i.id', 'i.org_id', 'i.email', 'i.role', 'i.invited_by', 'i.expires_at', 'a.email as inviter_email'])
+    .where('i.org_id', '=', orgId)
+    .where('i.accepted_at', 'is', null)
+    .where('i.revoked_at', 'is', null)
+    .where('i.expires_at', '>', now)
+    .orderBy('i.created_at', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+/** Revokes one pending invitation of the organization; undefined when there is none with that id. */
+export async function revokeOne(db: Db, orgId: string, id: string, now: Date): Promise<InvitationRow | undefined> {
+  return db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('id', '=', id)
+    .where('org_id', '=', orgId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning(COLUMNS)
+    .executeTakeFirst()
+}
+
+/** The live invitation with this token hash, locked, so two accepts of one token run in turn. */
+export async function lockLiveByHash(trx: Trx, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
+  return trx
+    .selectFrom('invitations')
+    .select(COLUMNS)
+    .where('token_hash', '=', hash)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .forUpdate()
+    .executeTakeFirst()
+}
+
+export async function markAccepted(db: Db, id: string, now: Date): Promise<void> {
+  await db.updateTable('invitations').set({ accepted_at: now }).where('id', '=', id).execute()
+}
+
+/** Deletes invitations accepted, revoked or expired before `before` (they hold an address). */
+export async function deleteEndedBefore(db: Db, before: Date): Promise<void> {
+  await db
+    .deleteFrom('invitations')
+    .where((eb) => eb.or([eb('accepted_at', '<', before), eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
+    .execute()
+}

@@ -1,0 +1,110 @@
+// Memberships: list, change role, remove, leave, transfer ownership, and the last-owner rule.
+// Invariants:
+// - rank: nobody grants or changes a role above their own (src/orgs/roles.ts), judged on the
+//   actor's role as locked in the same transaction, not as it was when the request began;
+// - an organization never loses its last owner: every change that could remove an owner first locks
+//   the organization's owner rows (SELECT ... FOR UPDATE), so racing demotions run in turn;
+// - a member's tokens bound to the organization end when the member leaves or is removed.
+import { revokeOrgTokens } from '../api-tokens/api-tokens.service.js'
+import type { Trx } from '../db/db.js'
+import type { Deps } from '../deps.js'
+import { recordOrgEvent } from './org-events.js'
+import { OrgErrors } from './orgs.errors.js'
+import * as repo from './orgs.repo.js'
+import type { OrgContext, OrgMeta } from './orgs.types.js'
+import { CREATOR_ROLE, isRole, mayGrant, mayManage, type Role } from './roles.js'
+
+export const MAX_MEMBERS_LISTED = 1000
+
+export interface MemberView {
+  accountId: string
+  email: string
+  role: string
+  joinedAt: string
+}
+
+export async function listMembers(deps: Pick<Deps, 'db'>, orgId: string): Promise<MemberView[]> {
+  const rows = await repo.listMembers(deps.db, orgId, MAX_MEMBERS_LISTED)
+  return rows.map((r) => ({ accountId: r.account_id, email: r.email, role: r.role, joinedAt: r.created_at.toISOString() }))
+}
+
+/** The actor's role now (locked), or not_found when the actor was removed meanwhile. */
+async function lockActor(trx: Trx, ctx: OrgContext): Promise<Role> {
+  const actor = await repo.lockMember(trx, ctx.orgId, ctx.accountId)
+  if (actor === undefined || !isRole(actor.role)) throw OrgErrors.notFound()
+  return actor.role
+}
+
+/**
+ * Sets a member's role. 403 forbidden when the target's role or the new role is above the actor's;
+ * 409 last_owner when it would leave the organization without an owner; 404 for a non-member.
+ */
+export async function changeRole(deps: Deps, ctx: OrgContext, targetId: string, role: string, meta: OrgMeta): Promise<MemberView> {
+  if (!isRole(role)) throw OrgErrors.invalidRole()
+  const now = deps.clock.now()
+  return deps.db.transaction().execute(async (trx) => {
+    const owners = await repo.lockMembersWithRole(trx, ctx.orgId, CREATOR_ROLE)
+    const actorRole = await lockActor(trx, ctx)
+    const target = await repo.lockMember(trx, ctx.orgId, targetId)
+    if (target === undefined || !isRole(target.role)) throw OrgErrors.memberNotFound()
+    if (!mayManage(actorRole, target.role) || !mayGrant(actorRole, role)) throw OrgErrors.forbidden()
+    if (target.role === CREATOR_ROLE && role !== CREATOR_ROLE && owners.length <= 1) throw OrgErrors.lastOwner()
+    if (target.role !== role) {
+      await repo.setRole(trx, ctx.orgId, targetId, role)
+      await recordOrgEvent(trx, { type: 'member.role_changed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { from: target.role, to: role } })
+    }
+    const member = (await repo.listMembers(trx, ctx.orgId, MAX_MEMBERS_LISTED)).find((m) => m.account_id === targetId)
+    if (member === undefined) throw OrgErrors.memberNotFound()
+    return { accountId: member.account_id, email: member.email, role: member.role, joinedAt: member.created_at.toISOString() }
+  })
+}
+
+/**
+ * Removes a member, or lets the caller leave (targetId = own id). Removing someone else needs
+ * members:write (checked by the route) and rank; the last owner can neither leave nor be removed
+ * (409 last_owner). The member's tokens bound to the organization end in the same transaction.
+ */
+export async function removeMember(deps: Deps, ctx: OrgContext, targetId: string, meta: OrgMeta): Promise<void> {
+  const now = deps.clock.now()
+  const leaving = targetId === ctx.accountId
+  await deps.db.transaction().execute(async (trx) => {
+    const owners = await repo.lockMembersWithRole(trx, ctx.orgId, CREATOR_ROLE)
+    const actorRole = await lockActor(trx, ctx)
+    const target = leaving ? { role: actorRole } : await repo.lockMember(trx, ctx.orgId, targetId)
+    if (target === undefined || !isRole(target.role)) throw OrgErrors.memberNotFound()
+    if (!leaving && !mayManage(actorRole, target.role)) throw OrgErrors.forbidden()
+    if (target.role === CREATOR_ROLE && owners.length <= 1) throw OrgErrors.lastOwner()
+    await repo.deleteMembership(trx, ctx.orgId, targetId)
+    const tokensRevoked = await revokeOrgTokens(trx, ctx.orgId, targetId, now)
+    await recordOrgEvent(trx, { type: leaving ? 'member.left' : 'member.removed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { role: target.role, tokensRevoked } })
+  })
+}
+
+/**
+ * Hands ownership to another member atomically: the target becomes owner and the caller admin in one
+ * transaction, so the organization never has zero owners and never two by accident.
+ */
+export async function transferOwnership(deps: Deps, ctx: OrgContext, targetId: string, meta: OrgMeta): Promise<void> {
+  if (targetId === ctx.accountId) throw OrgErrors.forbidden('You already own this organization')
+  const now = deps.clock.now()
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.lockMembersWithRole(trx, ctx.orgId, CREATOR_ROLE)
+    if ((await lockActor(trx, ctx)) !== CREATOR_ROLE) throw OrgErrors.forbidden()
+    const target = await repo.lockMember(trx, ctx.orgId, targetId)
+    if (target === undefined) throw OrgErrors.memberNotFound()
+    await repo.setRole(trx, ctx.orgId, targetId, CREATOR_ROLE)
+    await repo.setRole(trx, ctx.orgId, ctx.accountId, 'admin')
+    await recordOrgEvent(trx, { type: 'org.ownership_transferred', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { from: target.role } })
+  })
+}
+
+/**
+ * For account deletion (src/accounts): throws 409 last_owner when the account is the only owner of
+ * any organization. Call inside the deleting transaction: it locks those owner rows until commit.
+ */
+export async function assertNotLastOwnerAnywhere(trx: Trx, accountId: string): Promise<void> {
+  const rows = await repo.lockOwnersOfOrgsOwnedBy(trx, accountId, CREATOR_ROLE)
+  const owners = new Map<string, number>()
+  for (const row of rows) owners.set(row.org_id, (owners.get(row.org_id) ?? 0) + 1)
+  if ([...owners.values()].some((n) => n <= 1)) throw OrgErrors.lastOwner()
+}

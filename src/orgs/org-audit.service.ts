@@ -1,0 +1,43 @@
+// An organization's audit trail as its admins read it: pages of events with actor and target
+// resolved to addresses (events themselves hold ids only), and the NDJSON export, one line at a time
+// (a header, then every event oldest first with its chain data; src/audit/audit-org.ts).
+import { EXPORT_FORMAT, exportOrgEvents, listOrgEvents, type OrgEventRow } from '../audit/audit-org.js'
+import type { Deps } from '../deps.js'
+import type { AuditEventView } from './orgs.schemas.js'
+
+export const AUDIT_PAGE_MAX = 100
+
+function eventView(row: OrgEventRow): AuditEventView {
+  const target =
+    row.target_account_id !== null
+      ? { kind: 'account' as const, id: row.target_account_id, email: row.target_email }
+      : row.target_invitation_id !== null
+        ? { kind: 'invitation' as const, id: row.target_invitation_id, email: null }
+        : row.target_project_id !== null
+          ? { kind: 'project' as const, id: row.target_project_id, email: null }
+          : null
+  return {
+    id: String(row.id),
+    type: row.type,
+    at: row.occurred_at.toISOString(),
+    actor: row.account_id !== null ? { accountId: row.account_id, email: row.actor_email } : null,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    target,
+  }
+}
+
+/** Newest first; `cursor` is the id of the last event of the previous page. */
+export async function listOrgAudit(deps: Pick<Deps, 'db'>, orgId: string, limit: number, cursor: string | undefined): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
+  const size = Math.min(AUDIT_PAGE_MAX, Math.max(1, limit))
+  const rows = await listOrgEvents(deps.db, orgId, { limit: size + 1, beforeId: cursor === undefined ? null : Number(cursor) })
+  const page = rows.slice(0, size)
+  const last = page.at(-1)
+  return { events: page.map(eventView), nextCursor: rows.length > size && last !== undefined ? String(last.id) : null }
+}
+
+/** The export, line by line: constant memory however long the trail (keyset batches). */
+export async function* exportOrgAudit(deps: Pick<Deps, 'db' | 'clock'>, orgId: string): AsyncGenerator<string> {
+  yield `${JSON.stringify({ format: EXPORT_FORMAT, orgId, exportedAt: deps.clock.now().toISOString() })}\n`
+  for await (const event of exportOrgEvents(deps.db, orgId)) yield `${JSON.stringify(event)}\n`
+}

@@ -1,0 +1,78 @@
+// /v1/orgs/:orgId (inside orgScope): the organization itself, ownership transfer, and its audit
+// trail (paged JSON, or the whole trail streamed as NDJSON for export).
+import { Readable } from 'node:stream'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from 'typebox'
+import { AccountErrors, verifyAccountPassword } from '../accounts/accounts.service.js'
+import type { Deps } from '../deps.js'
+import { errorReplies } from '../http/schemas.js'
+import { hasSecondFactor } from '../passkeys/passkeys.service.js'
+import { requireAuth } from '../principal/principal.js'
+import { transferOwnership } from './members.service.js'
+import { exportOrgAudit, listOrgAudit } from './org-audit.service.js'
+import { orgContext, orgMeta } from './org-scope.js'
+import { AuditEventsReply, AuditQuery, DeleteOrgBody, OrgParams, OrgReply, TransferOwnershipBody, UpdateOrgBody } from './orgs.schemas.js'
+import * as orgs from './orgs.service.js'
+
+const tags = ['organizations']
+const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
+
+export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+  app.get('/', { config: { permission: 'org:read' }, schema: { tags, security, params: OrgParams, response: { 200: OrgReply, ...errorReplies(401, 403, 404) } } }, async (request) => {
+    return orgs.viewOf(orgContext(request))
+  })
+
+  app.patch(
+    '/',
+    { config: { permission: 'org:write' }, schema: { tags, security, description: 'Admin or owner. Turning mfaRequired on needs a second factor.', params: OrgParams, body: UpdateOrgBody, response: { 200: OrgReply, ...errorReplies(400, 401, 403, 404) } } },
+    async (request) => {
+      const ctx = orgContext(request)
+      const callerHasSecondFactor = request.body.mfaRequired === true && (await hasSecondFactor(deps.db, ctx.accountId))
+      return orgs.updateOrg(deps, ctx, request.body, callerHasSecondFactor, orgMeta(request))
+    },
+  )
+
+  app.delete(
+    '/',
+    { config: { permission: 'org:delete' }, schema: { tags, security: [{ session: [] }], description: 'Owner only, with the password: deletes everything the organization owns.', params: OrgParams, body: DeleteOrgBody, response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404, 429) } } },
+    async (request, reply) => {
+      const auth = requireAuth(request, { sessionOnly: true })
+      if (!(await verifyAccountPassword(deps, auth.accountId, request.body.password))) throw AccountErrors.invalidPassword()
+      await orgs.deleteOrg(deps, orgContext(request), orgMeta(request))
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/ownership',
+    { config: { permission: 'org:transfer' }, schema: { tags, security: [{ session: [] }], description: 'Owner only: the member becomes owner and the caller admin, atomically.', params: OrgParams, body: TransferOwnershipBody, response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404) } } },
+    async (request, reply) => {
+      requireAuth(request, { sessionOnly: true })
+      await transferOwnership(deps, orgContext(request), request.body.accountId, orgMeta(request))
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.get(
+    '/audit-events',
+    {
+      config: { permission: 'audit:read' },
+      schema: {
+        tags,
+        security,
+        description: 'Admin or owner. Newest first, paged by cursor; with `Accept: application/x-ndjson`, every event oldest first with its chain data (verify with npm run audit:verify-export).',
+        params: OrgParams,
+        querystring: AuditQuery,
+        response: { 200: AuditEventsReply, ...errorReplies(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const ctx = orgContext(request)
+      if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
+        // A stream bypasses the JSON serializer; the reply type only describes the JSON answer.
+        return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(exportOrgAudit(deps, ctx.orgId)) as never)
+      }
+      return listOrgAudit(deps, ctx.orgId, Number(request.query.limit ?? '50'), request.query.cursor)
+    },
+  )
+}

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest'
+import { signUpAndLogin } from '../testing/factories.js'
+import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
+import { useTestApp } from '../testing/test-app.js'
+
+describe('organizations', () => {
+  const t = useTestApp()
+
+  it('creates an organization whose creator is its owner, and lists only those of the caller', async () => {
+    const ana = await signUpAndLogin(t, 'ana@orgs.test')
+    const bob = await signUpAndLogin(t, 'bob@orgs.test')
+    const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name: 'Acme' } })
+    expect(created.statusCode).toBe(201)
+    expect(created.json()).toMatchObject({ name: 'Acme', role: 'owner' })
+    const orgId = created.json<{ id: string }>().id
+    await createOrg(t, bob, 'Bobco')
+    const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: { cookie: ana } })
+    expect(list.json()).toEqual({ orgs: [{ id: orgId, name: 'Acme', role: 'owner' }] })
+    const one = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: ana } })
+    expect(one.json()).toMatchObject({ id: orgId, name: 'Acme', role: 'owner', mfaRequired: false })
+  })
+
+  it('answers 404 not_found to a non-member, for an unknown and for a malformed id alike', async () => {
+    const ana = await signUpAndLogin(t, 'ana2@orgs.test')
+    const eve = await signUpAndLogin(t, 'eve2@orgs.test')
+    const orgId = await createOrg(t, ana)
+    const stranger = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: eve } })
+    const unknown = await t.app.inject({ method: 'GET', url: '/v1/orgs/00000000-0000-4000-8000-000000000000', headers: { cookie: eve } })
+    const malformed = await t.app.inject({ method: 'GET', url: '/v1/orgs/not-a-uuid', headers: { cookie: eve } })
+    for (const res of [stranger, unknown, malformed]) {
+      expect(res.statusCode).toBe(404)
+      expect(res.json()).toEqual({ error: 'not_found', message: 'Organization not found' })
+    }
+    const anonymous = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}` })
+    expect(anonymous.statusCode).toBe(401)
+  })
+
+  it('lets an admin rename the organization, but not a member (403 forbidden)', async () => {
+    const owner = await signUpAndLogin(t, 'own3@orgs.test')
+    const orgId = await createOrg(t, owner)
+    const member = await addMember(t, owner, orgId, 'mem3@orgs.test', 'member')
+    const admin = await addMember(t, owner, orgId, 'adm3@orgs.test', 'admin')
+    const refused = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: member.cookie }, payload: { name: 'Mine' } })
+    expect(refused.statusCode).toBe(403)
+    expect(refused.json()).toMatchObject({ error: 'forbidden' })
+    const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: admin.cookie }, payload: { name: 'Renamed' } })
+    expect(renamed.statusCode).toBe(200)
+    expect(renamed.json()).toMatchObject({ name: 'Renamed', role: 'admin' })
+  })
+
+  it('deletes the organization with the password of its owner, and everything it owned', async () => {
+    const owner = await signUpAndLogin(t, 'own4@orgs.test')
+    const orgId = await createOrg(t, owner)
+    const admin = await addMember(t, owner, orgId, 'adm4@orgs.test', 'admin')
+    await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: 'P' } })
+    const byAdmin = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: admin.cookie }, payload: { password: 'correct horse battery staple orbit' } })
+    expect(byAdmin.statusCode).toBe(403)
+    const wrong = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { password: 'not the password at all' } })
+    expect(wrong.statusCode).toBe(403)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_password' })
+    const done = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { password: 'correct horse battery staple orbit' } })
+    expect(done.statusCode).toBe(204)
+    expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: admin.cookie } })).statusCode).toBe(404)
+    const left = await t.deps.db.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).execute()
+    expect(left).toEqual([])
+    const events = await t.deps.db.selectFrom('security_events').select('type').where('org_id', '=', orgId).orderBy('id').execute()
+    expect(events.map((e) => e.type)).toEqual(['org.created', 'member.invited', 'member.joined', 'project.created', 'org.deleted'])
+    expect(await accountIdOf(t, owner)).toBeTruthy()
+  })
+})

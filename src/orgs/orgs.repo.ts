@@ -1,0 +1,125 @@
+// SQL for organizations and memberships (the tenancy directory; not under Row Level Security, so
+// every query here names org_id or account_id). accounts belongs to src/accounts; the reads of its
+// email below are joins kept here (like api-tokens' lockOwner) so a member list is one query.
+import type { Db, Trx } from '../db/db.js'
+
+export interface OrgRow {
+  id: string
+  name: string
+  mfa_required: boolean
+  created_at: Date
+}
+
+export interface MembershipRow {
+  role: string
+  name: string
+  mfa_required: boolean
+  created_at: Date
+}
+
+const ORG_COLUMNS = ['id', 'name', 'mfa_required', 'created_at'] as const
+
+export async function insertOrg(db: Db, name: string, now: Date): Promise<OrgRow> {
+  return db.insertInto('organizations').values({ name, created_at: now }).returning(ORG_COLUMNS).executeTakeFirstOrThrow()
+}
+
+export async function insertMembership(db: Db, row: { org_id: string; account_id: string; role: string; created_at: Date }): Promise<void> {
+  await db.insertInto('memberships').values(row).execute()
+}
+
+export async function countMemberships(db: Db, accountId: string): Promise<number> {
+  const { n } = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow()
+  return n
+}
+
+/** The account's organizations with its role in each, oldest membership first. */
+export async function listForAccount(db: Db, accountId: string, onlyOrgId: string | null, limit: number): Promise<{ id: string; name: string; role: string }[]> {
+  let query = db
+    .selectFrom('memberships as m')
+    .innerJoin('organizations as o', 'o.id', 'm.org_id')
+    .select(['o.id', 'o.name', 'm.role'])
+    .where('m.account_id', '=', accountId)
+  if (onlyOrgId !== null) query = query.where('m.org_id', '=', onlyOrgId)
+  return query.orderBy('m.created_at').orderBy('o.id').limit(limit).execute()
+}
+
+/** The caller's membership and the organization's policy, in one indexed look-up (the per-request cost). */
+export async function findMembership(db: Db, orgId: string, accountId: string): Promise<MembershipRow | undefined> {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('organizations as o', 'o.id', 'm.org_id')
+    .select(['m.role', 'o.name', 'o.mfa_required', 'o.created_at'])
+    .where('m.org_id', '=', orgId)
+    .where('m.account_id', '=', accountId)
+    .executeTakeFirst()
+}
+
+export async function findOrg(db: Db, orgId: string): Promise<OrgRow | undefined> {
+  return db.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).executeTakeFirst()
+}
+
+/** Locks the organization's row: serialises policy changes and deletion. */
+export async function lockOrg(trx: Trx, orgId: string): Promise<OrgRow | undefined> {
+  return trx.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).forUpdate().executeTakeFirst()
+}
+
+export async function updateOrg(db: Db, orgId: string, patch: { name?: string; mfa_required?: boolean }): Promise<OrgRow> {
+  return db.updateTable('organizations').set(patch).where('id', '=', orgId).returning(ORG_COLUMNS).executeTakeFirstOrThrow()
+}
+
+/** Deletes the organization; memberships, invitations, tenant rows and bound tokens go by cascade. */
+export async function deleteOrg(db: Db, orgId: string): Promise<void> {
+  await db.deleteFrom('organizations').where('id', '=', orgId).execute()
+}
+
+export async function listMembers(db: Db, orgId: string, limit: number): Promise<{ account_id: string; email: string; role: string; created_at: Date }[]> {
+  return db
+    .selectFrom('memberships as m')
+    .innerJoin('accounts as a', 'a.id', 'm.account_id')
+    .select(['m.account_id', 'a.email', 'm.role', 'm.created_at'])
+    .where('m.org_id', '=', orgId)
+    .orderBy('m.created_at')
+    .orderBy('m.account_id')
+    .limit(limit)
+    .execute()
+}
+
+/**
+ * Locks and returns the ids of the organization's members holding `role` (its owners). Every change
+ * that could remove an owner takes this lock first, so two of them never both see "another owner
+ * remains" (READ COMMITTED re-checks the WHERE on rows another transaction changed meanwhile).
+ */
+export async function lockMembersWithRole(trx: Trx, orgId: string, role: string): Promise<string[]> {
+  const rows = await trx.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).where('role', '=', role).orderBy('account_id').forUpdate().execute()
+  return rows.map((r) => r.account_id)
+}
+
+export async function lockMember(trx: Trx, orgId: string, accountId: string): Promise<{ role: string } | undefined> {
+  return trx.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', accountId).forUpdate().executeTakeFirst()
+}
+
+export async function setRole(db: Db, orgId: string, accountId: string, role: string): Promise<void> {
+  await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('account_id', '=', accountId).execute()
+}
+
+export async function deleteMembership(db: Db, orgId: string, accountId: string): Promise<void> {
+  await db.deleteFrom('memberships').where('org_id', '=', orgId).where('account_id', '=', accountId).execute()
+}
+
+/** For each organization the account owns, locks every owner row; returns (org, owner) pairs. */
+export async function lockOwnersOfOrgsOwnedBy(trx: Trx, accountId: string, role: string): Promise<{ org_id: string; account_id: string }[]> {
+  return trx
+    .selectFrom('memberships')
+    .select(['org_id', 'account_id'])
+    .where('role', '=', role)
+    .where('org_id', 'in', (eb) => eb.selectFrom('memberships').select('org_id').where('account_id', '=', accountId).where('role', '=', role))
+    .orderBy('org_id')
+    .orderBy('account_id')
+    .forUpdate()
+    .execute()
+}
+
+/** The address and its verification state, to match an invitation. */
+export async function accountContact(db: Db, accountId: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
+  return db.selectFrom('accounts').select(['email', 'email_verified_at']).where('id', '=', accountId).executeTakeFirst()
+}
