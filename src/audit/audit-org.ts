@@ -4,6 +4,7 @@
 // is a chain of its own: a dropped, altered or reordered line breaks it, and each line's hash is the
 // one stored in the global chain (npm run audit:verify checks that side).
 import { sql } from 'kysely'
+import { constantTimeEqual } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
 import { type ChainedFields, eventHash, ORG_GENESIS } from './audit-chain.js'
 
@@ -133,7 +134,7 @@ export async function verifyExportLines(lines: Iterable<string> | AsyncIterable<
     }
     if (e.orgId !== orgId) return { ok: false, events, line: lineNo, reason: 'event of another organization' }
     if (!HEX64.test(e.prevHash) || !HEX64.test(e.orgPrevHash) || !HEX64.test(e.hash)) return { ok: false, events, line: lineNo, reason: 'malformed hash' }
-    if (e.orgPrevHash !== expectedOrgPrev) return { ok: false, events, line: lineNo, reason: 'chain broken: an event is missing, reordered or inserted' }
+    if (!constantTimeEqual(e.orgPrevHash, expectedOrgPrev)) return { ok: false, events, line: lineNo, reason: 'chain broken: an event is missing, reordered or inserted' }
     const fields: ChainedFields = {
       account_id: e.accountId ?? null,
       type: e.type,
@@ -145,7 +146,7 @@ export async function verifyExportLines(lines: Iterable<string> | AsyncIterable<
       org_prev_hash: Buffer.from(e.orgPrevHash, 'hex'),
     }
     if (Number.isNaN(fields.occurred_at.getTime()) || fields.occurred_at.toISOString() !== e.at) return { ok: false, events, line: lineNo, reason: 'malformed timestamp' }
-    if (eventHash(Buffer.from(e.prevHash, 'hex'), fields).toString('hex') !== e.hash) return { ok: false, events, line: lineNo, reason: 'hash does not match the content' }
+    if (!constantTimeEqual(eventHash(Buffer.from(e.prevHash, 'hex'), fields).toString('hex'), e.hash)) return { ok: false, events, line: lineNo, reason: 'hash does not match the content' }
     expectedOrgPrev = e.hash
     events += 1
   }
