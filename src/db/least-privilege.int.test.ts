@@ -57,7 +57,7 @@ describe('the database role the app serves as', () => {
 describe('loadMigrationConfig (the migration job)', () => {
   it('needs only the migration URL in production: no key ring, no public origin', async () => {
     const config = await loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://app_owner@db/app' }, { runtime: { inContainer: true } })
-    expect(config).toEqual({ env: 'production', url: 'postgres://app_owner@db/app', appRole: 'app' })
+    expect(config).toEqual({ env: 'production', url: 'postgres://app_owner@db/app', appRole: 'app', tenantRole: 'app_tenant' })
     await expect(loadMigrationConfig({ NODE_ENV: 'production' }, { runtime: { inContainer: true } })).rejects.toThrow(/^DATABASE_MIGRATION_URL: required in production/)
     await expect(loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://a@db/app', DATABASE_APP_ROLE: 'app; drop' })).rejects.toThrow(/^DATABASE_APP_ROLE/)
   })

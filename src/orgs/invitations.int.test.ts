@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runHousekeeping } from '../housekeeping.js'
-import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, tokenFromMail } from '../testing/factories.js'
+import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { accept, createOrg, invite } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -137,7 +137,7 @@ describe('invitations and unverified addresses', () => {
     expect(refused.statusCode).toBe(403)
     expect(refused.json()).toMatchObject({ error: 'email_not_verified' })
     const verifyToken = await tokenFromMail(t, 'unverified@unv.test', 'verify-email')
-    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token: verifyToken } })).statusCode).toBe(204)
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token: verifyToken, password: STRONG_PASSWORD } })).statusCode).toBe(204)
     expect((await accept(t, session, token)).json()).toEqual({ orgId, role: 'member' })
   })
 })

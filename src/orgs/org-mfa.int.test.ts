@@ -1,29 +1,29 @@
 import { describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
-import { accountIdOf, addMember, createOrg, enableTotp } from '../testing/orgs.js'
+import { enableTotp, signUpAndLogin } from '../testing/factories.js'
+import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('organization policy mfaRequired', () => {
   const t = useTestApp()
 
   it('can only be turned on by someone with a second factor (403 mfa_required)', async () => {
-    const owner = await signUpAndLogin(t, 'own@omfa.test')
+    let owner = await signUpAndLogin(t, 'own@omfa.test')
     const orgId = await createOrg(t, owner)
     const refused = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
     expect(refused.statusCode).toBe(403)
     expect(refused.json()).toMatchObject({ error: 'mfa_required' })
-    await enableTotp(t, owner)
+    owner = (await enableTotp(t, owner)).cookie
     const done = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
     expect(done.statusCode).toBe(200)
     expect(done.json()).toMatchObject({ mfaRequired: true })
   })
 
   it('turns away members without a second factor (403 mfa_required), who may still leave', async () => {
-    const owner = await signUpAndLogin(t, 'own2@omfa.test')
+    let owner = await signUpAndLogin(t, 'own2@omfa.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem2@omfa.test', 'admin')
     const other = await addMember(t, owner, orgId, 'oth2@omfa.test', 'viewer')
-    await enableTotp(t, owner)
+    owner = (await enableTotp(t, owner)).cookie
     await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
     for (const [method, url] of [['GET', `/v1/orgs/${orgId}`], ['GET', `/v1/orgs/${orgId}/projects`], ['DELETE', `/v1/orgs/${orgId}/members/${other.accountId}`]] as const) {
       const res = await t.app.inject({ method, url, headers: { cookie: member.cookie } })

@@ -1,8 +1,7 @@
 // Test helpers for organizations: create one, and bring an account in through the real invitation
 // flow (invite, read the mailed link from the outbox, accept), so tests exercise what users do.
 import type { LightMyRequestResponse } from 'fastify'
-import { STRONG_PASSWORD, signUpAndLogin, tokenFromMail } from './factories.js'
-import { referenceTotpForStep, stepAt } from './totp-reference.js'
+import { signUpAndLogin, tokenFromMail } from './factories.js'
 import type { TestApp } from './test-app.js'
 
 export async function createOrg(t: TestApp, cookie: string, name = 'Acme'): Promise<string> {
@@ -41,11 +40,3 @@ export async function orgToken(t: TestApp, cookie: string, orgId: string, scopes
   return res.json<{ token: string }>().token
 }
 
-/** Turns TOTP on for the signed-in account through the real enrolment flow. */
-export async function enableTotp(t: TestApp, cookie: string): Promise<void> {
-  const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password: STRONG_PASSWORD } })
-  const { secret } = enrol.json<{ secret: string }>()
-  const code = await referenceTotpForStep(secret, stepAt(t.clock.now()))
-  const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code } })
-  if (confirmed.statusCode !== 200) throw new Error(`TOTP confirm answered ${confirmed.statusCode}: ${confirmed.body}`)
-}
