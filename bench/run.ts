@@ -115,83 +115,99 @@ try {
   })
   const { token } = (await tokenRes.json()) as { token: string }
 
-  // --- hashing: one at a time, then every lane busy ---
-  const hashStart = performance.now()
-  for (let i = 0; i < 4; i += 1) await deps.hasher.hash(PASSWORD)
-  const hashMs = (performance.now() - hashStart) / 4
-  const lanes = config.passwords.maxConcurrentHashes
-  const parallelStart = performance.now()
-  await Promise.all(Array.from({ length: lanes * 4 }, () => deps.hasher.hash(PASSWORD)))
-  const hashRate = (lanes * 4) / ((performance.now() - parallelStart) / 1000)
-  report('argon2id hash, one at a time', `${hashMs.toFixed(0)} ms`, '(the login budget)', undefined, undefined)
-  report(`argon2id hashes/s, ${lanes} lanes`, `${hashRate.toFixed(1)}/s`, '(the rate to match)', undefined, undefined)
+  // BENCH_PROFILE=<case>: run only that load, for `node --cpu-prof` (docs/benchmarks.md).
+  const profiled: Record<string, Omit<LoadSpec, 'durationMs' | 'connections'>> = {
+    'me-cookie': { port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` } },
+    'me-token': { port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } },
+    healthz: { port: appPort, path: '/healthz' },
+    ceiling: { port: barePort, path: '/ceiling/7' },
+  }
+  const profileCase = process.env['BENCH_PROFILE']
+  if (profileCase !== undefined) {
+    const spec = profiled[profileCase]
+    if (spec === undefined) throw new Error(`BENCH_PROFILE: one of ${Object.keys(profiled).join(', ')}`)
+    const result = await load(spec)
+    process.stdout.write(`${profileCase}: ${fmt(result)} ${JSON.stringify(result.statuses)}\n`)
 
-  // --- throughput and latency against the ceiling ---
-  const ceiling = await load({ port: barePort, path: '/ceiling/7' })
-  only2xx('ceiling', ceiling)
-  report('ceiling: bare route + 1 query', fmt(ceiling), '(reference)', 1, undefined)
-  const meCookie = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` } })
-  only2xx('me by cookie', meCookie)
-  report('GET /v1/me by cookie / ceiling', fmt(meCookie), '>= 0.80', meCookie.perSecond / ceiling.perSecond, meCookie.perSecond / ceiling.perSecond >= 0.8)
-  report('GET /v1/me by cookie p99', `${meCookie.p99Ms.toFixed(1)} ms`, '< 25 ms', meCookie.p99Ms / 25, meCookie.p99Ms < 25)
-  const meToken = await load({ port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } })
-  only2xx('me by token', meToken)
-  report('GET /v1/me by token / ceiling', fmt(meToken), '>= 0.80', meToken.perSecond / ceiling.perSecond, meToken.perSecond / ceiling.perSecond >= 0.8)
-  report('GET /v1/me by token p99', `${meToken.p99Ms.toFixed(1)} ms`, '< 25 ms', meToken.p99Ms / 25, meToken.p99Ms < 25)
+  } else {
+    // --- hashing: one at a time, then every lane busy ---
+    const hashStart = performance.now()
+    for (let i = 0; i < 4; i += 1) await deps.hasher.hash(PASSWORD)
+    const hashMs = (performance.now() - hashStart) / 4
+    const lanes = config.passwords.maxConcurrentHashes
+    const parallelStart = performance.now()
+    await Promise.all(Array.from({ length: lanes * 4 }, () => deps.hasher.hash(PASSWORD)))
+    const hashRate = (lanes * 4) / ((performance.now() - parallelStart) / 1000)
+    report('argon2id hash, one at a time', `${hashMs.toFixed(0)} ms`, '(the login budget)', undefined, undefined)
+    report(`argon2id hashes/s, ${lanes} lanes`, `${hashRate.toFixed(1)}/s`, '(the rate to match)', undefined, undefined)
 
-  const bareRoute = await load({ port: barePort, path: '/bare' })
-  report('bare Fastify route', fmt(bareRoute), '(reference)', 1, undefined)
-  const healthz = await load({ port: appPort, path: '/healthz' })
-  only2xx('healthz', healthz)
-  report('GET /healthz / bare route', fmt(healthz), '>= 0.80', healthz.perSecond / bareRoute.perSecond, healthz.perSecond / bareRoute.perSecond >= 0.8)
-  const root = await load({ port: appPort, path: '/' })
-  only2xx('root', root)
-  report('GET / (rate-limited too) / bare route', fmt(root), '>= 0.80', root.perSecond / bareRoute.perSecond, root.perSecond / bareRoute.perSecond >= 0.8)
+    // --- throughput and latency against the ceiling ---
+    const ceiling = await load({ port: barePort, path: '/ceiling/7' })
+    only2xx('ceiling', ceiling)
+    report('ceiling: bare route + 1 query', fmt(ceiling), '(reference)', 1, undefined)
+    const meCookie = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` } })
+    only2xx('me by cookie', meCookie)
+    report('GET /v1/me by cookie / ceiling', fmt(meCookie), '>= 0.80', meCookie.perSecond / ceiling.perSecond, meCookie.perSecond / ceiling.perSecond >= 0.8)
+    report('GET /v1/me by cookie p99', `${meCookie.p99Ms.toFixed(1)} ms`, '< 25 ms', meCookie.p99Ms / 25, meCookie.p99Ms < 25)
+    const meToken = await load({ port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } })
+    only2xx('me by token', meToken)
+    report('GET /v1/me by token / ceiling', fmt(meToken), '>= 0.80', meToken.perSecond / ceiling.perSecond, meToken.perSecond / ceiling.perSecond >= 0.8)
+    report('GET /v1/me by token p99', `${meToken.p99Ms.toFixed(1)} ms`, '< 25 ms', meToken.p99Ms / 25, meToken.p99Ms < 25)
 
-  // --- GET /v1/me during a login flood (wrong passwords: argon2-bound) ---
-  const quiet = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` }, connections: 8 })
-  const floodConnections = lanes + config.passwords.maxQueuedHashes + 16
-  const flood = load({
-    port: appPort,
-    method: 'POST',
-    path: '/v1/auth/login',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ email: 'bench@example.test', password: 'not the password at all, surely' }),
-    connections: floodConnections,
-    durationMs: DURATION_MS + 2_000,
-  })
-  await new Promise((r) => setTimeout(r, 1_000))
-  const shedStart = performance.now()
-  const shed = await logIn('bench@example.test', 'not the password either, surely')
-  const shedMs = performance.now() - shedStart
-  const during = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` }, connections: 8 })
-  const floodResult = await flood
-  only2xx('me during flood', during)
-  report('GET /v1/me p99, quiet (8 connections)', `${quiet.p99Ms.toFixed(1)} ms`, '(reference)', undefined, undefined)
-  report('GET /v1/me p99 during login flood / quiet', `${during.p99Ms.toFixed(1)} ms`, '<= 2.00', during.p99Ms / quiet.p99Ms, during.p99Ms <= 2 * quiet.p99Ms)
-  report(`login flood (${floodConnections} connections)`, `${JSON.stringify(floodResult.statuses)}`, '(401 checked, 503 shed)', undefined, undefined)
-  const shedOk = shed.status === 503 && shed.headers.get('retry-after') !== null
-  report('login past the hash queue', `${shed.status} in ${shedMs.toFixed(0)} ms`, '503 + Retry-After, < 50 ms', undefined, shedOk && shedMs < 50)
+    const bareRoute = await load({ port: barePort, path: '/bare' })
+    report('bare Fastify route', fmt(bareRoute), '(reference)', 1, undefined)
+    const healthz = await load({ port: appPort, path: '/healthz' })
+    only2xx('healthz', healthz)
+    report('GET /healthz / bare route', fmt(healthz), '>= 0.80', healthz.perSecond / bareRoute.perSecond, healthz.perSecond / bareRoute.perSecond >= 0.8)
+    const root = await load({ port: appPort, path: '/' })
+    only2xx('root', root)
+    report('GET / (rate-limited too) / bare route', fmt(root), '>= 0.80', root.perSecond / bareRoute.perSecond, root.perSecond / bareRoute.perSecond >= 0.8)
 
-  // --- sign-ups and logins in parallel, beside the hash rate ---
-  const n = lanes * 10
-  const emails = Array.from({ length: n }, (_, i) => `signup-${i}@example.test`)
-  const signStart = performance.now()
-  const signed = await Promise.all(emails.map((e) => signUp(e)))
-  const signRate = n / ((performance.now() - signStart) / 1000)
-  if (!signed.every((r) => r.status === 202)) throw new Error(`sign-up answered ${signed.map((r) => r.status).join(',')}`)
-  report(`sign-ups/s (${n} in parallel) / hash rate`, `${signRate.toFixed(1)}/s`, '>= 0.80', signRate / hashRate, signRate / hashRate >= 0.8)
-  await db.updateTable('accounts').set({ email_verified_at: new Date() }).execute()
-  const loginStart = performance.now()
-  const logged = await Promise.all(emails.map((e) => logIn(e)))
-  const loginRate = n / ((performance.now() - loginStart) / 1000)
-  if (!logged.every((r) => r.status === 200)) throw new Error(`login answered ${logged.map((r) => r.status).join(',')}`)
-  report(`logins/s (${n} in parallel) / hash rate`, `${loginRate.toFixed(1)}/s`, '>= 0.80', loginRate / hashRate, loginRate / hashRate >= 0.8)
-  const oneStart = performance.now()
-  await signUp('one-more@example.test')
-  report('one sign-up, alone / one hash', `${(performance.now() - oneStart).toFixed(0)} ms`, '<= 1.25', (performance.now() - oneStart) / hashMs, (performance.now() - oneStart) / hashMs <= 1.25)
+    // --- GET /v1/me during a login flood (wrong passwords: argon2-bound) ---
+    const quiet = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` }, connections: 8 })
+    const floodConnections = lanes + config.passwords.maxQueuedHashes + 16
+    const flood = load({
+      port: appPort,
+      method: 'POST',
+      path: '/v1/auth/login',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: 'bench@example.test', password: 'not the password at all, surely' }),
+      connections: floodConnections,
+      durationMs: DURATION_MS + 2_000,
+    })
+    await new Promise((r) => setTimeout(r, 1_000))
+    const shedStart = performance.now()
+    const shed = await logIn('bench@example.test', 'not the password either, surely')
+    const shedMs = performance.now() - shedStart
+    const during = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` }, connections: 8 })
+    const floodResult = await flood
+    only2xx('me during flood', during)
+    report('GET /v1/me p99, quiet (8 connections)', `${quiet.p99Ms.toFixed(1)} ms`, '(reference)', undefined, undefined)
+    report('GET /v1/me p99 during login flood / quiet', `${during.p99Ms.toFixed(1)} ms`, '<= 2.00', during.p99Ms / quiet.p99Ms, during.p99Ms <= 2 * quiet.p99Ms)
+    report(`login flood (${floodConnections} connections)`, `${JSON.stringify(floodResult.statuses)}`, '(401 checked, 503 shed)', undefined, undefined)
+    const shedOk = shed.status === 503 && shed.headers.get('retry-after') !== null
+    report('login past the hash queue', `${shed.status} in ${shedMs.toFixed(0)} ms`, '503 + Retry-After, < 50 ms', undefined, shedOk && shedMs < 50)
 
-  // --- more cases (e.g. an organisation read) go here: one function each, reporting with report() ---
+    // --- sign-ups and logins in parallel, beside the hash rate ---
+    const n = lanes * 10
+    const emails = Array.from({ length: n }, (_, i) => `signup-${i}@example.test`)
+    const signStart = performance.now()
+    const signed = await Promise.all(emails.map((e) => signUp(e)))
+    const signRate = n / ((performance.now() - signStart) / 1000)
+    if (!signed.every((r) => r.status === 202)) throw new Error(`sign-up answered ${signed.map((r) => r.status).join(',')}`)
+    report(`sign-ups/s (${n} in parallel) / hash rate`, `${signRate.toFixed(1)}/s`, '>= 0.80', signRate / hashRate, signRate / hashRate >= 0.8)
+    await db.updateTable('accounts').set({ email_verified_at: new Date() }).execute()
+    const loginStart = performance.now()
+    const logged = await Promise.all(emails.map((e) => logIn(e)))
+    const loginRate = n / ((performance.now() - loginStart) / 1000)
+    if (!logged.every((r) => r.status === 200)) throw new Error(`login answered ${logged.map((r) => r.status).join(',')}`)
+    report(`logins/s (${n} in parallel) / hash rate`, `${loginRate.toFixed(1)}/s`, '>= 0.80', loginRate / hashRate, loginRate / hashRate >= 0.8)
+    const oneStart = performance.now()
+    await signUp('one-more@example.test')
+    report('one sign-up, alone / one hash', `${(performance.now() - oneStart).toFixed(0)} ms`, '<= 1.25', (performance.now() - oneStart) / hashMs, (performance.now() - oneStart) / hashMs <= 1.25)
+
+    // --- more cases (e.g. an organisation read) go here: one function each, reporting with report() ---
+  }
 
   await bare.close()
   await app.close()

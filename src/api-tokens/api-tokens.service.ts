@@ -32,6 +32,8 @@ export interface TokenIdentity {
   readonly accountId: string
   readonly tokenId: string
   readonly scopes: readonly Scope[]
+  /** The owner's state, read in the same statement as the token. */
+  readonly account: { readonly email: string; readonly emailVerified: boolean; readonly createdAt: Date; readonly mfaEnabled: boolean }
 }
 
 export interface TokenView {
@@ -146,13 +148,14 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (!parseApiToken(deps.config.apiTokens.prefix, presented).ok) return { status: 'malformed' }
   const now = deps.clock.now()
   const candidates = tokenHashes(deps.config.keys.tokenHmac, presented)
-  const row = await repo.findLiveByHash(deps.db, candidates, now)
+  // One round trip: find, touch and the owner's state (the re-hash below is rare: a retired key).
+  const row = await repo.findLiveAndTouch(deps.db, candidates, now, new Date(now.getTime() - TOUCH_INTERVAL_SECONDS * 1000))
   if (row === undefined) return { status: 'unknown' }
   const active = candidates[0]
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
-  await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
+  const account = { email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at, mfaEnabled: row.mfa_enabled }
   // A scope later removed from the registry grants nothing.
-  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope) } }
+  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), account } }
 }
 
 /** Forgets tokens that were revoked or expired more than 30 days ago. */

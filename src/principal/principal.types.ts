@@ -1,5 +1,16 @@
 // Who is calling: the one shape every route sees, whether the caller came with the session cookie
-// or with an API token. Resolved once per request in principal.plugin.ts.
+// or with an API token. Resolved once per request in principal.plugin.ts, in one database round
+// trip that also reads the account's state (docs/decisions/0065).
+
+/** The caller's account as read with the credential, in the same statement (never cached). */
+export interface PrincipalAccount {
+  readonly email: string
+  readonly emailVerified: boolean
+  readonly createdAt: Date
+  /** A confirmed TOTP factor exists. */
+  readonly mfaEnabled: boolean
+}
+
 export type Principal =
   | {
       readonly kind: 'session'
@@ -7,8 +18,9 @@ export type Principal =
       readonly sessionId: string
       /** MFA_REQUIRED is on and the account has no second factor yet: only enrolment is open. */
       readonly mfaEnrolmentRequired?: boolean
+      readonly account?: PrincipalAccount
     }
-  | { readonly kind: 'token'; readonly accountId: string; readonly tokenId: string; readonly scopes: readonly string[] }
+  | { readonly kind: 'token'; readonly accountId: string; readonly tokenId: string; readonly scopes: readonly string[]; readonly account?: PrincipalAccount }
 
 declare module 'fastify' {
   interface FastifyRequest {
