@@ -10,6 +10,7 @@ import type { Deps } from './deps.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
+import { accessLog } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { openapi } from './http/openapi.js'
@@ -30,6 +31,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // A request id of our own on every request; a client-sent x-request-id is not trusted.
     genReqId: () => newId(),
     requestIdHeader: false,
+    // One access line per request instead of Fastify's two (src/logging/access-log.ts).
+    disableRequestLogging: true,
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
     // Guard against slow-loris style clients and oversized headers.
@@ -45,10 +48,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
+  // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).
   await app.register(securityHeaders)
+  await app.register(accessLog)
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
