@@ -13,6 +13,7 @@ import { healthRoutes } from './health/health.routes.js'
 import { accessLog } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
@@ -51,6 +52,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).
   await app.register(securityHeaders)
   await app.register(accessLog)
+  // Load shedding: past the event-loop lag limit, 503 + Retry-After before any other work.
+  await app.register(loadShedding, { maxEventLoopDelayMs: config.http.loadShedMaxEventLoopDelayMs })
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)

@@ -13,6 +13,7 @@ import { grantAppRole } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { startHousekeeping } from './housekeeping.js'
+import { warmUp } from './warm-up.js'
 import { createLogger, type Log } from './logging/logger.js'
 import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
@@ -64,6 +65,8 @@ async function main(): Promise<void> {
 
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)
+  // Before listening, so /readyz never says ready while the first login would still load argon2 and zxcvbn.
+  log.info(await warmUp(deps), 'warmed up: argon2, password policy, database')
   const transport = transportFor(config)
   if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
   const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: 2_000, log, now: () => systemClock.now() }) : undefined

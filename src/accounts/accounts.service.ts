@@ -47,6 +47,8 @@ export function normalizeEmail(email: string): string {
 
 /** Signs up, or mails the owner when the email is taken. The caller cannot tell which happened. */
 export async function register(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<void> {
+  // Past the hashing queue: 503 + Retry-After at once, before the (CPU-bound) policy check.
+  deps.hasher.assertCapacity()
   const email = normalizeEmail(input.email)
   await assertAcceptablePassword(deps, input.password, email)
   // Hash in both branches so a taken email costs the same time as a new one.
