@@ -10,7 +10,7 @@ import type { Deps } from './deps.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
-import { accessLog } from './logging/access-log.js'
+import { AccessLogController } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { loadShedding } from './http/load-shedding.js'
@@ -33,7 +33,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     genReqId: () => newId(),
     requestIdHeader: false,
     // One access line per request instead of Fastify's two (src/logging/access-log.ts).
-    disableRequestLogging: true,
+    logController: new AccessLogController(),
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
     // Guard against slow-loris style clients and oversized headers.
@@ -51,7 +51,6 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   app.setErrorHandler(errorHandler)
   // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).
   await app.register(securityHeaders)
-  await app.register(accessLog)
   // Load shedding: past the event-loop lag limit, 503 + Retry-After before any other work.
   await app.register(loadShedding, { maxEventLoopDelayMs: config.http.loadShedMaxEventLoopDelayMs })
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })

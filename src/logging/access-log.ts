@@ -1,14 +1,16 @@
-// One access-log line per request (Fastify's own request logging writes two and is switched off
-// in app.ts): method, path without the query string, client address, status and time, through
+// One access-log line per request, where Fastify writes two ("incoming request" and "request
+// completed"): method, path without the query string, client address, status and time, through
 // the same serializers and redaction as every other line (logger.ts). Never headers or bodies.
-import type { FastifyInstance } from 'fastify'
-import fp from 'fastify-plugin'
+import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
 
-async function accessLogPlugin(app: FastifyInstance): Promise<void> {
-  app.addHook('onResponse', (request, reply, done) => {
-    request.log.info({ req: request, res: reply, responseTime: Math.round(reply.elapsedTime * 100) / 100 }, 'request completed')
-    done()
-  })
+export class AccessLogController extends LogController {
+  override incomingRequest(): void {
+    // Nothing: the completion line says everything the start line did.
+  }
+
+  override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
+    const responseTime = Math.round(reply.elapsedTime * 100) / 100
+    if (error) reply.log.error({ req: request, res: reply, err: error, responseTime }, 'request errored')
+    else reply.log.info({ req: request, res: reply, responseTime }, 'request completed')
+  }
 }
-
-export const accessLog = fp(accessLogPlugin, { name: 'access-log', fastify: '5.x' })
