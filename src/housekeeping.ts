@@ -1,14 +1,20 @@
 // Periodic clean-up: expired sessions, ended throttle windows, stale mail tokens, pending MFA logins
 // and API tokens revoked or expired a month ago. Deleting expired rows is not what enforces expiry
-// (every read checks it); it only keeps tables small.
+// (every read checks it); it only keeps tables small. Every instance runs the timer; one run at a
+// time across the fleet holds a transaction-scoped advisory lock, the others skip that tick, and a
+// DELETE of expired rows cannot remove anything twice.
 import { deleteDeadTokens } from './api-tokens/api-tokens.service.js'
+import { tryFleetLock } from './db/fleet-lock.js'
 import type { Deps } from './deps.js'
 import { deleteExpiredMfaChallenges } from './mfa/mfa.service.js'
 import { deleteStaleOneTimeTokens } from './one-time-tokens/one-time-tokens.service.js'
 import { deleteExpiredSessions } from './sessions/sessions.service.js'
 import { pruneThrottle } from './throttle/throttle.service.js'
 
-const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000
+/** Runs housekeeping unless another instance is running it now; true when this one ran it. */
+export async function runHousekeepingOnce(deps: Deps): Promise<boolean> {
+  return tryFleetLock(deps.db, 'housekeeping', (trx) => runHousekeeping({ ...deps, db: trx }))
+}
 
 export async function runHousekeeping(deps: Deps): Promise<void> {
   const now = deps.clock.now()
@@ -21,8 +27,10 @@ export async function runHousekeeping(deps: Deps): Promise<void> {
 
 export function startHousekeeping(deps: Deps): { stop(): void } {
   const timer = setInterval(() => {
-    runHousekeeping(deps).catch((err: unknown) => deps.log.warn({ err }, 'housekeeping failed'))
-  }, HOUSEKEEPING_INTERVAL_MS)
+    runHousekeepingOnce(deps)
+      .then((ran) => deps.log.info({ ran }, ran ? 'housekeeping ran' : 'housekeeping skipped: another instance is running it'))
+      .catch((err: unknown) => deps.log.warn({ err }, 'housekeeping failed'))
+  }, deps.config.jobs.housekeepingIntervalSeconds * 1000)
   timer.unref()
   return { stop: () => clearInterval(timer) }
 }

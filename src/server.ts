@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   log.info(await warmUp(deps), 'warmed up: argon2, password policy, database')
   const transport = transportFor(config)
   if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
-  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: 2_000, log, now: () => systemClock.now() }) : undefined
+  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: config.jobs.mailPollIntervalMs, log, now: () => systemClock.now() }) : undefined
   const housekeeping = startHousekeeping(deps)
 
   let closing = false
