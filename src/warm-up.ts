@@ -1,9 +1,9 @@
 // Work done once before the server listens, so the first real request does not pay for lazy
-// loading: argon2's native module and its first 64 MiB allocation, zxcvbn's dictionaries, the
+// loading: argon2's native module and its first 64 MiB allocation, zxcvbn's worker and dictionaries, the
 // login's dummy hash, and a first database connection. /readyz cannot say ready before this
 // finished, because nothing listens until it has (src/server.ts).
 import { sql } from 'kysely'
-import { checkPassword } from './accounts/password-policy.js'
+import { checkPasswordOffLoop } from './accounts/password-policy.js'
 import { warmLogin } from './auth/login.service.js'
 import { randomToken } from './crypto/random.js'
 import type { Deps } from './deps.js'
@@ -11,7 +11,7 @@ import type { Deps } from './deps.js'
 export async function warmUp(deps: Deps): Promise<{ ms: number }> {
   const started = performance.now()
   const sample = randomToken(24)
-  checkPassword(sample, 'warm-up@example.invalid', deps.config.passwords)
+  await checkPasswordOffLoop(sample, 'warm-up@example.invalid', deps.config.passwords)
   const hash = await deps.hasher.hash(sample)
   await deps.hasher.verify(hash, sample)
   await warmLogin(deps.hasher)

@@ -14,7 +14,7 @@ import { revokeAllSessions } from '../sessions/sessions.service.js'
 import { accountKey, reserveAttempt, releaseAttempt } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
-import { checkPassword, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
+import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
 
 export const AccountErrors = {
   weakPassword: (reasons: WeakPasswordReason[]) =>
@@ -36,7 +36,7 @@ function toView(row: repo.AccountRow): AccountView {
 
 /** Throws 422 weak_password with every reason; runs the breach check only when switched on. */
 export async function assertAcceptablePassword(deps: Deps, password: string, email: string): Promise<void> {
-  const reasons = checkPassword(password, email, deps.config.passwords)
+  const reasons = await checkPasswordOffLoop(password, email, deps.config.passwords)
   if (reasons.length === 0 && (await isBreached(normalizePassword(password), deps.config.passwords.breachCheck))) reasons.push('breached')
   if (reasons.length > 0) throw AccountErrors.weakPassword(reasons)
 }
