@@ -184,7 +184,7 @@ try {
     only2xx('me during flood', during)
     report('GET /v1/me p99, quiet (8 connections)', `${quiet.p99Ms.toFixed(1)} ms`, '(reference)', undefined, undefined)
     report('GET /v1/me p99 during login flood / quiet', `${during.p99Ms.toFixed(1)} ms`, '<= 2.00', during.p99Ms / quiet.p99Ms, during.p99Ms <= 2 * quiet.p99Ms)
-    report(`login flood (${floodConnections} connections)`, `${JSON.stringify(floodResult.statuses)}`, '(401 checked, 503 shed)', undefined, undefined)
+    report(`login flood (${floodConnections} connections)`, JSON.stringify(floodResult.statuses), '(401 checked, 503 shed)', undefined, undefined)
     const shedOk = shed.status === 503 && shed.headers.get('retry-after') !== null
     report('login past the hash queue', `${shed.status} in ${shedMs.toFixed(0)} ms`, '503 + Retry-After, < 50 ms', undefined, shedOk && shedMs < 50)
 

