@@ -8,6 +8,7 @@ import * as m202611251400 from './202611251400_create_mfa.js'
 import * as m202611251410 from './202611251410_create_api_tokens.js'
 import * as m202611251500 from './202611251500_protect_security_events.js'
 import * as m202611251510 from './202611251510_add_password_change_required.js'
+import * as m202612011400 from './202612011400_partition_audit_chain.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '202611251410_create_api_tokens': m202611251410,
   '202611251500_protect_security_events': m202611251500,
   '202611251510_add_password_change_required': m202611251510,
+  '202612011400_partition_audit_chain': m202612011400,
 }

@@ -3,7 +3,7 @@
 // Events hold no secret and no email address: an erased account leaves only its id behind.
 import { sql } from 'kysely'
 import type { Db } from '../db/db.js'
-import { eventHash, lockChainHead } from './audit-chain.js'
+import { chainFor, eventHash, lockChainHead } from './audit-chain.js'
 
 export const EVENT_TYPES = [
   'account.registered',
@@ -62,10 +62,12 @@ export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
     user_agent: event.meta?.userAgent ?? null, // bounded by requestMeta()
     details: rows[0]?.details ?? '{}',
   }
-  const prev = await lockChainHead(db)
+  // Everything above ran before the lock: only the head read and the insert hold it (to commit).
+  const chain = chainFor(event.accountId)
+  const prev = await lockChainHead(db, chain)
   await db
     .insertInto('security_events')
-    .values({ ...fields, prev_hash: prev, hash: eventHash(prev, fields) })
+    .values({ ...fields, chain, prev_hash: prev, hash: eventHash(prev, fields) })
     .execute()
 }
 

@@ -18,6 +18,8 @@ export interface SecurityEventsTable {
   /** SHA-256 chain (src/audit/audit-chain.ts): hash of this row's content and prev_hash. */
   prev_hash: Buffer | null
   hash: Buffer | null
+  /** Which of the audit chains this row links into (docs/decisions/0069); 0 for rows before them. */
+  chain: Generated<number>
 }
 
 export interface AccountsTable {
