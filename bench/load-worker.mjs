@@ -16,6 +16,7 @@ async function runLoad(spec) {
   const payload = requestBytes(spec)
   const latencies = []
   const statuses = {}
+  const byStatus = {}
   const deadline = performance.now() + spec.durationMs
   const one = () =>
     new Promise((resolve, reject) => {
@@ -44,7 +45,9 @@ async function runLoad(spec) {
           if (buffer.length < end + 4 + length) return
           const status = head.slice(9, 12)
           statuses[status] = (statuses[status] ?? 0) + 1
-          latencies.push(performance.now() - started)
+          const latency = performance.now() - started
+          latencies.push(latency)
+          ;(byStatus[status] ??= []).push(latency)
           buffer = buffer.subarray(end + 4 + length)
           send()
         }
@@ -55,7 +58,12 @@ async function runLoad(spec) {
   const elapsed = (performance.now() - began) / 1000
   latencies.sort((a, b) => a - b)
   const pick = (q) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0
-  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), statuses }
+  const p99ByStatus = {}
+  for (const [status, list] of Object.entries(byStatus)) {
+    list.sort((a, b) => a - b)
+    p99ByStatus[status] = list[Math.min(list.length - 1, Math.floor(0.99 * list.length))]
+  }
+  return { requests: latencies.length, perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), statuses, p99ByStatus }
 }
 
 parentPort?.postMessage(await runLoad(workerData))

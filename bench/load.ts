@@ -19,6 +19,8 @@ export interface LoadResult {
   p99Ms: number
   /** Answers by status code. */
   statuses: Record<string, number>
+  /** p99 latency of the answers of each status code. */
+  p99ByStatus: Record<string, number>
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {

@@ -43,16 +43,18 @@ function failAll(err: Error): void {
 function getWorker(): Worker {
   if (worker !== undefined) return worker
   const started = new Worker(WORKER_SOURCE, { eval: true, workerData: PACKAGES })
-  // Never what keeps the process alive: servers have their listener, scripts their own work.
-  started.unref()
   started.on('message', (msg: { id: number; score: number }) => {
     const p = pending.get(msg.id)
     pending.delete(msg.id)
+    if (pending.size === 0) started.unref()
     if (msg.score < 0) p?.reject(new Error('password scoring failed'))
     else p?.resolve(msg.score)
   })
   started.on('error', (err) => failAll(err))
   started.on('exit', () => failAll(new Error('password scoring worker exited')))
+  // Kept alive only while a score is awaited (ref in scoreOffThread), never when idle.
+  // After the listeners: adding a 'message' listener refs the worker again.
+  started.unref()
   worker = started
   return started
 }
@@ -62,7 +64,9 @@ export function scoreOffThread(password: string, userInputs: string[]): Promise<
   const id = nextId
   nextId += 1
   return new Promise((resolve, reject) => {
+    const w = getWorker()
     pending.set(id, { resolve, reject })
-    getWorker().postMessage({ id, password, userInputs })
+    w.ref()
+    w.postMessage({ id, password, userInputs })
   })
 }
