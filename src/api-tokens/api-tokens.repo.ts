@@ -1,7 +1,7 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
 import { sql } from 'kysely'
-import { type Db, PREPARED_MARKER, type Trx } from '../db/db.js'
+import type { Db, Trx } from '../db/db.js'
 
 export interface ApiTokenRow {
   id: string
@@ -94,7 +94,7 @@ export interface LiveTokenWithAccount {
 export async function findLiveAndTouch(db: Db, candidates: readonly { keyId: string; hash: Buffer }[], now: Date, touchBefore: Date): Promise<LiveTokenWithAccount | undefined> {
   if (candidates.length === 0) return undefined
   const match = sql.join(candidates.map((c) => sql`(token_hash = ${c.hash} and key_id = ${c.keyId})`), sql` or `)
-  const { rows } = await sql<LiveTokenWithAccount>`${sql.raw(PREPARED_MARKER)}
+  const { rows } = await sql<LiveTokenWithAccount>`/* prepared */
     with t as (
       select id, account_id, key_id, scopes, last_used_at from api_tokens
       where (${match}) and revoked_at is null and expires_at > ${now}

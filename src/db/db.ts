@@ -18,7 +18,8 @@ export interface DbOptions {
 // pg returns int8/bigint as strings by default; counts in this codebase stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
 
-// Hot statements (one per authenticated request) open with this marker; they run as named
+// Hot statements (one per authenticated request) open with this marker, written literally at the
+// start of their SQL (`sql`/* prepared */ ...``); they run as named
 // prepared statements, so PostgreSQL parses and plans them once per connection instead of on
 // every request (planning cost several times the execution; docs/benchmarks.md).
 export const PREPARED_MARKER = '/* prepared */'

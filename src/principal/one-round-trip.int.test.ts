@@ -1,7 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
+import { createDb, PREPARED_MARKER } from '../db/db.js'
 import { signUpAndLogin } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -57,5 +59,19 @@ describe('one database round trip per authenticated request', () => {
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
     await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).execute()
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
+  })
+
+  it('runs the lookup as a named prepared statement (parsed and planned once per connection)', async () => {
+    const single = createDb({ url: t.testDb.url, maxConnections: 1, searchPath: t.testDb.schema })
+    const app = await buildApp({ ...t.deps, db: single })
+    try {
+      const cookie2 = await signUpAndLogin(t, 'round-trip-3@example.test')
+      for (let i = 0; i < 2; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: cookie2 } })).statusCode).toBe(200)
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(single)
+      expect(rows.some((r) => r.name.startsWith('sss_') && r.statement.startsWith(PREPARED_MARKER) && r.statement.includes('from sessions'))).toBe(true)
+    } finally {
+      await app.close()
+      await single.destroy()
+    }
   })
 })

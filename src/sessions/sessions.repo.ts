@@ -1,6 +1,6 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
 import { type ExpressionBuilder, sql } from 'kysely'
-import { type Db, PREPARED_MARKER } from '../db/db.js'
+import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
 export interface SessionRow {
@@ -43,7 +43,7 @@ export interface LiveSessionWithAccount {
  * Always on the primary and never cached, so a deleted row refuses the very next request.
  */
 export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
-  const { rows } = await sql<LiveSessionWithAccount>`${sql.raw(PREPARED_MARKER)}
+  const { rows } = await sql<LiveSessionWithAccount>`/* prepared */
     with s as (
       select id, account_id, last_seen_at from sessions
       where token_hash = ${tokenHash} and absolute_expires_at > ${now} and last_seen_at > ${idleSince}
