@@ -1,8 +1,7 @@
-import { randomUUID } from 'node:crypto'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { randomSecret } from '../crypto/random.js'
+import { newId, randomSecret } from '../crypto/random.js'
 import { grantAppRole } from '../db/grants.js'
 import { createTestDb, type TestDb } from '../testing/test-db.js'
 import { CHAIN_COUNT, verifyChain } from './audit-chain.js'
@@ -25,7 +24,7 @@ describe('audit trail: hash chain', () => {
   })
 
   it('spreads accounts over several chains, keeps each account in one, and verifies them all', async () => {
-    const accounts = Array.from({ length: 40 }, () => randomUUID())
+    const accounts = Array.from({ length: 40 }, () => newId())
     await Promise.all(accounts.flatMap((accountId) => [1, 2].map(() => recordEvent(t.db, { type: 'login.failed', accountId, meta, at: new Date() }))))
     const rows = await t.db.selectFrom('security_events').select(['account_id', 'chain']).where('account_id', 'in', accounts).execute()
     const byAccount = new Map<string, Set<number>>()
@@ -52,9 +51,9 @@ describe('audit trail: hash chain', () => {
   })
 
   it('names a row moved to another chain', async () => {
-    const db = (await createTestDb()) as TestDb
+    const db = await createTestDb()
     try {
-      for (let i = 0; i < 6; i += 1) await recordEvent(db.db, { type: 'login.failed', accountId: randomUUID(), meta, at: new Date() })
+      for (let i = 0; i < 6; i += 1) await recordEvent(db.db, { type: 'login.failed', accountId: newId(), meta, at: new Date() })
       const target = await db.db.selectFrom('security_events').select(['id', 'chain']).orderBy('id').offset(3).limit(1).executeTakeFirstOrThrow()
       await db.db.transaction().execute(async (trx) => {
         await sql`alter table security_events disable trigger security_events_no_update`.execute(trx)
