@@ -1,40 +1,23 @@
-// Tenant request cost: GET /v1/orgs/:orgId/projects beside GET /v1/me, in the same run, plus the
-// database round trips each one makes (counted at the pg driver). A small function the main bench
-// calls; it needs only the app, a signed-in cookie and the timing helper.
-import type { FastifyInstance } from 'fastify'
-import pg from 'pg'
+// Tenant request cost: GET /v1/orgs/:orgId/projects (membership check, then a transaction under Row
+// Level Security) against the same ceiling as GET /v1/me, in the same run. A small function that
+// bench/run.ts calls with its own load and report helpers; the round trips each request makes are
+// written in docs/tenancy.md (membership 1 + BEGIN, set_config, SELECT, COMMIT).
+import type { LoadResult, LoadSpec } from './load.js'
 
-type Timer = (label: string, runs: number, fn: () => Promise<unknown>) => Promise<void>
+type Load = (spec: Omit<LoadSpec, 'durationMs' | 'connections'>) => Promise<LoadResult>
+type Report = (name: string, value: string, target: string, ratio: number | undefined, pass: boolean | undefined) => void
 
-/** Counts pg queries (each one a round trip) made while `fn` runs. */
-async function roundTrips(fn: () => Promise<unknown>): Promise<number> {
-  const proto = pg.Client.prototype as unknown as { query: (...args: unknown[]) => unknown }
-  const original = proto.query
-  let count = 0
-  proto.query = function (this: unknown, ...args: unknown[]) {
-    count += 1
-    return original.apply(this, args)
-  }
-  try {
-    await fn()
-  } finally {
-    proto.query = original
-  }
-  return count
-}
-
-export async function benchTenantRequest(app: FastifyInstance, cookie: string, time: Timer): Promise<void> {
-  const created = await app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie }, payload: { name: 'Bench' } })
-  if (created.statusCode !== 201) throw new Error(`create org answered ${created.statusCode}`)
-  const orgId = created.json<{ id: string }>().id
-  for (let i = 0; i < 20; i += 1) await app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie }, payload: { name: `p${i}` } })
-  const me = () => app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
-  const projects = async () => {
-    const res = await app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/projects`, headers: { cookie } })
-    if (res.statusCode !== 200) throw new Error(`projects answered ${res.statusCode}`)
-  }
-  await time('GET /v1/orgs/:orgId/projects (20 rows, RLS)', 300, projects)
-  const meTrips = await roundTrips(me)
-  const tenantTrips = await roundTrips(projects)
-  process.stdout.write(`round trips: GET /v1/me=${meTrips}  GET /v1/orgs/:orgId/projects=${tenantTrips} (membership 1 + BEGIN, set_config, SELECT, COMMIT)\n`)
+export async function benchTenantRequest(opts: { appPort: number; cookie: string; ceiling: LoadResult; load: Load; report: Report }): Promise<void> {
+  const { appPort, cookie, ceiling, load, report } = opts
+  const headers = { 'content-type': 'application/json', cookie: `__Host-session=${cookie}` }
+  const base = `http://127.0.0.1:${appPort}`
+  const created = await fetch(`${base}/v1/orgs`, { method: 'POST', headers, body: JSON.stringify({ name: 'Bench' }) })
+  if (created.status !== 201) throw new Error(`create org answered ${created.status}`)
+  const { id: orgId } = (await created.json()) as { id: string }
+  for (let i = 0; i < 20; i += 1) await fetch(`${base}/v1/orgs/${orgId}/projects`, { method: 'POST', headers, body: JSON.stringify({ name: `p${i}` }) })
+  const result = await load({ port: appPort, path: `/v1/orgs/${orgId}/projects`, headers: { cookie: `__Host-session=${cookie}` } })
+  const bad = Object.keys(result.statuses).filter((s) => !s.startsWith('2'))
+  if (bad.length > 0) throw new Error(`tenant read: unexpected answers ${JSON.stringify(result.statuses)}`)
+  const ratio = result.perSecond / ceiling.perSecond
+  report('GET /v1/orgs/:orgId/projects / ceiling', `${Math.round(result.perSecond)}/s p99=${result.p99Ms.toFixed(1)}ms`, '(4 round trips: see tenancy)', ratio, undefined)
 }

@@ -14,6 +14,7 @@ import * as m202612011110 from './202612011110_create_auth_failure_streaks.js'
 import * as m202612011200 from './202612011200_create_organizations.js'
 import * as m202612011210 from './202612011210_create_projects.js'
 import * as m202612011300 from './202612011300_create_passkeys.js'
+import * as m202612011400 from './202612011400_partition_audit_chain.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '202612011200_create_organizations': m202612011200,
   '202612011210_create_projects': m202612011210,
   '202612011300_create_passkeys': m202612011300,
+  '202612011400_partition_audit_chain': m202612011400,
 }

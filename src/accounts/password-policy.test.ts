@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { isBreached } from './breach-check.js'
-import { checkPassword, codePointLength, lengthProblem } from './password-policy.js'
+import { checkPassword, checkPasswordOffLoop, codePointLength, lengthProblem } from './password-policy.js'
 
 const policy = { minLength: 15, maxLength: 128 }
 
@@ -57,5 +57,28 @@ describe('breach check (HIBP k-anonymity)', () => {
     }
     expect(await isBreached('password', config, failing)).toBe(false)
     expect(await isBreached('password', { ...config, enabled: false }, failing)).toBe(false)
+  })
+})
+
+describe('checkPasswordOffLoop (zxcvbn on a worker thread)', () => {
+  const policy = { minLength: 15, maxLength: 128 }
+  it('gives the same reasons as the in-thread check', async () => {
+    const cases: [string, string][] = [
+      ['correct horse battery staple orbit', 'ana@example.com'],
+      ['passwordpassword', 'ana@example.com'],
+      ['anaanaanaanaanaana1', 'anaana@example.com'],
+      ['short', 'ana@example.com'],
+      ['x'.repeat(200), 'ana@example.com'],
+      ['qwertyuiopasdfghjkl', 'bob@example.com'],
+    ]
+    for (const [password, email] of cases) expect(await checkPasswordOffLoop(password, email, policy)).toEqual(checkPassword(password, email, policy))
+  })
+
+  it('keeps the event loop free while it scores', async () => {
+    let ticks = 0
+    const timer = setInterval(() => (ticks += 1), 1)
+    await Promise.all(Array.from({ length: 8 }, (_, i) => checkPasswordOffLoop(`a fairly long passphrase number ${i} here`, 'x@example.com', policy)))
+    clearInterval(timer)
+    expect(ticks).toBeGreaterThan(0)
   })
 })

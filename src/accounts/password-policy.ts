@@ -8,17 +8,21 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core'
 import * as common from '@zxcvbn-ts/language-common'
 import * as en from '@zxcvbn-ts/language-en'
+import { scoreOffThread } from './password-strength.js'
 
 export type WeakPasswordReason = 'too_short' | 'too_long' | 'common_or_guessable' | 'contains_email' | 'breached'
 
 // zxcvbn score 0-4; 3 means "safely unguessable: moderate protection from offline slow-hash attacks".
 const MIN_ZXCVBN_SCORE = 3
 
-const zxcvbn = new ZxcvbnFactory({
-  dictionary: { ...common.dictionary, ...en.dictionary },
-  graphs: common.adjacencyGraphs,
-  translations: en.translations,
-})
+// Built on first use only: the scoring normally runs on the worker thread (password-strength.ts).
+let localZxcvbn: ZxcvbnFactory | undefined
+const zxcvbn = {
+  check(password: string, userInputs: string[]): { score: number } {
+    localZxcvbn ??= new ZxcvbnFactory({ dictionary: { ...common.dictionary, ...en.dictionary }, graphs: common.adjacencyGraphs, translations: en.translations })
+    return localZxcvbn.check(password, userInputs)
+  },
+}
 
 /** The form a password is checked, hashed and verified in. */
 export function normalizePassword(password: string): string {
@@ -39,17 +43,34 @@ export function lengthProblem(password: string, policy: { minLength: number; max
   return null
 }
 
-/** Every reason the password is refused; empty when it is acceptable. */
-export function checkPassword(password: string, email: string, policy: { minLength: number; maxLength: number }): WeakPasswordReason[] {
+/** The cheap part of the policy (length, email) and what zxcvbn should score. */
+function prepareCheck(password: string, email: string, policy: { minLength: number; maxLength: number }): { reasons: WeakPasswordReason[]; sample?: string; userInputs: string[] } {
   const tooLongOrShort = lengthProblem(password, policy)
-  if (tooLongOrShort === 'too_long') return ['too_long'] // never analyse (or hash) an oversized input
+  if (tooLongOrShort === 'too_long') return { reasons: ['too_long'], userInputs: [] } // never analyse (or hash) an oversized input
   const normalized = normalizePassword(password)
   const reasons: WeakPasswordReason[] = tooLongOrShort ? [tooLongOrShort] : []
   const local = email.split('@')[0]?.normalize('NFKC').toLowerCase() ?? ''
   if (local.length >= 3 && normalized.toLowerCase().includes(local)) reasons.push('contains_email')
   // zxcvbn's cost grows with length; beyond 100 code points its dictionary checks add nothing.
-  const sample = Array.from(normalized).slice(0, 100).join('')
-  if (zxcvbn.check(sample, [email, local]).score < MIN_ZXCVBN_SCORE) reasons.push('common_or_guessable')
+  return { reasons, sample: Array.from(normalized).slice(0, 100).join(''), userInputs: [email, local] }
+}
+
+/** Every reason the password is refused; empty when it is acceptable. Scores on this thread. */
+export function checkPassword(password: string, email: string, policy: { minLength: number; maxLength: number }): WeakPasswordReason[] {
+  const { reasons, sample, userInputs } = prepareCheck(password, email, policy)
+  if (sample !== undefined && zxcvbn.check(sample, userInputs).score < MIN_ZXCVBN_SCORE) reasons.push('common_or_guessable')
+  return reasons
+}
+
+/**
+ * checkPassword with the zxcvbn scoring on a worker thread (password-strength.ts), so 25-80 ms
+ * of CPU never stalls the event loop; scores on this thread if the worker fails.
+ */
+export async function checkPasswordOffLoop(password: string, email: string, policy: { minLength: number; maxLength: number }): Promise<WeakPasswordReason[]> {
+  const { reasons, sample, userInputs } = prepareCheck(password, email, policy)
+  if (sample === undefined) return reasons
+  const score = await scoreOffThread(sample, userInputs).catch(() => zxcvbn.check(sample, userInputs).score)
+  if (score < MIN_ZXCVBN_SCORE) reasons.push('common_or_guessable')
   return reasons
 }
 

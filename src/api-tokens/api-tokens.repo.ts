@@ -1,5 +1,6 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
+import { sql } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
 
 export interface ApiTokenRow {
@@ -81,30 +82,43 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
   return Number(result.numUpdatedRows)
 }
 
-/**
- * The live token whose HMAC under key `keyId` is `hash`, for any of the candidates (one per key of
- * the ring): not revoked, not expired.
- */
-export async function findLiveByHash(db: Db, candidates: readonly { keyId: string; hash: Buffer }[], now: Date): Promise<ApiTokenRow | undefined> {
-  if (candidates.length === 0) return undefined
-  return db
-    .selectFrom('api_tokens')
-    .select(COLUMNS)
-    .where((eb) => eb.or(candidates.map((c) => eb.and([eb('token_hash', '=', c.hash), eb('key_id', '=', c.keyId)]))))
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .executeTakeFirst()
+/** A live token with what an authenticated request needs about its owner. */
+export interface LiveTokenWithAccount {
+  id: string
+  account_id: string
+  key_id: string
+  scopes: string[]
+  /** The one organization the token may reach (src/orgs); null: none. */
+  org_id: string | null
+  email: string
+  email_verified_at: Date | null
+  created_at: Date
+  mfa_enabled: boolean
+  has_second_factor: boolean
 }
 
-/** Moves last_used_at forward at most once per `minIntervalSeconds` (the WHERE makes it a no-op). */
-export async function touch(db: Db, id: string, now: Date, minIntervalSeconds: number): Promise<void> {
-  const before = new Date(now.getTime() - minIntervalSeconds * 1000)
-  await db
-    .updateTable('api_tokens')
-    .set({ last_used_at: now })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', before)]))
-    .execute()
+/**
+ * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
+ * whose HMAC matches one of the candidates, last_used_at moved forward when older than
+ * `touchBefore`, and the owner's state. Read-only on accounts, totp_factors and passkeys. Never cached.
+ */
+export async function findLiveAndTouch(db: Db, candidates: readonly { keyId: string; hash: Buffer }[], now: Date, touchBefore: Date): Promise<LiveTokenWithAccount | undefined> {
+  if (candidates.length === 0) return undefined
+  const match = sql.join(candidates.map((c) => sql`(token_hash = ${c.hash} and key_id = ${c.keyId})`), sql` or `)
+  const { rows } = await sql<LiveTokenWithAccount>`/* prepared */
+    with t as (
+      select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
+      where (${match}) and revoked_at is null and expires_at > ${now}
+      limit 1
+    ), touched as (
+      update api_tokens set last_used_at = ${now} from t
+      where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < ${touchBefore}) returning api_tokens.id
+    )
+    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
+      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
+    from t join accounts a on a.id = t.account_id
+    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`.execute(db)
+  return rows[0]
 }
 
 /** Re-hashes a token found under a retired key with the active one, so the old key can leave the ring. */

@@ -37,6 +37,8 @@ export interface TokenIdentity {
   readonly scopes: readonly Scope[]
   /** The one organization this token may reach; null: none. */
   readonly orgId: string | null
+  /** The owner's state, read in the same statement as the token. */
+  readonly account: { readonly email: string; readonly emailVerified: boolean; readonly createdAt: Date; readonly mfaEnabled: boolean; readonly hasSecondFactor: boolean }
 }
 
 export interface TokenView {
@@ -166,13 +168,14 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (!parseApiToken(deps.config.apiTokens.prefix, presented).ok) return { status: 'malformed' }
   const now = deps.clock.now()
   const candidates = tokenHashes(deps.config.keys.tokenHmac, presented)
-  const row = await repo.findLiveByHash(deps.db, candidates, now)
+  // One round trip: find, touch and the owner's state (the re-hash below is rare: a retired key).
+  const row = await repo.findLiveAndTouch(deps.db, candidates, now, new Date(now.getTime() - TOUCH_INTERVAL_SECONDS * 1000))
   if (row === undefined) return { status: 'unknown' }
   const active = candidates[0]
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
-  await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
+  const account = { email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at, mfaEnabled: row.mfa_enabled, hasSecondFactor: row.has_second_factor }
   // A scope later removed from the registry grants nothing.
-  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id } }
+  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account } }
 }
 
 /** Ends the account's tokens bound to the organization, on its removal from it; returns how many. */

@@ -1,10 +1,10 @@
 import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { randomSecret } from '../crypto/random.js'
+import { newId, randomSecret } from '../crypto/random.js'
 import { grantAppRole } from '../db/grants.js'
 import { createTestDb, type TestDb } from '../testing/test-db.js'
-import { verifyChain } from './audit-chain.js'
+import { CHAIN_COUNT, verifyChain } from './audit-chain.js'
 import { recordEvent } from './audit.service.js'
 
 const meta = { ip: '192.0.2.1', userAgent: 'vitest' }
@@ -23,6 +23,17 @@ describe('audit trail: hash chain', () => {
     expect(await verifyChain(t.db)).toEqual({ ok: true, events: 25 })
   })
 
+  it('spreads accounts over several chains, keeps each account in one, and verifies them all', async () => {
+    const accounts = Array.from({ length: 40 }, () => newId())
+    await Promise.all(accounts.flatMap((accountId) => [1, 2].map(() => recordEvent(t.db, { type: 'login.failed', accountId, meta, at: new Date() }))))
+    const rows = await t.db.selectFrom('security_events').select(['account_id', 'chain']).where('account_id', 'in', accounts).execute()
+    const byAccount = new Map<string, Set<number>>()
+    for (const r of rows) byAccount.set(r.account_id ?? '', (byAccount.get(r.account_id ?? '') ?? new Set()).add(r.chain))
+    expect([...byAccount.values()].every((chains) => chains.size === 1)).toBe(true)
+    expect(new Set(rows.map((r) => r.chain)).size).toBeGreaterThan(4)
+    expect(await verifyChain(t.db)).toEqual({ ok: true, events: 25 + 80 })
+  })
+
   it('refuses UPDATE and DELETE, even for the owner', async () => {
     await expect(sql`update security_events set type = 'x'`.execute(t.db)).rejects.toMatchObject({ code: '42501' })
     await expect(sql`delete from security_events`.execute(t.db)).rejects.toMatchObject({ code: '42501' })
@@ -37,6 +48,22 @@ describe('audit trail: hash chain', () => {
       await sql`alter table security_events enable trigger security_events_no_update`.execute(trx)
     })
     expect(await verifyChain(t.db)).toEqual({ ok: false, events: 10, brokenAtId: target.id })
+  })
+
+  it('names a row moved to another chain', async () => {
+    const db = await createTestDb()
+    try {
+      for (let i = 0; i < 6; i += 1) await recordEvent(db.db, { type: 'login.failed', accountId: newId(), meta, at: new Date() })
+      const target = await db.db.selectFrom('security_events').select(['id', 'chain']).orderBy('id').offset(3).limit(1).executeTakeFirstOrThrow()
+      await db.db.transaction().execute(async (trx) => {
+        await sql`alter table security_events disable trigger security_events_no_update`.execute(trx)
+        await sql`update security_events set chain = ${(target.chain + 1) % CHAIN_COUNT} where id = ${target.id}`.execute(trx)
+        await sql`alter table security_events enable trigger security_events_no_update`.execute(trx)
+      })
+      expect(await verifyChain(db.db)).toMatchObject({ ok: false })
+    } finally {
+      await db.drop()
+    }
   })
 })
 

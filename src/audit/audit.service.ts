@@ -3,7 +3,7 @@
 // Events hold no secret and no email address: an erased account leaves only its id behind.
 import { sql } from 'kysely'
 import type { Db } from '../db/db.js'
-import { eventHash, lockChainHead, orgChainHead } from './audit-chain.js'
+import { chainFor, eventHash, lockChainHead, orgChainHead } from './audit-chain.js'
 
 export const EVENT_TYPES = [
   'account.registered',
@@ -88,11 +88,14 @@ export async function recordEvent(db: Db, event: SecurityEvent): Promise<void> {
     user_agent: event.meta?.userAgent ?? null, // bounded by requestMeta()
     details: rows[0]?.details ?? '{}',
   }
-  const prev = await lockChainHead(db)
+  // Everything above ran before the lock: only the head reads and the insert hold it (to commit).
+  // An organization's events share one chain, so its organization chain cannot fork either.
+  const chain = chainFor(event.accountId, event.orgId)
+  const prev = await lockChainHead(db, chain)
   const org = event.orgId === undefined ? {} : { org_id: event.orgId, org_prev_hash: await orgChainHead(db, event.orgId) }
   await db
     .insertInto('security_events')
-    .values({ ...fields, ...org, prev_hash: prev, hash: eventHash(prev, { ...fields, ...org }) })
+    .values({ ...fields, ...org, chain, prev_hash: prev, hash: eventHash(prev, { ...fields, ...org }) })
     .execute()
 }
 

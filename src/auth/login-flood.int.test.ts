@@ -18,4 +18,23 @@ describe('login flood', () => {
     expect(busy?.json()).toMatchObject({ error: 'unavailable' })
     expect(busy?.headers['retry-after']).toBeDefined()
   })
+
+  it('refuses a login past the queue before counting it or touching the database', async () => {
+    // Fill the one lane and the two queue places with slow verifications of our own.
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    const held = Array.from({ length: 3 }, () => (t.deps.hasher as unknown as { withSlot: (w: () => Promise<unknown>) => Promise<unknown> }).withSlot(() => gate))
+    expect(t.deps.hasher.saturated).toBe(true)
+    const before = await t.deps.db.selectFrom('auth_throttle').select(['key', 'attempts']).orderBy('key').execute()
+    const started = performance.now()
+    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'late@example.test', password: 'some password guess here' } })
+    const elapsedMs = performance.now() - started
+    expect(res.statusCode).toBe(503)
+    expect(res.headers['retry-after']).toBe('5')
+    expect(elapsedMs).toBeLessThan(1_000)
+    expect(await t.deps.db.selectFrom('auth_throttle').select(['key', 'attempts']).orderBy('key').execute()).toEqual(before)
+    release()
+    await Promise.all(held)
+    expect(t.deps.hasher.saturated).toBe(false)
+  })
 })

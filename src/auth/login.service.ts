@@ -37,6 +37,11 @@ export type LoginResult =
   | { kind: 'session'; accountId: string; token: string; sessionId: string }
   | { kind: 'mfa'; accountId: string; pendingToken: string }
 
+/** Computes the dummy hash ahead of the first unknown-email login (server start-up, src/warm-up.ts). */
+export async function warmLogin(hasher: PasswordHasher): Promise<void> {
+  await dummyHash(hasher)
+}
+
 const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>()
 
 /** A hash with the live parameters, verified when the account does not exist (equal timing). */
@@ -58,6 +63,8 @@ export function loginThrottleRules(deps: Deps, email: string, ip: string): Throt
 
 /** Checks email and password; throws 401, 403 email_not_verified or 429. */
 export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
+  // Past the hashing queue: 503 + Retry-After at once, before any counter or database write.
+  deps.hasher.assertCapacity()
   const email = normalizeEmail(input.email)
   const rules = loginThrottleRules(deps, email, meta.ip)
   const reservation = await reserveAll(deps, rules, deps.clock.now())

@@ -13,14 +13,15 @@ import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie
 import { ChangeEmailBody, ChangeEmailReply, ChangePasswordBody, ConfirmEmailBody } from './auth.schemas.js'
 import { confirmEmailChange, requestEmailChange } from './email-change.service.js'
 import { changePassword } from './password-change.service.js'
-import { userView } from './user-view.js'
+import { userView, userViewOf } from './user-view.js'
 
 const tags = ['account']
 
 export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get('/', { schema: { tags, response: { 200: AccountReply, ...errorReplies(401, 403) } } }, async (request) => {
     const principal = requireAuth(request, { scope: 'account:read', allowDuringMfaEnrolment: true })
-    return userView(deps, principal.accountId)
+    // The account was read with the credential, in the same statement: no second round trip.
+    return principal.account ? userViewOf(principal.accountId, principal.account) : userView(deps, principal.accountId)
   })
 
   app.post('/password', { schema: { tags, body: ChangePasswordBody, response: { 204: {}, ...errorReplies(400, 401, 403, 422, 429) } } }, async (request, reply) => {

@@ -3,6 +3,7 @@ import { getAccount } from '../accounts/accounts.service.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { hasConfirmedTotp } from '../mfa/mfa.service.js'
+import type { PrincipalAccount } from '../principal/principal.types.js'
 
 export interface UserView {
   id: string
@@ -10,6 +11,11 @@ export interface UserView {
   emailVerified: boolean
   mfaEnabled: boolean
   createdAt: string
+}
+
+/** The view from the account state the principal was resolved with: no further query. */
+export function userViewOf(accountId: string, account: PrincipalAccount): UserView {
+  return { id: accountId, email: account.email, emailVerified: account.emailVerified, mfaEnabled: account.mfaEnabled, createdAt: account.createdAt.toISOString() }
 }
 
 export async function userView(deps: Deps, accountId: string): Promise<UserView> {

@@ -34,6 +34,8 @@ export interface Config {
     readonly shutdownTimeoutMs: number
     /** Serve the reference pages (/account, /verify-email, ...); on outside production by default. */
     readonly servePages: boolean
+    /** Mean event-loop lag past which requests get 503 + Retry-After (@fastify/under-pressure); 0: off. */
+    readonly loadShedMaxEventLoopDelayMs: number
   }
   readonly log: { readonly level: string; readonly pretty: boolean }
   readonly db: {
@@ -81,6 +83,8 @@ export interface Config {
   }
   readonly apiTokens: { readonly prefix: string; readonly defaultDays: number; readonly maxDays: number }
   readonly securityTxt: { readonly contact: string; readonly expiresDays: number; readonly policyUrl: string | undefined }
+  /** Background work every instance runs (src/mail/mail-sender.ts, src/housekeeping.ts). */
+  readonly jobs: { readonly mailPollIntervalMs: number; readonly housekeepingIntervalSeconds: number }
 }
 
 function trustProxyFrom(env: Env): Config['http']['trustProxy'] {
@@ -151,6 +155,7 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       metricsHost: str(env, 'METRICS_HOST', '127.0.0.1'),
       shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
       servePages: bool(env, 'SERVE_PAGES', !production),
+      loadShedMaxEventLoopDelayMs: int(env, 'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', 1_000, { min: 0, max: 60_000 }),
     },
     log: {
       level: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
@@ -215,6 +220,10 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       contact: str(env, 'SECURITY_CONTACT', 'mailto:security@example.com'),
       expiresDays: int(env, 'SECURITY_TXT_EXPIRES_DAYS', 180, { min: 1, max: 365 }),
       policyUrl: optionalStr(env, 'SECURITY_POLICY_URL'),
+    },
+    jobs: {
+      mailPollIntervalMs: int(env, 'MAIL_POLL_INTERVAL_MS', 2_000, { min: 100, max: 600_000 }),
+      housekeepingIntervalSeconds: int(env, 'HOUSEKEEPING_INTERVAL_SECONDS', 600, { min: 1, max: 86_400 }),
     },
   }
   return deepFreeze(config)

@@ -27,6 +27,19 @@ export class PasswordHasher {
     private readonly maxQueued: number,
   ) {}
 
+  /**
+   * True when every lane is busy and the queue is full: a new hash would be refused. Callers check
+   * it before any other work so a flood past the queue gets 503 at once, without database writes.
+   */
+  get saturated(): boolean {
+    return this.running >= this.maxConcurrent && this.waiting.length >= this.maxQueued
+  }
+
+  /** Throws HasherBusyError (503 + Retry-After) when saturated. */
+  assertCapacity(): void {
+    if (this.saturated) throw new HasherBusyError()
+  }
+
   private async withSlot<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.maxConcurrent) {
       if (this.waiting.length >= this.maxQueued) throw new HasherBusyError()

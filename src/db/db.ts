@@ -18,6 +18,30 @@ export interface DbOptions {
 // pg returns int8/bigint as strings by default; counts in this codebase stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10))
 
+// Hot statements (one per authenticated request) open with this marker, written literally at the
+// start of their SQL (`sql`/* prepared */ ...``); they run as named
+// prepared statements, so PostgreSQL parses and plans them once per connection instead of on
+// every request (planning cost several times the execution; docs/benchmarks.md).
+export const PREPARED_MARKER = '/* prepared */'
+const preparedNames = new Map<string, string>()
+const patched = new WeakSet<pg.PoolClient>()
+
+function prepareMarkedStatements(client: pg.PoolClient): void {
+  if (patched.has(client)) return
+  patched.add(client)
+  const query = client.query.bind(client) as (config: unknown, values?: unknown) => Promise<unknown>
+  const wrapped = (config: unknown, values?: unknown): Promise<unknown> => {
+    if (typeof config !== 'string' || !config.startsWith(PREPARED_MARKER)) return query(config, values)
+    let name = preparedNames.get(config)
+    if (name === undefined) {
+      name = `sss_${preparedNames.size}`
+      preparedNames.set(config, name)
+    }
+    return query({ name, text: config, values })
+  }
+  client.query = wrapped as typeof client.query
+}
+
 export function createDb(opts: DbOptions): Db {
   if (opts.searchPath !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(opts.searchPath)) {
     throw new Error('invalid search path')
@@ -35,6 +59,7 @@ export function createDb(opts: DbOptions): Db {
   // pg-pool passes the client as a second argument and also hangs it on err.client: never log
   // the error object whole (see describePoolError).
   pool.on('error', (err) => opts.onPoolError?.(err))
+  pool.on('connect', prepareMarkedStatements)
   return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
 }
 

@@ -25,6 +25,8 @@ export interface SecurityEventsTable {
   org_id: ColumnType<string | null, string | null | undefined, never>
   /** Hash of the organization's previous event: lets an organization's export be verified alone. */
   org_prev_hash: ColumnType<Buffer | null, Buffer | null | undefined, never>
+  /** Which of the audit chains this row links into (docs/decisions/0069); 0 for rows before them. */
+  chain: Generated<number>
 }
 
 export interface AccountsTable {

@@ -5,6 +5,7 @@ import { sql } from 'kysely'
 import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
+import { NOT_SHED } from '../http/load-shedding.js'
 import { errorReplies } from '../http/schemas.js'
 
 const READY_TIMEOUT_MS = 2_000
@@ -17,7 +18,8 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
     docs: '/docs',
   }))
 
-  app.get('/healthz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  // Liveness answers under load shedding too: a slow process is alive, restarting it would not help.
+  app.get('/healthz', { config: { rateLimit: false, ...NOT_SHED }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }))
 
   app.get('/readyz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } }, async () => {
     let timer: NodeJS.Timeout | undefined

@@ -49,6 +49,15 @@ describe('log redaction', () => {
     expect(text).toMatch(/"res":\{"statusCode":401\}/)
   })
 
+  it('writes one access line per request, not two', async () => {
+    const before = lines.length
+    await app.inject({ method: 'GET', url: '/healthz' })
+    const written = lines.slice(before)
+    expect(written).toHaveLength(1)
+    expect(written[0]).toContain('"msg":"request completed"')
+    expect(written[0]).toMatch(/"req":\{"method":"GET","path":"\/healthz".*"res":\{"statusCode":200\}/)
+  })
+
   it('masks secret-named fields at any depth and bearer strings anywhere', () => {
     deps.log.info({ outer: { list: [{ deeper: { newPassword: 'deep-secret-1', note: 'Authorization: Bearer deep-secret-2' } }] }, sessionToken: 'deep-secret-3' }, 'Bearer deep-secret-4 in the message')
     const last = lines.at(-1) ?? ''

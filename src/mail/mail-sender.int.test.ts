@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestDb, type TestDb } from '../testing/test-db.js'
-import { deliverDueMail, type Transport } from './mail-sender.js'
+import { createLogger } from '../logging/logger.js'
+import { deliverDueMail, startMailWorker, type Transport } from './mail-sender.js'
 import { enqueueMail } from './outbox.js'
 
 describe('outbox delivery', () => {
@@ -48,5 +49,55 @@ describe('outbox delivery', () => {
     expect(sent).toEqual([])
     await deliverDueMail(t.db, ok, { from: 'x@example.test', now: new Date(row.next_attempt_at.getTime() + 1) })
     expect(sent).toEqual(['retry@example.test'])
+  })
+
+  it('holds no transaction or row lock while the SMTP server is slow', async () => {
+    for (let i = 0; i < 3; i += 1) await enqueueMail(t.db, { to: `slow${i}@example.test`, subject: 's', text: 'body' }, now)
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    let entered: () => void = () => undefined
+    const inSend = new Promise<void>((r) => (entered = r))
+    const hanging: Transport = async () => {
+      entered()
+      await gate
+    }
+    const delivery = deliverDueMail(t.db, hanging, { from: 'x@example.test', now })
+    await inSend
+    // While SMTP hangs: the rows are not locked (NOWAIT would fail at once) and can be deleted.
+    await t.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('email_outbox').select('id').where('to_address', 'like', 'slow%').forUpdate().noWait().execute()
+      expect(rows).toHaveLength(3)
+    })
+    await t.db.deleteFrom('email_outbox').where('to_address', '=', 'slow2@example.test').execute()
+    // Another worker does not claim the leased rows meanwhile.
+    const other: string[] = []
+    await deliverDueMail(t.db, async (mail) => void other.push(mail.to), { from: 'x@example.test', now })
+    expect(other.filter((to) => to.startsWith('slow'))).toEqual([])
+    release()
+    expect(await delivery).toBe(3)
+    const left = await t.db.selectFrom('email_outbox').select(['to_address', 'sent_at']).where('to_address', 'like', 'slow%').orderBy('to_address').execute()
+    expect(left.map((r) => [r.to_address, r.sent_at !== null])).toEqual([
+      ['slow0@example.test', true],
+      ['slow1@example.test', true],
+    ])
+  })
+
+  it('never runs two ticks of one worker at once, however slow the mail server', async () => {
+    for (let i = 0; i < 4; i += 1) await enqueueMail(t.db, { to: `tick${i}@example.test`, subject: 's', text: 'body' }, now)
+    let inFlight = 0
+    let maxInFlight = 0
+    let sends = 0
+    const slow: Transport = async () => {
+      inFlight += 1
+      maxInFlight = Math.max(maxInFlight, inFlight)
+      await new Promise((r) => setTimeout(r, 60))
+      sends += 1
+      inFlight -= 1
+    }
+    const worker = startMailWorker(t.db, slow, { from: 'x@example.test', intervalMs: 5, log: createLogger({ level: 'silent', pretty: false }), now: () => now })
+    for (let i = 0; i < 100 && sends < 4; i += 1) await new Promise((r) => setTimeout(r, 20))
+    await worker.stop()
+    expect(sends).toBe(4)
+    expect(maxInFlight).toBe(1)
   })
 })

@@ -1,5 +1,9 @@
-// Delivers the outbox. Each tick claims a batch with FOR UPDATE SKIP LOCKED inside a transaction,
-// so several instances never send one mail twice; a failure backs off exponentially. A delivered
+// Delivers the outbox. A tick claims a batch in one short statement (FOR UPDATE SKIP LOCKED, so
+// several instances never claim one mail), leasing each row by moving next_attempt_at forward,
+// and commits at once: no transaction and no row lock is held while SMTP talks, so a slow or
+// dead mail server delays mail, never the API (account deletion, sign-up). A row not marked sent
+// before its lease ends is due again (delivery is at least once; a crash mid-send is the only
+// duplicate). Ticks of one worker never overlap. A failure backs off exponentially; a delivered
 // row keeps no body (its one-time link dies with it). SMTP when SMTP_URL is set; otherwise, in
 // development only, each mail is printed to the terminal (never through the structured log).
 import { sql } from 'kysely'
@@ -14,11 +18,15 @@ export type Transport = (mail: Mail & { from: string }) => Promise<void>
 const BATCH_SIZE = 20
 const MAX_ATTEMPTS = 8
 const BASE_BACKOFF_SECONDS = 30
+/** How long a claimed row is reserved for the claimer; a mail is not started after 80% of it. */
+export const LEASE_SECONDS = 300
+/** Bounds on each SMTP stage, so one send never outlives its lease (nodemailer defaults to 1 h idle). */
+const SMTP_TIMEOUT_MS = 10_000
 
 /** The transport the configuration asks for; undefined when mail cannot be delivered (production without SMTP). */
 export function transportFor(config: Config, write: (text: string) => void = (t) => process.stdout.write(t)): Transport | undefined {
   if (config.mail.transport === 'smtp' && config.mail.smtpUrl !== undefined) {
-    const smtp = nodemailer.createTransport(config.mail.smtpUrl)
+    const smtp = nodemailer.createTransport({ url: config.mail.smtpUrl, connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS })
     return async (mail) => {
       await smtp.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text })
     }
@@ -31,41 +39,59 @@ export function transportFor(config: Config, write: (text: string) => void = (t)
   }
 }
 
-/** Sends up to one batch of due mails; returns how many were delivered. */
+interface ClaimedMail {
+  id: string
+  to_address: string
+  subject: string
+  body_text: string | null
+  attempts: number
+}
+
+/** Leases up to BATCH_SIZE due mails to this caller, in one statement that commits at once. */
+async function claimDue(db: Db, now: Date): Promise<ClaimedMail[]> {
+  const leasedUntil = new Date(now.getTime() + LEASE_SECONDS * 1000)
+  const { rows } = await sql<ClaimedMail>`
+    update email_outbox set next_attempt_at = ${leasedUntil}
+    where id in (
+      select id from email_outbox
+      where sent_at is null and next_attempt_at <= ${now} and attempts < ${MAX_ATTEMPTS}
+      order by created_at limit ${BATCH_SIZE}
+      for update skip locked
+    )
+    returning id, to_address, subject, body_text, attempts`.execute(db)
+  return rows
+}
+
+/**
+ * Sends up to one batch of due mails; returns how many were delivered. Never inside a transaction:
+ * each row is claimed, then sent, then marked, in statements of their own.
+ */
 export async function deliverDueMail(db: Db, transport: Transport, opts: { from: string; now: Date; log?: Log }): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom('email_outbox')
-      .select(['id', 'to_address', 'subject', 'body_text', 'attempts'])
-      .where('sent_at', 'is', null)
-      .where('next_attempt_at', '<=', opts.now)
-      .where('attempts', '<', MAX_ATTEMPTS)
-      .orderBy('created_at')
-      .limit(BATCH_SIZE)
-      .forUpdate()
-      .skipLocked()
-      .execute()
-    let sent = 0
-    for (const row of due) {
-      try {
-        await transport({ from: opts.from, to: row.to_address, subject: row.subject, text: row.body_text ?? '' })
-        await trx.updateTable('email_outbox').set({ sent_at: opts.now, body_text: null, last_error: null }).where('id', '=', row.id).execute()
-        sent += 1
-      } catch (err) {
-        const attempts = row.attempts + 1
-        const delay = BASE_BACKOFF_SECONDS * 2 ** Math.min(attempts, 10)
-        // Keep only the error's class: SMTP replies can echo addresses or content.
-        const lastError = err instanceof Error ? err.name : 'Error'
-        await trx
-          .updateTable('email_outbox')
-          .set({ attempts, next_attempt_at: new Date(opts.now.getTime() + delay * 1000), last_error: lastError })
-          .where('id', '=', row.id)
-          .execute()
-        opts.log?.warn({ mailId: row.id, attempts }, 'mail delivery failed')
-      }
+  const due = await claimDue(db, opts.now)
+  const started = performance.now()
+  let sent = 0
+  for (const row of due) {
+    // Past most of the lease another instance may claim the row again: leave it to that one.
+    if (performance.now() - started > LEASE_SECONDS * 800) break
+    try {
+      await transport({ from: opts.from, to: row.to_address, subject: row.subject, text: row.body_text ?? '' })
+      await db.updateTable('email_outbox').set({ sent_at: opts.now, body_text: null, last_error: null }).where('id', '=', row.id).execute()
+      sent += 1
+    } catch (err) {
+      const attempts = row.attempts + 1
+      const delay = BASE_BACKOFF_SECONDS * 2 ** Math.min(attempts, 10)
+      // Keep only the error's class: SMTP replies can echo addresses or content.
+      const lastError = err instanceof Error ? err.name : 'Error'
+      await db
+        .updateTable('email_outbox')
+        .set({ attempts, next_attempt_at: new Date(opts.now.getTime() + delay * 1000), last_error: lastError })
+        .where('id', '=', row.id)
+        .where('sent_at', 'is', null)
+        .execute()
+      opts.log?.warn({ mailId: row.id, attempts }, 'mail delivery failed')
     }
-    return sent
-  })
+  }
+  return sent
 }
 
 /** Erases bodies of mails that can no longer be delivered (after MAX_ATTEMPTS). */
@@ -77,23 +103,30 @@ export interface MailWorker {
   stop(): Promise<void>
 }
 
-/** Polls the outbox every `intervalMs` until stopped. */
+/**
+ * Polls the outbox until stopped. The next tick is scheduled only when the previous one finished,
+ * so two ticks of one worker never overlap however slow the mail server is.
+ */
 export function startMailWorker(db: Db, transport: Transport, opts: { from: string; intervalMs: number; log: Log; now: () => Date }): MailWorker {
-  let running: Promise<unknown> = Promise.resolve()
+  let running: Promise<void> = Promise.resolve()
+  let timer: NodeJS.Timeout | undefined
   let stopped = false
   const tick = (): void => {
     if (stopped) return
     running = deliverDueMail(db, transport, { from: opts.from, now: opts.now(), log: opts.log })
       .then(() => expireUndeliverable(db))
       .catch((err: unknown) => opts.log.warn({ err }, 'mail worker tick failed'))
+      .then(() => {
+        if (stopped) return
+        timer = setTimeout(tick, opts.intervalMs)
+        timer.unref()
+      })
   }
-  const timer = setInterval(tick, opts.intervalMs)
-  timer.unref()
   tick()
   return {
     stop: async () => {
       stopped = true
-      clearInterval(timer)
+      clearTimeout(timer)
       await running
     },
   }

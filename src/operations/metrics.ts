@@ -20,14 +20,31 @@ async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean;
   const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429', labelNames: ['route'], registers: [registry] })
   app.decorate('metricsRegistry', registry)
 
-  app.addHook('onResponse', async (request, reply) => {
+  // Label-bound children are cached per (method, route, status): prom-client would otherwise hash
+  // the label set on every request. Routes are patterns, so the cache stays small.
+  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
+  const childFor = (method: string, route: string, status: number) => {
+    const key = `${method} ${route} ${status}`
+    let child = bound.get(key)
+    if (child === undefined) {
+      const counter = requests.labels(method, route, String(status))
+      const timer = duration.labels(method, route)
+      child = { count: () => counter.inc(), observe: (seconds) => timer.observe(seconds) }
+      bound.set(key, child)
+    }
+    return child
+  }
+
+  app.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids and tokens must not become label values.
     const route = request.routeOptions.url ?? 'unmatched'
     const status = reply.statusCode
-    requests.inc({ method: request.method, route, status_code: String(status) })
-    duration.observe({ method: request.method, route }, reply.elapsedTime / 1000)
+    const child = childFor(request.method, route, status)
+    child.count()
+    child.observe(reply.elapsedTime / 1000)
     if (status === 429) rateLimited.inc({ route })
     if (status === 401 && route === '/v1/auth/login') loginFailures.inc()
+    done()
   })
 
   if (opts.exposeRoute) {

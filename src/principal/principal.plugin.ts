@@ -1,10 +1,10 @@
 // Resolves the caller once per request: `Authorization: Bearer <api token>` or the session cookie.
 // Sessions and tokens are checked against the database on every request (no cache to outlive a
-// revocation). A bad credential leaves request.principal null; requireAuth() then answers 401.
+// revocation), in one statement that also touches last-seen and reads the account's state
+// (docs/decisions/0065). A bad credential leaves request.principal null; requireAuth() then answers 401.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { SESSION_COOKIE } from '../sessions/session-cookie.js'
 import { validateSession } from '../sessions/sessions.service.js'
 import type { Principal } from './principal.types.js'
@@ -31,8 +31,8 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
     if (session === null) return
     // MFA_REQUIRED: until the account has a second factor (confirmed TOTP or a passkey), its sessions
     // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md).
-    const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !(await hasSecondFactor(deps.db, session.accountId))
-    request.principal = { kind: 'session', accountId: session.accountId, sessionId: session.sessionId, ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}) }
+    const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !session.account.hasSecondFactor
+    request.principal = { kind: 'session', accountId: session.accountId, sessionId: session.sessionId, account: session.account, ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}) }
   })
 }
 

@@ -1,5 +1,5 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
-import type { ExpressionBuilder } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
@@ -25,24 +25,39 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
   return id
 }
 
-/** The live session with this token hash: not past its absolute expiry nor idle too long. */
-export async function findLiveByHash(db: Db, tokenHash: Buffer, now: Date, idleSince: Date): Promise<SessionRow | undefined> {
-  return db
-    .selectFrom('sessions')
-    .select(COLUMNS)
-    .where('token_hash', '=', tokenHash)
-    .where((eb) => isLive(eb, now, idleSince))
-    .executeTakeFirst()
+/** What an authenticated request needs about its caller, read with the session in one statement. */
+export interface LiveSessionWithAccount {
+  session_id: string
+  account_id: string
+  email: string
+  email_verified_at: Date | null
+  created_at: Date
+  /** A confirmed TOTP factor exists. */
+  mfa_enabled: boolean
+  /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
+  has_second_factor: boolean
 }
 
-/** Moves last_seen_at forward, at most once per `minIntervalSeconds` (the WHERE makes it a no-op). */
-export async function touch(db: Db, id: string, now: Date, minIntervalSeconds: number): Promise<void> {
-  await db
-    .updateTable('sessions')
-    .set({ last_seen_at: now })
-    .where('id', '=', id)
-    .where('last_seen_at', '<', new Date(now.getTime() - minIntervalSeconds * 1000))
-    .execute()
+/**
+ * The hot path of every cookie request, in one round trip (docs/decisions/0065): finds the live
+ * session, moves last_seen_at forward when it is older than `touchBefore` (a data-modifying CTE
+ * runs exactly once whether or not it is read), and returns the account's state and whether it
+ * has a confirmed second factor. Read-only on accounts, totp_factors and passkeys, whose owners write them.
+ * Always on the primary and never cached, so a deleted row refuses the very next request.
+ */
+export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
+  const { rows } = await sql<LiveSessionWithAccount>`/* prepared */
+    with s as (
+      select id, account_id, last_seen_at from sessions
+      where token_hash = ${tokenHash} and absolute_expires_at > ${now} and last_seen_at > ${idleSince}
+    ), touched as (
+      update sessions set last_seen_at = ${now} from s where sessions.id = s.id and s.last_seen_at < ${touchBefore} returning sessions.id
+    )
+    select s.id as session_id, a.id as account_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
+      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
+    from s join accounts a on a.id = s.account_id
+    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`.execute(db)
+  return rows[0]
 }
 
 export async function listForAccount(db: Db, accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {

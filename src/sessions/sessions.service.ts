@@ -44,14 +44,30 @@ export async function issueSession(deps: Pick<Deps, 'config' | 'clock'>, db: Db,
   return { token, sessionId }
 }
 
-/** The session a token opens, or null (unknown, expired, idle too long, revoked, malformed). */
-export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string } | null> {
+/** The account state a validated session comes with (read in the same statement). */
+export interface SessionAccount {
+  readonly email: string
+  readonly emailVerified: boolean
+  readonly createdAt: Date
+  readonly mfaEnabled: boolean
+  readonly hasSecondFactor: boolean
+}
+
+/**
+ * The session a token opens, with its account's state, or null (unknown, expired, idle too long,
+ * revoked, malformed). One database round trip: find, touch and account read are one statement.
+ */
+export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string; account: SessionAccount } | null> {
   if (!TOKEN_SHAPE.test(token)) return null
   const now = deps.clock.now()
-  const row = await repo.findLiveByHash(deps.db, sha256(token), now, idleSince(deps, now))
+  const touchBefore = new Date(now.getTime() - TOUCH_INTERVAL_SECONDS * 1000)
+  const row = await repo.findLiveAndTouch(deps.db, sha256(token), now, idleSince(deps, now), touchBefore)
   if (row === undefined) return null
-  await repo.touch(deps.db, row.id, now, TOUCH_INTERVAL_SECONDS)
-  return { sessionId: row.id, accountId: row.account_id }
+  return {
+    sessionId: row.session_id,
+    accountId: row.account_id,
+    account: { email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at, mfaEnabled: row.mfa_enabled, hasSecondFactor: row.has_second_factor },
+  }
 }
 
 export async function listSessions(deps: Deps, accountId: string, currentSessionId: string | null): Promise<SessionView[]> {

@@ -1,0 +1,57 @@
+import helmet from '@fastify/helmet'
+import Fastify from 'fastify'
+import { describe, expect, it } from 'vitest'
+import { SECURITY_HEADERS, securityHeaders } from './security-headers.js'
+
+// The options this project gave @fastify/helmet before the headers became a static set.
+const HELMET_OPTIONS = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  frameguard: { action: 'deny' as const },
+  referrerPolicy: { policy: 'no-referrer' as const },
+  crossOriginResourcePolicy: { policy: 'same-origin' as const },
+  crossOriginOpenerPolicy: { policy: 'same-origin' as const },
+  xPoweredBy: true,
+}
+
+const normaliseCsp = (csp: string): string => csp.split(';').map((d) => d.trim()).filter(Boolean).join('; ')
+
+describe('static security headers', () => {
+  it('sets every header @fastify/helmet sets with our options, with the same values', async () => {
+    const withHelmet = Fastify()
+    await withHelmet.register(helmet, HELMET_OPTIONS)
+    withHelmet.get('/', async () => ({ ok: true }))
+    const ours = Fastify()
+    await ours.register(securityHeaders)
+    ours.get('/', async () => ({ ok: true }))
+    const a = (await withHelmet.inject({ method: 'GET', url: '/' })).headers
+    const b = (await ours.inject({ method: 'GET', url: '/' })).headers
+    const transport = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive', 'x-request-id', 'cache-control'])
+    const helmetSet = Object.fromEntries(Object.entries(a).filter(([k]) => !transport.has(k)))
+    const ourSet = Object.fromEntries(Object.entries(b).filter(([k]) => !transport.has(k)))
+    expect(Object.keys(ourSet).sort()).toEqual(Object.keys(helmetSet).sort())
+    for (const [name, value] of Object.entries(helmetSet)) {
+      expect(name === 'content-security-policy' ? normaliseCsp(String(ourSet[name])) : ourSet[name]).toBe(name === 'content-security-policy' ? normaliseCsp(String(value)) : value)
+    }
+    expect(b['cache-control']).toBe('no-store')
+    expect(b['x-request-id']).toBeDefined()
+    expect(Object.isFrozen(SECURITY_HEADERS)).toBe(true)
+    await withHelmet.close()
+    await ours.close()
+  })
+
+  it('lets a route set its own value, and keeps the headers on errors', async () => {
+    const app = Fastify()
+    await app.register(securityHeaders)
+    app.get('/cached', async (_request, reply) => reply.header('cache-control', 'max-age=60').send({ ok: true }))
+    app.get('/boom', async () => {
+      throw new Error('boom')
+    })
+    expect((await app.inject({ method: 'GET', url: '/cached' })).headers['cache-control']).toBe('max-age=60')
+    const boom = await app.inject({ method: 'GET', url: '/boom' })
+    expect(boom.statusCode).toBe(500)
+    expect(boom.headers['x-frame-options']).toBe('DENY')
+    expect(boom.headers['cache-control']).toBe('no-store')
+    await app.close()
+  })
+})

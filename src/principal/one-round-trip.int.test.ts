@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify'
+import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildApp } from '../app.js'
+import { createDb, PREPARED_MARKER } from '../db/db.js'
+import { signUpAndLogin } from '../testing/factories.js'
+import { useTestApp } from '../testing/test-app.js'
+
+/** Counts the statements sent to PostgreSQL. */
+class StatementCounter implements KyselyPlugin {
+  count = 0
+  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
+    this.count += 1
+    return args.node
+  }
+  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
+    return args.result
+  }
+}
+
+describe('one database round trip per authenticated request', () => {
+  const t = useTestApp()
+  const counter = new StatementCounter()
+  let counted: FastifyInstance
+  let cookie: string
+  let token: string
+  beforeAll(async () => {
+    cookie = await signUpAndLogin(t, 'round-trip@example.test')
+    const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'ci', scopes: ['account:read'] } })
+    token = created.json<{ token: string }>().token
+    counted = await buildApp({ ...t.deps, db: t.deps.db.withPlugin(counter) })
+  })
+  afterAll(async () => {
+    await counted.close()
+  })
+
+  it('answers GET /v1/me by cookie and by token with one statement each, touching last-seen at most once a minute', async () => {
+    for (const headers of [{ cookie }, { authorization: `Bearer ${token}` }]) {
+      for (let i = 0; i < 3; i += 1) {
+        counter.count = 0
+        const res = await counted.inject({ method: 'GET', url: '/v1/me', headers })
+        expect(res.statusCode).toBe(200)
+        expect(res.json()).toMatchObject({ email: 'round-trip@example.test', emailVerified: true, mfaEnabled: false })
+        expect(counter.count).toBe(1)
+      }
+    }
+    const session = await t.deps.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow()
+    t.clock.advance(61)
+    await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
+    const later = await t.deps.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow()
+    expect(later.last_seen_at.getTime() - session.last_seen_at.getTime()).toBe(61_000)
+  })
+
+  it('refuses a deleted session and a revoked token on the very next request (nothing cached)', async () => {
+    const other = await signUpAndLogin(t, 'round-trip-2@example.test')
+    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
+    await t.deps.db.deleteFrom('sessions').where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip-2@example.test')).execute()
+    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
+    await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).execute()
+    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
+  })
+
+  it('runs the lookup as a named prepared statement (parsed and planned once per connection)', async () => {
+    const single = createDb({ url: t.testDb.url, maxConnections: 1, searchPath: t.testDb.schema })
+    const app = await buildApp({ ...t.deps, db: single })
+    try {
+      const cookie2 = await signUpAndLogin(t, 'round-trip-3@example.test')
+      for (let i = 0; i < 2; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: cookie2 } })).statusCode).toBe(200)
+      const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(single)
+      expect(rows.some((r) => r.name.startsWith('sss_') && r.statement.startsWith(PREPARED_MARKER) && r.statement.includes('from sessions'))).toBe(true)
+    } finally {
+      await app.close()
+      await single.destroy()
+    }
+  })
+})
