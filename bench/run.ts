@@ -52,7 +52,7 @@ const config = await loadConfig(
   {
     ...process.env,
     NODE_ENV: 'development',
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info',
     LOG_PRETTY: 'false',
     // The bench drives one client address far past the per-client limits; the limits still run.
     RATE_LIMIT_MAX: '1000000',
@@ -78,7 +78,7 @@ const schema = `bench_${randomSecret(4).toString('hex')}`
 const admin = createDb({ url, maxConnections: 1 })
 await sql`create schema ${sql.id(schema)}`.execute(admin)
 const db = createDb({ url, maxConnections: config.db.poolMax, searchPath: schema })
-const log = createLogger({ level: 'info', pretty: false }, pino.destination({ dest: '/dev/null', sync: true }))
+const log = createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'info', pretty: false }, pino.destination({ dest: '/dev/null', sync: true }))
 const deps: Deps = { config, db, clock: systemClock, log, redis: undefined, hasher: createHasher(config) }
 
 try {
