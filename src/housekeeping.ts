@@ -18,7 +18,9 @@ import { pruneThrottle } from './throttle/throttle.service.js'
 
 /** Runs housekeeping unless another instance is running it now; true when this one ran it. */
 export async function runHousekeepingOnce(deps: Deps): Promise<boolean> {
-  return tryFleetLock(deps.db, 'housekeeping', (trx) => runHousekeeping({ ...deps, db: trx }))
+  // The lock's transaction only holds the lock; the work runs on the pool, in its own short
+  // transactions (an audit event per expired account must not hold the chain lock for the whole run).
+  return tryFleetLock(deps.db, 'housekeeping', () => runHousekeeping(deps))
 }
 
 export async function runHousekeeping(deps: Deps): Promise<void> {

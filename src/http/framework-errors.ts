@@ -2,23 +2,8 @@
 // hook runs, so without this handler those answers carried no security header, no request id and
 // Fastify's own error text. Found by the conformance kit (tools/conformance, headers-error check).
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { SECURITY_HEADERS } from './security-headers.js'
 
-/** What the security-headers plugin (helmet) sends on every other answer; a test keeps them equal. */
-export const FIXED_SECURITY_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': "default-src 'none';frame-ancestors 'none';base-uri 'none';form-action 'none'",
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'DENY',
-  'x-permitted-cross-domain-policies': 'none',
-  'x-xss-protection': '0',
-  'cache-control': 'no-store',
-}
 
 /** Fastify's `frameworkErrors` option: the error model and the usual headers for router-level errors. */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
@@ -33,6 +18,6 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
   if (status === 500) request.log.error({ err: error, reqId: request.id }, 'router error')
   void reply
     .code(status)
-    .headers({ ...FIXED_SECURITY_HEADERS, 'x-request-id': request.id, 'content-type': 'application/json; charset=utf-8' })
+    .headers({ ...SECURITY_HEADERS, 'x-request-id': request.id, 'content-type': 'application/json; charset=utf-8' })
     .send(JSON.stringify(body))
 }
