@@ -1,34 +1,45 @@
 // Response headers for a JSON API (OWASP ASVS 5.0 V3.4): a CSP that allows nothing, HSTS,
 // no-sniff, frame-deny, no-referrer, and no caching of API answers that may hold personal data.
-// The set is exactly what @fastify/helmet sets with the options below (security-headers.test.ts
-// compares the two), but computed once at start-up and copied onto each reply by one hook, with
-// the request id: helmet's per-request middleware chain cost more than the rest of /healthz.
-// docs/decisions/0066. A route may still set its own value (the docs page sets its own CSP).
-import type { FastifyInstance } from 'fastify'
+// @fastify/helmet decides the set: it runs once, at start-up, on a throw-away instance with the
+// options below, and the headers it wrote are copied onto each reply by one synchronous hook, with
+// the request id. Helmet's own per-request middleware chain cost more than the rest of /healthz
+// (docs/decisions/0066); its knowledge of which headers to send is kept. A route may still set its
+// own value (the docs page and the reference pages set their own CSP).
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet'
+import Fastify, { type FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 
-/** The CSP of every API answer: a JSON body needs to load nothing and be framed by no one. */
-export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-
-/** Every header of every answer, lower-case names. Frozen: computed once, never per request. */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
-  'content-security-policy': API_CSP,
-  'cross-origin-opener-policy': 'same-origin',
-  'cross-origin-resource-policy': 'same-origin',
-  'origin-agent-cluster': '?1',
-  'referrer-policy': 'no-referrer',
+/** What this project asks of helmet: a JSON API needs to load nothing and be framed by no one. */
+export const HELMET_OPTIONS: FastifyHelmetOptions = {
+  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
   // RFC 6797; one year, as the HSTS preload list asks. Browsers ignore it over plain http.
-  'strict-transport-security': 'max-age=31536000; includeSubDomains',
-  'x-content-type-options': 'nosniff',
-  'x-dns-prefetch-control': 'off',
-  'x-download-options': 'noopen',
-  'x-frame-options': 'DENY',
-  'x-permitted-cross-domain-policies': 'none',
-  // The legacy XSS auditor is itself an attack surface: switched off, as OWASP advises.
-  'x-xss-protection': '0',
+  strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
+  frameguard: { action: 'deny' },
+  referrerPolicy: { policy: 'no-referrer' },
+  crossOriginResourcePolicy: { policy: 'same-origin' },
+  crossOriginOpenerPolicy: { policy: 'same-origin' },
+  // The legacy XSS auditor is itself an attack surface: helmet switches it off (X-XSS-Protection: 0).
+}
+
+// Headers of the probe's answer that describe the transport, not the security policy.
+const TRANSPORT = new Set(['content-type', 'content-length', 'date', 'connection', 'keep-alive'])
+
+/** Runs helmet once on a throw-away instance and returns the headers it set, lower-case names. */
+async function headersFromHelmet(): Promise<Readonly<Record<string, string>>> {
+  const probe = Fastify({ logger: false })
+  await probe.register(helmet, HELMET_OPTIONS)
+  probe.get('/', async () => '')
+  const res = await probe.inject({ method: 'GET', url: '/' })
+  await probe.close()
+  const headers: Record<string, string> = {}
+  for (const [name, value] of Object.entries(res.headers)) if (!TRANSPORT.has(name) && typeof value === 'string') headers[name] = value
   // API answers may hold personal data: never stored by a browser or a shared cache.
-  'cache-control': 'no-store',
-})
+  headers['cache-control'] = 'no-store'
+  return Object.freeze(headers)
+}
+
+/** Every header of every answer, lower-case names. Frozen: computed once at start-up, never per request. */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = await headersFromHelmet()
 
 const ENTRIES = Object.entries(SECURITY_HEADERS)
 
