@@ -5,7 +5,7 @@
 // - every use checks the database (revoked_at, expires_at against deps.clock): no cache outlives a revocation;
 // - creation and revocation write a security event and a notice mail in the same transaction.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import type { KeyRing } from '../config/keyring.js'
+import type { KeyRing } from '../crypto/keyring.js'
 import type { Db } from '../db/db.js'
 import { hmacSha256 } from '../crypto/hash.js'
 import type { Deps } from '../deps.js'

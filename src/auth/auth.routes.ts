@@ -7,12 +7,11 @@ import { recordEvent } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
-import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../sessions/session-cookie.js'
+import { clearPendingCookie, clearSessionCookie, MFA_PENDING_COOKIE, SESSION_COOKIE, setPendingCookie, setSessionCookie } from '../http/cookies.js'
 import { revokeSession, validateSession } from '../sessions/sessions.service.js'
 import * as schemas from './auth.schemas.js'
 import { completeMfaLogin, login } from './login.service.js'
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js'
-import { clearPendingCookie, MFA_PENDING_COOKIE, setPendingCookie } from './pending-cookie.js'
 import { userView } from './user-view.js'
 
 const tags = ['auth']

@@ -5,7 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { SESSION_COOKIE } from '../sessions/session-cookie.js'
+import { SESSION_COOKIE } from '../http/cookies.js'
 import { validateSession } from '../sessions/sessions.service.js'
 import type { Principal } from './principal.types.js'
 
