@@ -27,6 +27,7 @@ import { orgScope } from './orgs/org-scope.js'
 import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
 import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
+import { validateSession } from './sessions/sessions.service.js'
 import { principal } from './principal/principal.plugin.js'
 import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
@@ -68,8 +69,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
-  // API tokens: the api-tokens feature replaces this resolver (see src/api-tokens/).
-  await app.register(principal, { deps, resolveBearer: resolveApiToken })
+  // Who is calling: the principal plugin sits below every feature, so the features hand it their
+  // resolvers here: the session cookie (src/sessions/) and the bearer token (src/api-tokens/).
+  await app.register(principal, { deps, resolveBearer: resolveApiToken, resolveSession: validateSession })
   await app.register(openapi, { title: config.appName, exposeUi: config.http.exposeDocs })
 
   // Feature routes. Each feature registers its own plugin here, in this order.
