@@ -29,7 +29,7 @@ import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
 import { validateSession } from './sessions/sessions.service.js'
 import { principal } from './principal/principal.plugin.js'
-import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
+import { passkeyLoginRoutes } from './auth/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
 import { pagesRoutes } from './pages/pages.routes.js'
 

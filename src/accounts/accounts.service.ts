@@ -218,3 +218,65 @@ export async function replaceEmail(trx: Db, accountId: string, email: string, no
   if (holder !== undefined && holder.id !== accountId) throw AccountErrors.emailTaken()
   await repo.replaceEmail(trx, accountId, email, now)
 }
+
+// The account record as the cross-feature flows (src/auth/) and other features read and change it.
+// The accounts table has one owner, this folder: nobody else imports accounts.repo or reads the
+// table (docs/decisions/0080-layers-enforced.md). Each takes `db`, so it joins the caller's transaction.
+
+export async function findAccountById(db: Db, accountId: string): Promise<repo.AccountRow | undefined> {
+  return repo.findById(db, accountId)
+}
+
+export async function findAccountByEmail(db: Db, email: string): Promise<repo.AccountRow | undefined> {
+  return repo.findByEmail(db, email)
+}
+
+/** The address notices go to; undefined when the account is gone. */
+export async function accountEmail(db: Db, accountId: string): Promise<string | undefined> {
+  return (await repo.findById(db, accountId))?.email
+}
+
+/** The address and its verification state (to match an invitation). */
+export async function accountContact(db: Db, accountId: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
+  return repo.findContact(db, accountId)
+}
+
+/** Locks the account row (FOR UPDATE) in the caller's transaction, so concurrent work on it runs in turn. */
+export async function lockAccount(trx: Db, accountId: string): Promise<{ id: string; email: string } | undefined> {
+  return repo.lockContact(trx, accountId)
+}
+
+/** The row a password login checks: hash, change-required flag, credentials version. */
+export async function findCredentialsByEmail(db: Db, email: string): Promise<repo.CredentialsRow | undefined> {
+  return repo.findCredentialsByEmail(db, email)
+}
+
+/** Stores a re-hash made under newer argon2 parameters, unless the password changed meanwhile. */
+export async function rehashPasswordIfUnchanged(db: Db, accountId: string, verifiedHash: string, newHash: string): Promise<boolean> {
+  return repo.rehashIfUnchanged(db, accountId, verifiedHash, newHash)
+}
+
+export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date, changed: boolean): Promise<void> {
+  await repo.setPasswordHash(db, accountId, passwordHash, now, changed)
+}
+
+export async function markEmailVerified(db: Db, accountId: string, now: Date): Promise<void> {
+  await repo.markEmailVerified(db, accountId, now)
+}
+
+export async function flagPasswordChangeRequired(db: Db, accountId: string, now: Date): Promise<boolean> {
+  return repo.flagPasswordChangeRequired(db, accountId, now)
+}
+
+export async function isPasswordChangeRequired(db: Db, accountId: string): Promise<boolean> {
+  return repo.isPasswordChangeRequired(db, accountId)
+}
+
+/** Known devices (new-device notices): whether the account has any, and remembering one (true when new). */
+export async function hasAnyDevice(db: Db, accountId: string): Promise<boolean> {
+  return repo.hasAnyDevice(db, accountId)
+}
+
+export async function rememberDevice(db: Db, accountId: string, fingerprint: Buffer, now: Date): Promise<boolean> {
+  return repo.rememberDevice(db, accountId, fingerprint, now)
+}

@@ -32,14 +32,6 @@ export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiToken
   return db.insertInto('api_tokens').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
 }
 
-/**
- * The owner's address for the notice mail. accounts belongs to src/accounts; this one read is
- * kept here (brief of issue 5) and locks the row, so concurrent creations count tokens in turn.
- */
-export async function lockOwner(trx: Trx, accountId: string): Promise<{ id: string; email: string } | undefined> {
-  return trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirst()
-}
-
 export async function countLive(db: Db, accountId: string, now: Date): Promise<number> {
   const { n } = await db
     .selectFrom('api_tokens')

@@ -9,10 +9,10 @@
 // - a sign counter that does not move forward on a verified assertion (a cloned authenticator)
 //   refuses the sign-in and mails the owner; the passkey stays for the owner to judge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
+import * as accountRecords from '../accounts/accounts.service.js'
 import { credentialsVersion, resendVerification } from '../accounts/accounts.service.js'
-import { completeLogin, LoginErrors, loginThrottleRules, type LoginResult } from '../auth/login.service.js'
-import { CompromiseErrors, sendChangeLink } from '../auth/password-compromise.service.js'
+import { completeLogin, LoginErrors, loginThrottleRules, type LoginResult } from './login.service.js'
+import { CompromiseErrors, sendChangeLink } from './password-compromise.service.js'
 import { constantTimeEqual, sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
@@ -20,11 +20,11 @@ import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
-import { PasskeyErrors } from './passkeys.errors.js'
-import * as repo from './passkeys.repo.js'
-import type { AuthenticationResponse } from './passkeys.schemas.js'
-import { challengeMatcher, challengeText, newChallenge, PASSKEY_CHALLENGE_TTL_SECONDS } from './passkeys.service.js'
-import { authenticationOptions, relyingParty, verifyAssertion } from './webauthn.js'
+import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
+import * as repo from '../passkeys/passkeys.repo.js'
+import type { AuthenticationResponse } from '../passkeys/passkeys.schemas.js'
+import { challengeMatcher, challengeText, newChallenge, PASSKEY_CHALLENGE_TTL_SECONDS } from '../passkeys/passkeys.service.js'
+import { authenticationOptions, relyingParty, verifyAssertion } from '../passkeys/webauthn.js'
 
 const PENDING_TOKEN_BYTES = 32
 const PENDING_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
@@ -58,7 +58,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   const now = deps.clock.now()
   const pending = PENDING_TOKEN_SHAPE.test(pendingToken) ? await repo.takeAuthenticationChallenge(deps.db, sha256(pendingToken), now) : undefined
   const passkey = await repo.findByCredentialId(deps.db, response.id)
-  const account = passkey === undefined ? undefined : await accountsRepo.findById(deps.db, passkey.account_id)
+  const account = passkey === undefined ? undefined : await accountRecords.findAccountById(deps.db, passkey.account_id)
 
   const rules = account === undefined ? [ipRule(deps, meta.ip)] : loginThrottleRules(deps, account.email, meta.ip)
   const reservation = await reserveAll(deps, rules, now)
@@ -104,7 +104,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   for (const rule of rules) await releaseAttempt(deps, rule.key)
 
   // The same account checks as the password path (src/auth/login.service.ts).
-  if (await accountsRepo.isPasswordChangeRequired(deps.db, account.id)) {
+  if (await accountRecords.isPasswordChangeRequired(deps.db, account.id)) {
     await sendChangeLink(deps, account.email, meta)
     throw CompromiseErrors.changeRequired()
   }
