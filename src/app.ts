@@ -3,6 +3,7 @@
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { accountsRoutes } from './accounts/accounts.routes.js'
 import { resolveApiToken } from './api-tokens/api-tokens.auth.js'
 import { apiTokensRoutes } from './api-tokens/api-tokens.routes.js'
 import { newId } from './crypto/random.js'
@@ -21,9 +22,11 @@ import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
 import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
+import { hasConfirmedTotp } from './mfa/mfa.service.js'
 import { membersRoutes } from './orgs/members.routes.js'
 import { orgRoutes } from './orgs/org.routes.js'
 import { orgScope } from './orgs/org-scope.js'
+import { assertMember } from './orgs/orgs.service.js'
 import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
 import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
@@ -77,10 +80,11 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Feature routes. Each feature registers its own plugin here, in this order.
   await app.register(healthRoutes, { deps })
   await app.register(authRoutes, { prefix: '/v1/auth', deps })
+  await app.register(accountsRoutes, { prefix: '/v1/me', deps, mfaEnabled: hasConfirmedTotp })
   await app.register(meRoutes, { prefix: '/v1/me', deps })
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
-  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
+  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps, assertOrgMember: assertMember })
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
   // Organizations: every route under /v1/orgs/:orgId sits inside orgScope, which resolves the

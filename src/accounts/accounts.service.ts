@@ -13,7 +13,6 @@ import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
-import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'
 import { isBreached } from './breach-check.js'
 import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
 
@@ -176,23 +175,16 @@ export async function verifyAccountPassword(deps: Deps, accountId: string, passw
 }
 
 /**
- * Deletes the account after a password re-check. Sessions, API tokens, MFA factors and mail
- * tokens go with it in the same transaction (foreign keys cascade), so every credential stops
+ * Deletes the account within the caller's transaction (the flow, with its password re-check and
+ * the organizations' last-owner rule, is src/auth/account-deletion.service.ts). Sessions, API
+ * tokens, MFA factors and mail tokens go with it (foreign keys cascade), so every credential stops
  * working on its very next request. Security events stay, holding the account id but no email.
  */
-export async function deleteAccount(deps: Deps, input: { accountId: string; password: string }, meta: RequestMeta): Promise<void> {
-  if (!(await verifyAccountPassword(deps, input.accountId, input.password))) throw AccountErrors.invalidPassword()
-  const now = deps.clock.now()
-  await deps.db.transaction().execute(async (trx) => {
-    const account = await repo.findById(trx, input.accountId)
-    if (account === undefined) return
-    // 409 last_owner: an organization is never left without an owner (locks its owner rows).
-    await assertNotLastOwnerAnywhere(trx, input.accountId)
-    await deleteMailTo(trx, account.email)
-    await repo.deleteAccount(trx, input.accountId)
-    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)
-    await recordEvent(trx, { type: 'account.deleted', accountId: input.accountId, meta, at: now })
-  })
+export async function deleteAccountRecord(trx: Db, deps: Pick<Deps, 'config'>, account: { id: string; email: string }, meta: RequestMeta, now: Date): Promise<void> {
+  await deleteMailTo(trx, account.email)
+  await repo.deleteAccount(trx, account.id)
+  await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)
+  await recordEvent(trx, { type: 'account.deleted', accountId: account.id, meta, at: now })
 }
 
 /** The account row's credentials version (see lockCredentials). */
