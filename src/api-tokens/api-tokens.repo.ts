@@ -1,7 +1,7 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
 import { sql } from 'kysely'
-import type { Db, Trx } from '../db/db.js'
+import type { Db } from '../db/db.js'
 
 export interface ApiTokenRow {
   id: string
