@@ -9,8 +9,7 @@
 // - a sign counter that does not move forward on a verified assertion (a cloned authenticator)
 //   refuses the sign-in and mails the owner; the passkey stays for the owner to judge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountRecords from '../accounts/accounts.service.js'
-import { credentialsVersion, resendVerification } from '../accounts/accounts.service.js'
+import { credentialsVersion, findAccountById, isPasswordChangeRequired, resendVerification } from '../accounts/accounts.service.js'
 import { completeLogin, LoginErrors, loginThrottleRules, type LoginResult } from './login.service.js'
 import { CompromiseErrors, sendChangeLink } from './password-compromise.service.js'
 import { constantTimeEqual, sha256 } from '../crypto/hash.js'
@@ -51,7 +50,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   const now = deps.clock.now()
   const pending = PENDING_TOKEN_SHAPE.test(pendingToken) ? await passkeys.takeSignInChallenge(deps.db, sha256(pendingToken), now) : undefined
   const passkey = await passkeys.findPasskeyByCredentialId(deps.db, response.id)
-  const account = passkey === undefined ? undefined : await accountRecords.findAccountById(deps.db, passkey.account_id)
+  const account = passkey === undefined ? undefined : await findAccountById(deps.db, passkey.account_id)
 
   const rules = account === undefined ? [ipRule(deps, meta.ip)] : loginThrottleRules(deps, account.email, meta.ip)
   const reservation = await reserveAll(deps, rules, now)
@@ -97,7 +96,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   for (const rule of rules) await releaseAttempt(deps, rule.key)
 
   // The same account checks as the password path (src/auth/login.service.ts).
-  if (await accountRecords.isPasswordChangeRequired(deps.db, account.id)) {
+  if (await isPasswordChangeRequired(deps.db, account.id)) {
     await sendChangeLink(deps, account.email, meta)
     throw CompromiseErrors.changeRequired()
   }
