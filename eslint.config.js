@@ -5,6 +5,77 @@ import security from 'eslint-plugin-security'
 import tseslint from 'typescript-eslint'
 import globals from 'globals'
 
+// One door per risk (STYLE.md §0): where each primitive may be imported from.
+const CRYPTO_DOORS = [
+  { name: 'node:crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
+  { name: 'crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
+  { name: 'argon2', message: 'Use src/crypto/password.ts.' },
+  { name: 'jose', message: 'Use src/crypto/aead.ts.' },
+  { name: 'otplib', message: 'Use src/mfa/totp.ts.' },
+]
+// Files that are the door itself: no CRYPTO_DOORS for them (the layer rule still applies).
+const CRYPTO_DOOR_FILES = ['src/crypto/**/*.ts', 'src/mfa/totp.ts']
+
+// The layers of src/, lowest first (docs/decisions/0080-layers-enforced.md, README "Map of src/").
+// A module (a folder of src/, or a file at its root) may import only modules of LOWER layers: not
+// one of its own layer, not one above. Tests (*.test.ts) are outside the layering: they drive the
+// whole app through src/testing/. Move a module only together with that decision record.
+export const LAYERS = [
+  ['crypto', 'errors.ts', 'logging'], // primitives: CSPRNG, hashes, argon2id, sealing, key rings; AppError; pino
+  ['config'], // the one reader of process.env; decodes key rings with src/crypto
+  ['db'], // Kysely, migrations, tenant transactions
+  ['deps.ts'], // the Deps type every service takes
+  ['audit', 'mail', 'one-time-tokens'], // infrastructure features that own a table and call no feature
+  ['throttle'], // rate limits and failure streaks (mails a notice, records events)
+  ['http'], // error handler, headers, CSRF, cookies, shared schemas, request meta
+  ['principal'], // who is calling; takes the session and bearer resolvers from src/app.ts
+  ['accounts', 'sessions'], // the account record and /v1/me reads; sessions
+  ['mfa'], // TOTP and recovery codes
+  ['passkeys', 'api-tokens'], // passkey registration and management; API tokens
+  ['orgs'], // organizations, members, invitations (revokes bound tokens, checks passkeys)
+  ['projects', 'auth'], // tenant data; the flows that cross features (login, passkey sign-in, password, email, deletion)
+  ['health', 'operations', 'pages'], // probes, metrics, security.txt, reference pages
+  ['housekeeping.ts', 'warm-up.ts'],
+  ['app.ts'], // the composition root: wires every feature and hands resolvers down
+  ['server.ts', 'testing'], // the process entry; test helpers
+]
+// Until the table types move into src/db (issue 10, "Types written once"), src/db/schema.ts may
+// import the feature *.tables.ts files that declare them.
+const TABLE_TYPES_EXCEPTION = { db: '(?!.*\\.tables\\.js$)' }
+
+const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
+
+function layerBlocks() {
+  return LAYERS.flatMap((layer, index) =>
+    layer.flatMap((module) => {
+      const atRoot = module.endsWith('.ts')
+      // How an import from this module spells another: '../x/' from a folder, './x/' from src/.
+      const up = atRoot ? '\\./' : '(?:\\.\\./)+'
+      const forbidden = LAYERS.slice(index).flat().filter((m) => m !== module)
+      const folders = forbidden.filter((m) => !m.endsWith('.ts')).map(escape)
+      const files = forbidden.filter((m) => m.endsWith('.ts')).map((m) => escape(m.slice(0, -3)))
+      const tail = TABLE_TYPES_EXCEPTION[module] ?? ''
+      const below = LAYERS.slice(0, index).flat().join(', ') || 'nothing'
+      const message = `src/${module} sits in layer ${index + 1}: it may import only lower layers (${below}). See LAYERS in eslint.config.js and docs/decisions/0080-layers-enforced.md.`
+      const patterns = [
+        ...(folders.length > 0 ? [{ regex: `^${up}(?:${folders.join('|')})/${tail}`, message }] : []),
+        ...(files.length > 0 ? [{ regex: `^${up}(?:${files.join('|')})\\.js$`, message }] : []),
+        {
+          regex: `^${up}[^/]+/[^/]+\\.repo\\.js$`,
+          message: "Another feature's repo: call its service instead (each table has one owner; docs/decisions/0080-layers-enforced.md).",
+        },
+      ]
+      const files_ = atRoot ? [`src/${module}`] : [`src/${module}/**/*.ts`]
+      const doors = CRYPTO_DOOR_FILES.filter((glob) => glob.startsWith(atRoot ? `src/${module}` : `src/${module}/`))
+      const wholeModuleIsDoor = doors.includes(files_[0])
+      return [
+        ...(wholeModuleIsDoor ? [] : [{ files: files_, ignores: ['**/*.test.ts', ...doors], rules: { 'no-restricted-imports': ['error', { paths: CRYPTO_DOORS, patterns }] } }]),
+        ...(doors.length > 0 ? [{ files: doors, ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns }] } }] : []),
+      ]
+    }),
+  )
+}
+
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', 'coverage/', '.data/', 'rule-tests/'] },
   js.configs.recommended,
@@ -33,21 +104,11 @@ export default tseslint.config(
     // One door per risk (STYLE.md §0): crypto primitives only in src/crypto/, otplib only in src/mfa/totp.ts.
     files: ['src/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
     ignores: ['src/crypto/**', 'src/mfa/totp.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'node:crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
-            { name: 'crypto', message: 'Use src/crypto/ (random.ts, hash.ts, password.ts, aead.ts).' },
-            { name: 'argon2', message: 'Use src/crypto/password.ts.' },
-            { name: 'jose', message: 'Use src/crypto/aead.ts.' },
-            { name: 'otplib', message: 'Use src/mfa/totp.ts.' },
-          ],
-        },
-      ],
-    },
+    rules: { 'no-restricted-imports': ['error', { paths: CRYPTO_DOORS }] },
   },
+  // The layers of src/ (LAYERS above): one block per module. Each carries CRYPTO_DOORS too, since
+  // a later block replaces the rule's options instead of adding to them.
+  ...layerBlocks(),
   {
     files: ['src/config/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'vitest.config.ts', 'tools/**/cli.ts'],
     rules: { 'no-restricted-properties': 'off' },

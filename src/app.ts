@@ -3,6 +3,7 @@
 import cookie from '@fastify/cookie'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { accountsRoutes } from './accounts/accounts.routes.js'
 import { resolveApiToken } from './api-tokens/api-tokens.auth.js'
 import { apiTokensRoutes } from './api-tokens/api-tokens.routes.js'
 import { newId } from './crypto/random.js'
@@ -21,14 +22,17 @@ import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
 import { securityTxtRoutes } from './operations/security-txt.routes.js'
 import { mfaRoutes } from './mfa/mfa.routes.js'
+import { hasConfirmedTotp } from './mfa/mfa.service.js'
 import { membersRoutes } from './orgs/members.routes.js'
 import { orgRoutes } from './orgs/org.routes.js'
 import { orgScope } from './orgs/org-scope.js'
+import { assertMember } from './orgs/orgs.service.js'
 import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
 import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
+import { validateSession } from './sessions/sessions.service.js'
 import { principal } from './principal/principal.plugin.js'
-import { passkeyLoginRoutes } from './passkeys/passkey-login.routes.js'
+import { passkeyLoginRoutes } from './auth/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
 import { pagesRoutes } from './pages/pages.routes.js'
 
@@ -68,17 +72,19 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
-  // API tokens: the api-tokens feature replaces this resolver (see src/api-tokens/).
-  await app.register(principal, { deps, resolveBearer: resolveApiToken })
+  // Who is calling: the principal plugin sits below every feature, so the features hand it their
+  // resolvers here: the session cookie (src/sessions/) and the bearer token (src/api-tokens/).
+  await app.register(principal, { deps, resolveBearer: resolveApiToken, resolveSession: validateSession })
   await app.register(openapi, { title: config.appName, exposeUi: config.http.exposeDocs })
 
   // Feature routes. Each feature registers its own plugin here, in this order.
   await app.register(healthRoutes, { deps })
   await app.register(authRoutes, { prefix: '/v1/auth', deps })
+  await app.register(accountsRoutes, { prefix: '/v1/me', deps, mfaEnabled: hasConfirmedTotp })
   await app.register(meRoutes, { prefix: '/v1/me', deps })
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
-  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps })
+  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps, assertOrgMember: assertMember })
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
   // Organizations: every route under /v1/orgs/:orgId sits inside orgScope, which resolves the

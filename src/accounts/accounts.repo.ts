@@ -129,3 +129,13 @@ export async function isPasswordChangeRequired(db: Db, id: string): Promise<bool
   const row = await db.selectFrom('accounts').select('password_change_required_at').where('id', '=', id).executeTakeFirst()
   return row?.password_change_required_at != null
 }
+
+/** Locks the account row (FOR UPDATE) in the caller's transaction; its id and address. */
+export async function lockContact(trx: Db, id: string): Promise<{ id: string; email: string } | undefined> {
+  return trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', id).forUpdate().executeTakeFirst()
+}
+
+/** The address and its verification state. */
+export async function findContact(db: Db, id: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
+  return db.selectFrom('accounts').select(['email', 'email_verified_at']).where('id', '=', id).executeTakeFirst()
+}

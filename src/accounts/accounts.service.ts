@@ -13,7 +13,6 @@ import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
 import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
-import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'
 import { isBreached } from './breach-check.js'
 import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
 
@@ -176,23 +175,16 @@ export async function verifyAccountPassword(deps: Deps, accountId: string, passw
 }
 
 /**
- * Deletes the account after a password re-check. Sessions, API tokens, MFA factors and mail
- * tokens go with it in the same transaction (foreign keys cascade), so every credential stops
+ * Deletes the account within the caller's transaction (the flow, with its password re-check and
+ * the organizations' last-owner rule, is src/auth/account-deletion.service.ts). Sessions, API
+ * tokens, MFA factors and mail tokens go with it (foreign keys cascade), so every credential stops
  * working on its very next request. Security events stay, holding the account id but no email.
  */
-export async function deleteAccount(deps: Deps, input: { accountId: string; password: string }, meta: RequestMeta): Promise<void> {
-  if (!(await verifyAccountPassword(deps, input.accountId, input.password))) throw AccountErrors.invalidPassword()
-  const now = deps.clock.now()
-  await deps.db.transaction().execute(async (trx) => {
-    const account = await repo.findById(trx, input.accountId)
-    if (account === undefined) return
-    // 409 last_owner: an organization is never left without an owner (locks its owner rows).
-    await assertNotLastOwnerAnywhere(trx, input.accountId)
-    await deleteMailTo(trx, account.email)
-    await repo.deleteAccount(trx, input.accountId)
-    await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)
-    await recordEvent(trx, { type: 'account.deleted', accountId: input.accountId, meta, at: now })
-  })
+export async function deleteAccountRecord(trx: Db, deps: Pick<Deps, 'config'>, account: { id: string; email: string }, meta: RequestMeta, now: Date): Promise<void> {
+  await deleteMailTo(trx, account.email)
+  await repo.deleteAccount(trx, account.id)
+  await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)
+  await recordEvent(trx, { type: 'account.deleted', accountId: account.id, meta, at: now })
 }
 
 /** The account row's credentials version (see lockCredentials). */
@@ -217,4 +209,66 @@ export async function replaceEmail(trx: Db, accountId: string, email: string, no
   const holder = await repo.findByEmail(trx, email)
   if (holder !== undefined && holder.id !== accountId) throw AccountErrors.emailTaken()
   await repo.replaceEmail(trx, accountId, email, now)
+}
+
+// The account record as the cross-feature flows (src/auth/) and other features read and change it.
+// The accounts table has one owner, this folder: nobody else imports accounts.repo or reads the
+// table (docs/decisions/0080-layers-enforced.md). Each takes `db`, so it joins the caller's transaction.
+
+export async function findAccountById(db: Db, accountId: string): Promise<repo.AccountRow | undefined> {
+  return repo.findById(db, accountId)
+}
+
+export async function findAccountByEmail(db: Db, email: string): Promise<repo.AccountRow | undefined> {
+  return repo.findByEmail(db, email)
+}
+
+/** The address notices go to; undefined when the account is gone. */
+export async function accountEmail(db: Db, accountId: string): Promise<string | undefined> {
+  return (await repo.findById(db, accountId))?.email
+}
+
+/** The address and its verification state (to match an invitation). */
+export async function accountContact(db: Db, accountId: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
+  return repo.findContact(db, accountId)
+}
+
+/** Locks the account row (FOR UPDATE) in the caller's transaction, so concurrent work on it runs in turn. */
+export async function lockAccount(trx: Db, accountId: string): Promise<{ id: string; email: string } | undefined> {
+  return repo.lockContact(trx, accountId)
+}
+
+/** The row a password login checks: hash, change-required flag, credentials version. */
+export async function findCredentialsByEmail(db: Db, email: string): Promise<repo.CredentialsRow | undefined> {
+  return repo.findCredentialsByEmail(db, email)
+}
+
+/** Stores a re-hash made under newer argon2 parameters, unless the password changed meanwhile. */
+export async function rehashPasswordIfUnchanged(db: Db, accountId: string, verifiedHash: string, newHash: string): Promise<boolean> {
+  return repo.rehashIfUnchanged(db, accountId, verifiedHash, newHash)
+}
+
+export async function setPasswordHash(db: Db, accountId: string, passwordHash: string, now: Date, changed: boolean): Promise<void> {
+  await repo.setPasswordHash(db, accountId, passwordHash, now, changed)
+}
+
+export async function markEmailVerified(db: Db, accountId: string, now: Date): Promise<void> {
+  await repo.markEmailVerified(db, accountId, now)
+}
+
+export async function flagPasswordChangeRequired(db: Db, accountId: string, now: Date): Promise<boolean> {
+  return repo.flagPasswordChangeRequired(db, accountId, now)
+}
+
+export async function isPasswordChangeRequired(db: Db, accountId: string): Promise<boolean> {
+  return repo.isPasswordChangeRequired(db, accountId)
+}
+
+/** Known devices (new-device notices): whether the account has any, and remembering one (true when new). */
+export async function hasAnyDevice(db: Db, accountId: string): Promise<boolean> {
+  return repo.hasAnyDevice(db, accountId)
+}
+
+export async function rememberDevice(db: Db, accountId: string, fingerprint: Buffer, now: Date): Promise<boolean> {
+  return repo.rememberDevice(db, accountId, fingerprint, now)
 }

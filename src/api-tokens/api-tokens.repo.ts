@@ -1,7 +1,7 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
 import { sql } from 'kysely'
-import type { Db, Trx } from '../db/db.js'
+import type { Db } from '../db/db.js'
 
 export interface ApiTokenRow {
   id: string
@@ -30,14 +30,6 @@ export interface NewApiTokenRow {
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
-}
-
-/**
- * The owner's address for the notice mail. accounts belongs to src/accounts; this one read is
- * kept here (brief of issue 5) and locks the row, so concurrent creations count tokens in turn.
- */
-export async function lockOwner(trx: Trx, accountId: string): Promise<{ id: string; email: string } | undefined> {
-  return trx.selectFrom('accounts').select(['id', 'email']).where('id', '=', accountId).forUpdate().executeTakeFirst()
 }
 
 export async function countLive(db: Db, accountId: string, now: Date): Promise<number> {

@@ -5,15 +5,20 @@ import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
 import { errorReplies } from '../http/schemas.js'
-import { assertMember } from '../orgs/orgs.service.js'
 import { requireAuth } from '../principal/principal.js'
 import { CreatedTokenReply, CreateTokenBody, TokenIdParams, TokenListReply } from './api-tokens.schemas.js'
 import * as tokens from './api-tokens.service.js'
 
+/**
+ * Checks that the account may bind a token to this organization (a member there); throws 404 for
+ * a stranger's org id. The orgs feature provides it (src/app.ts), so api-tokens never imports orgs.
+ */
+export type OrgMembershipCheck = (deps: Deps, orgId: string, accountId: string) => Promise<void>
+
 const TAGS = ['tokens']
 const SECURITY: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
-export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgMember: OrgMembershipCheck }> = async (app, { deps, assertOrgMember }) => {
   app.post(
     '/',
     {
@@ -28,7 +33,7 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async 
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
       // Binding to an organization needs a membership there; a stranger's org id answers 404.
-      if (request.body.orgId !== undefined) await assertMember(deps, request.body.orgId, auth.accountId)
+      if (request.body.orgId !== undefined) await assertOrgMember(deps, request.body.orgId, auth.accountId)
       const created = await tokens.createToken(deps, auth.accountId, request.body, requestMeta(request))
       return reply.code(201).send(created)
     },

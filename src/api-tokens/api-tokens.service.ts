@@ -4,8 +4,9 @@
 // - a malformed token (prefix, length, charset, checksum) is refused before any database query;
 // - every use checks the database (revoked_at, expires_at against deps.clock): no cache outlives a revocation;
 // - creation and revocation write a security event and a notice mail in the same transaction.
+import { lockAccount } from '../accounts/accounts.service.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import type { KeyRing } from '../config/keyring.js'
+import type { KeyRing } from '../crypto/keyring.js'
 import type { Db } from '../db/db.js'
 import { hmacSha256 } from '../crypto/hash.js'
 import type { Deps } from '../deps.js'
@@ -106,7 +107,7 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
   const expiresAt = new Date(now.getTime() + days * DAY_MS)
   const ring = deps.config.keys.tokenHmac
   return deps.db.transaction().execute(async (trx) => {
-    const owner = await repo.lockOwner(trx, accountId)
+    const owner = await lockAccount(trx, accountId)
     if (owner === undefined) throw CommonErrors.unauthenticated()
     if ((await repo.countLive(trx, accountId, now)) >= MAX_LIVE_TOKENS_PER_ACCOUNT) throw ApiTokenErrors.tooMany(MAX_LIVE_TOKENS_PER_ACCOUNT)
     const token = generateApiToken(deps.config.apiTokens.prefix)
@@ -140,7 +141,7 @@ export async function listTokens(deps: Deps, accountId: string): Promise<TokenVi
 export async function revokeToken(deps: Deps, accountId: string, tokenId: string, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
-    const owner = await repo.lockOwner(trx, accountId)
+    const owner = await lockAccount(trx, accountId)
     if (owner === undefined) throw CommonErrors.unauthenticated()
     // Another account's id answers exactly like an unknown one.
     const row = await repo.revokeOne(trx, accountId, tokenId, now)

@@ -3,16 +3,14 @@
 // on top of the global one (OWASP ASVS 5.0 V2.4.1).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { register, verifyEmail } from '../accounts/accounts.service.js'
-import { recordEvent } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
-import { clearSessionCookie, SESSION_COOKIE, setSessionCookie } from '../sessions/session-cookie.js'
-import { revokeSession, validateSession } from '../sessions/sessions.service.js'
+import { clearPendingCookie, clearSessionCookie, MFA_PENDING_COOKIE, SESSION_COOKIE, setPendingCookie, setSessionCookie } from '../http/cookies.js'
+import { logout, revokeSession, validateSession } from '../sessions/sessions.service.js'
 import * as schemas from './auth.schemas.js'
 import { completeMfaLogin, login } from './login.service.js'
 import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js'
-import { clearPendingCookie, MFA_PENDING_COOKIE, setPendingCookie } from './pending-cookie.js'
 import { userView } from './user-view.js'
 
 const tags = ['auth']
@@ -56,8 +54,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   app.post('/logout', { schema: { tags, response: { 204: {} } } }, async (request, reply) => {
     const principal = request.principal
     if (principal?.kind === 'session') {
-      await revokeSession(deps.db, principal.accountId, principal.sessionId)
-      await recordEvent(deps.db, { type: 'logout', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
+      await logout(deps, principal.accountId, principal.sessionId, requestMeta(request))
     }
     clearSessionCookie(reply)
     return reply.code(204).send()

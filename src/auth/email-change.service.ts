@@ -10,8 +10,7 @@
 // - on confirmation every other session and pending MFA login ends, pending mail tokens die, the
 //   old address is told, and an audit event is written, all in one transaction.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
-import { AccountErrors, normalizeEmail, replaceEmail, withinMailQuota } from '../accounts/accounts.service.js'
+import { AccountErrors, findAccountByEmail, findAccountById, normalizeEmail, replaceEmail, withinMailQuota } from '../accounts/accounts.service.js'
 import { isUniqueViolation } from '../db/pg-errors.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
@@ -35,9 +34,9 @@ export async function requestEmailChange(deps: Deps, input: EmailChangeInput, me
   const now = deps.clock.now()
   const ctx = mailContext(deps.config)
   await deps.db.transaction().execute(async (trx) => {
-    const account = await accountsRepo.findById(trx, input.accountId)
+    const account = await findAccountById(trx, input.accountId)
     if (account === undefined) throw CommonErrors.unauthenticated()
-    const holder = await accountsRepo.findByEmail(trx, newEmail)
+    const holder = await findAccountByEmail(trx, newEmail)
     if (holder === undefined) {
       // The link goes out within the unsolicited-mail cap of the new address.
       if (await withinMailQuota(trx, newEmail, now)) {
@@ -68,7 +67,7 @@ export async function confirmEmailChange(deps: Deps, input: { accountId: string;
     await deps.db.transaction().execute(async (trx) => {
       // Consume inside the transaction: of two parallel confirmations, exactly one wins.
       if ((await consumeOneTimeToken(trx, input.token, 'email_change', now)) !== input.accountId) throw AccountErrors.invalidToken()
-      const account = await accountsRepo.findById(trx, input.accountId)
+      const account = await findAccountById(trx, input.accountId)
       if (account === undefined) throw CommonErrors.unauthenticated()
       await replaceEmail(trx, input.accountId, newEmail, now)
       await revokeAllSessions(trx, input.accountId, input.sessionId)

@@ -10,8 +10,7 @@
 //   reset or compromise flag leaves nothing live (docs/decisions/0043); a rehash writes only over
 //   the hash it verified.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
-import { credentialsVersion, lockCredentials, normalizeEmail, resendVerification } from '../accounts/accounts.service.js'
+import { credentialsVersion, findCredentialsByEmail, lockCredentials, normalizeEmail, rehashPasswordIfUnchanged, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
@@ -73,7 +72,7 @@ export async function login(deps: Deps, input: { email: string; password: string
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
 
-  const account = await accountsRepo.findCredentialsByEmail(deps.db, email)
+  const account = await findCredentialsByEmail(deps.db, email)
   // The consecutive-failure cap (no window; keyed by the address, known or not): docs/decisions/0045.
   const streak = await reservePasswordAttempt(deps, email, account?.id ?? null, meta)
   const password = normalizePassword(input.password)
@@ -91,7 +90,7 @@ export async function login(deps: Deps, input: { email: string; password: string
   // Parameters went up since this hash was made: upgrade it now that the password is known, but only
   // over the hash just verified (a change that landed meanwhile must not be overwritten).
   if (deps.hasher.needsRehash(account.password_hash)) {
-    await accountsRepo.rehashIfUnchanged(deps.db, account.id, account.password_hash, await deps.hasher.hash(password))
+    await rehashPasswordIfUnchanged(deps.db, account.id, account.password_hash, await deps.hasher.hash(password))
   }
   // Evidence of compromise: no session on this password; the way out is the mailed reset link.
   if (account.password_change_required_at !== null) {

@@ -1,29 +1,21 @@
-// /v1/me: the caller's own account. Reading accepts an API token with the right scope; changing
-// the password or the address and deleting the account need a session and the password again
-// (and, for the password and the address, a code when TOTP is on).
+// /v1/me, the changes that cross features: the password, the address and deleting the account.
+// Each needs a session and the password again (and, for the password and the address, a code when
+// TOTP is on). The plain reads of /v1/me are src/accounts/accounts.routes.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { deleteAccount } from '../accounts/accounts.service.js'
-import { AccountReply, DeleteAccountBody, SecurityEventsReply } from '../accounts/accounts.schemas.js'
-import { listEvents } from '../audit/audit.service.js'
+import { DeleteAccountBody } from '../accounts/accounts.schemas.js'
 import type { Deps } from '../deps.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
-import { clearSessionCookie, setSessionCookie } from '../sessions/session-cookie.js'
+import { clearSessionCookie, setSessionCookie } from '../http/cookies.js'
+import { deleteAccount } from './account-deletion.service.js'
 import { ChangeEmailBody, ChangeEmailReply, ChangePasswordBody, ConfirmEmailBody } from './auth.schemas.js'
 import { confirmEmailChange, requestEmailChange } from './email-change.service.js'
 import { changePassword } from './password-change.service.js'
-import { userView, userViewOf } from './user-view.js'
 
 const tags = ['account']
 
 export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags, response: { 200: AccountReply, ...errorReplies(401, 403) } } }, async (request) => {
-    const principal = requireAuth(request, { scope: 'account:read', allowDuringMfaEnrolment: true })
-    // The account was read with the credential, in the same statement: no second round trip.
-    return principal.account ? userViewOf(principal.accountId, principal.account) : userView(deps, principal.accountId)
-  })
-
   app.post('/password', { schema: { tags, body: ChangePasswordBody, response: { 204: {}, ...errorReplies(400, 401, 403, 422, 429) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     const { token } = await changePassword(deps, { accountId: principal.accountId, sessionId: principal.sessionId, ...request.body }, requestMeta(request))
@@ -52,8 +44,4 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
     return reply.code(204).send()
   })
 
-  app.get('/security-events', { schema: { tags, response: { 200: SecurityEventsReply, ...errorReplies(401, 403) } } }, async (request) => {
-    const principal = requireAuth(request, { scope: 'security-events:read' })
-    return { events: await listEvents(deps.db, principal.accountId) }
-  })
 }

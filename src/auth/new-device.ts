@@ -2,8 +2,8 @@
 // prefix not seen before for the account mails the owner, with the way to end that session.
 // The fingerprint is a SHA-256 of the user agent and the /24 (IPv4) or /48 (IPv6) prefix.
 import { isIP } from 'node:net'
+import { findAccountById, hasAnyDevice, rememberDevice } from '../accounts/accounts.service.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
 import { sha256 } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
@@ -30,10 +30,10 @@ export function deviceFingerprint(meta: RequestMeta): Buffer {
 /** Remembers the device; mails the owner when it is new and the account had signed in before. */
 export async function noteDevice(deps: Deps, db: Db, accountId: string, meta: RequestMeta, sessionId: string): Promise<void> {
   const now = deps.clock.now()
-  const hadDevices = await accountsRepo.hasAnyDevice(db, accountId)
-  const isNew = await accountsRepo.rememberDevice(db, accountId, deviceFingerprint(meta), now)
+  const hadDevices = await hasAnyDevice(db, accountId)
+  const isNew = await rememberDevice(db, accountId, deviceFingerprint(meta), now)
   if (!isNew || !hadDevices) return
-  const account = await accountsRepo.findById(db, accountId)
+  const account = await findAccountById(db, accountId)
   if (account === undefined) return
   const detail = [
     `When: ${now.toISOString()}`,

@@ -8,8 +8,7 @@
 //   stops working), records the event and mails the owner;
 // - API tokens stay: the owner is signed in and sees them (docs/decisions/0042).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
-import { assertAcceptablePassword } from '../accounts/accounts.service.js'
+import { assertAcceptablePassword, findAccountById, setPasswordHash } from '../accounts/accounts.service.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
@@ -33,14 +32,14 @@ export interface ChangePasswordInput {
  * 401 invalid_credentials / mfa_code_required, 429 rate_limited.
  */
 export async function changePassword(deps: Deps, input: ChangePasswordInput, meta: RequestMeta): Promise<{ token: string }> {
-  const account = await accountsRepo.findById(deps.db, input.accountId)
+  const account = await findAccountById(deps.db, input.accountId)
   if (account === undefined) throw CommonErrors.unauthenticated()
   await assertAcceptablePassword(deps, input.newPassword, account.email)
   await reauthenticate(deps, input.accountId, { password: input.currentPassword, code: input.code }, meta)
   const hash = await deps.hasher.hash(normalizePassword(input.newPassword))
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
-    await accountsRepo.setPasswordHash(trx, input.accountId, hash, now, true)
+    await setPasswordHash(trx, input.accountId, hash, now, true)
     const rotated = await rotateSessionToken(trx, input.accountId, input.sessionId)
     if (rotated === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: change nothing
     await revokeAllSessions(trx, input.accountId, input.sessionId)

@@ -5,8 +5,8 @@
 // token ends (docs/decisions/0042), the credentials version moves (a login racing the flag issues
 // nothing), a notice and a reset link are mailed, and a correct password alone opens nothing until
 // the password is changed.
+import { findAccountById, flagPasswordChangeRequired } from '../accounts/accounts.service.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
 import type { Deps } from '../deps.js'
 import { AppError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -25,11 +25,11 @@ export const CompromiseErrors = {
 export async function requirePasswordChange(deps: Deps, accountId: string, evidence: CompromiseEvidence, meta: RequestMeta | null): Promise<boolean> {
   const now = deps.clock.now()
   const account = await deps.db.transaction().execute(async (trx) => {
-    if (!(await accountsRepo.flagPasswordChangeRequired(trx, accountId, now))) return undefined
+    if (!(await flagPasswordChangeRequired(trx, accountId, now))) return undefined
     const ended = await endAllAccess(trx, accountId, now)
     await voidOneTimeTokens(trx, accountId, now, 'email_change')
     await recordEvent(trx, { type: 'password.change_required', accountId, meta, at: now, details: { evidence, ...ended } })
-    const account = await accountsRepo.findById(trx, accountId)
+    const account = await findAccountById(trx, accountId)
     const detail = `Your password may be known to someone else, so it must be changed before the account can be used again. ${ENDED_ACCESS_TEXT} We are sending a separate link to choose a new password.`
     if (account !== undefined) await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password must be changed', detail), now)
     return account

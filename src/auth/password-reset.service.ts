@@ -9,8 +9,7 @@
 //   address that was never verified, the reset is the mailbox owner taking the address from
 //   whoever registered it first, so that person's second factor goes too (docs/decisions/0041).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
-import { AccountErrors, assertAcceptablePassword, normalizeEmail } from '../accounts/accounts.service.js'
+import { AccountErrors, assertAcceptablePassword, findAccountByEmail, findAccountById, markEmailVerified, normalizeEmail, setPasswordHash } from '../accounts/accounts.service.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -30,7 +29,7 @@ export async function requestPasswordReset(deps: Deps, emailInput: string, meta:
   const quota = await reserveAttempt(deps, { key: accountKey('reset', email), limit: RESET_MAILS_PER_HOUR, windowSeconds: 3600 }, now)
   if (!quota.allowed) return // same 202: the caller learns nothing
   await deps.db.transaction().execute(async (trx) => {
-    const account = await accountsRepo.findByEmail(trx, email)
+    const account = await findAccountByEmail(trx, email)
     if (account === undefined) return
     const token = await issueOneTimeToken(trx, account.id, 'password_reset', now)
     await enqueueMail(trx, mails.passwordReset(mailContext(deps.config), account.email, token), now)
@@ -42,21 +41,21 @@ export async function requestPasswordReset(deps: Deps, emailInput: string, meta:
 export async function confirmPasswordReset(deps: Deps, input: { token: string; newPassword: string }, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
   const accountId = await peekOneTimeToken(deps.db, input.token, 'password_reset', now)
-  const account = accountId === null ? undefined : await accountsRepo.findById(deps.db, accountId)
+  const account = accountId === null ? undefined : await findAccountById(deps.db, accountId)
   if (account === undefined) throw AccountErrors.invalidToken()
   await assertAcceptablePassword(deps, input.newPassword, account.email)
   const hash = await deps.hasher.hash(normalizePassword(input.newPassword))
   await deps.db.transaction().execute(async (trx) => {
     // Consume inside the transaction: of two parallel confirmations, exactly one wins.
     if ((await consumeOneTimeToken(trx, input.token, 'password_reset', now)) !== account.id) throw AccountErrors.invalidToken()
-    await accountsRepo.setPasswordHash(trx, account.id, hash, now, true)
+    await setPasswordHash(trx, account.id, hash, now, true)
     // Read under the row lock the update took: was the address ever proven?
-    const unproven = (await accountsRepo.findById(trx, account.id))?.email_verified_at === null
+    const unproven = (await findAccountById(trx, account.id))?.email_verified_at === null
     const ended = await endAllAccess(trx, account.id, now)
     const secondFactorRemoved = unproven && (await removeUnprovenSecondFactor(trx, account.id))
     await voidOneTimeTokens(trx, account.id, now)
     // Proof of control of the mailbox: a reset also verifies the address.
-    await accountsRepo.markEmailVerified(trx, account.id, now)
+    await markEmailVerified(trx, account.id, now)
     const detail = secondFactorRemoved ? `${ENDED_ACCESS_TEXT} The two-factor sign-in set up before the address was confirmed was removed.` : ENDED_ACCESS_TEXT
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', detail), now)
     await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now, details: { ...ended, claimedUnverified: unproven, secondFactorRemoved } })

@@ -1,25 +1,8 @@
-// The `user` object of /v1/me and of a login answer: the account plus whether MFA is on.
-import { getAccount } from '../accounts/accounts.service.js'
+// The `user` object of a login answer (src/accounts/user-view.ts), with the mfa feature's answer.
+import { userView as accountUserView, type UserView } from '../accounts/user-view.js'
 import type { Deps } from '../deps.js'
-import { CommonErrors } from '../errors.js'
 import { hasConfirmedTotp } from '../mfa/mfa.service.js'
-import type { PrincipalAccount } from '../principal/principal.types.js'
-
-export interface UserView {
-  id: string
-  email: string
-  emailVerified: boolean
-  mfaEnabled: boolean
-  createdAt: string
-}
-
-/** The view from the account state the principal was resolved with: no further query. */
-export function userViewOf(accountId: string, account: PrincipalAccount): UserView {
-  return { id: accountId, email: account.email, emailVerified: account.emailVerified, mfaEnabled: account.mfaEnabled, createdAt: account.createdAt.toISOString() }
-}
 
 export async function userView(deps: Deps, accountId: string): Promise<UserView> {
-  const account = await getAccount(deps.db, accountId)
-  if (account === undefined) throw CommonErrors.unauthenticated()
-  return { ...account, mfaEnabled: await hasConfirmedTotp(deps.db, accountId) }
+  return accountUserView(deps, accountId, hasConfirmedTotp)
 }

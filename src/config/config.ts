@@ -4,7 +4,7 @@
 import { ConfigError } from './config-error.js'
 import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom, type Runtime } from './deployment.js'
 import { ensureDevSecrets } from './dev-secrets.js'
-import { type KeyRing, parseKeyRing } from './keyring.js'
+import { type KeyRing, KeyRingError, parseKeyRing } from '../crypto/keyring.js'
 import { bool, int, oneOf, optionalStr, origin, str, urlWithScheme } from './readers.js'
 import { type Env, fetchVaultSecrets, resolveSecrets, vaultSourceFrom } from './secrets.js'
 
@@ -177,8 +177,8 @@ export async function loadConfig(env: Env = process.env, options: { cwd?: string
       ...(mailChoice.withheld === undefined ? {} : { withheld: mailChoice.withheld }),
     },
     keys: {
-      data: parseKeyRing('DATA_KEYS', secret('DATA_KEYS')),
-      tokenHmac: parseKeyRing('TOKEN_HMAC_KEYS', secret('TOKEN_HMAC_KEYS')),
+      data: keyRing('DATA_KEYS', secret('DATA_KEYS')),
+      tokenHmac: keyRing('TOKEN_HMAC_KEYS', secret('TOKEN_HMAC_KEYS')),
     },
     passwords: {
       minLength,
@@ -241,4 +241,14 @@ function deepFreeze<T>(value: T): T {
     Object.freeze(value)
   }
   return value
+}
+
+/** Decodes a key ring at load, so a bad key fails at boot with a ConfigError naming the variable. */
+function keyRing(name: string, value: string): KeyRing {
+  try {
+    return parseKeyRing(name, value)
+  } catch (err) {
+    if (err instanceof KeyRingError) throw new ConfigError(err.message)
+    throw err
+  }
 }

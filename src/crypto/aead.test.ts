@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseKeyRing } from '../config/keyring.js'
+import { parseKeyRing } from './keyring.js'
 import { needsReseal, open, seal, sealedKeyId, UnsealError } from './aead.js'
 
 const keyA = `a:${Buffer.alloc(32, 0xa1).toString('base64url')}`

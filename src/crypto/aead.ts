@@ -8,7 +8,7 @@
 // - any failure (unknown kid, tampering, wrong context, other algorithms) throws UnsealError,
 //   whose message never holds key material, plaintext or library detail.
 import { CompactEncrypt, compactDecrypt, decodeProtectedHeader } from 'jose'
-import { activeKey, type KeyRing } from '../config/keyring.js'
+import { activeKey, type KeyRing } from './keyring.js'
 
 const ALG = 'dir'
 const ENC = 'A256GCM'

@@ -17,12 +17,6 @@ export interface ChallengeAttempt {
   failures: number
 }
 
-/** The address notices go to; read-only use of the accounts table (owned by src/accounts). */
-export async function findAccountEmail(db: Db, accountId: string): Promise<string | undefined> {
-  const row = await db.selectFrom('accounts').select(['id', 'email']).where('id', '=', accountId).executeTakeFirst()
-  return row?.email
-}
-
 export async function findFactor(db: Db, accountId: string): Promise<TotpFactorRow | undefined> {
   return db
     .selectFrom('totp_factors')

@@ -6,7 +6,7 @@ import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
 import { errorReplies } from '../http/schemas.js'
 import { requireAuth } from '../principal/principal.js'
-import { setSessionCookie } from '../sessions/session-cookie.js'
+import { setSessionCookie } from '../http/cookies.js'
 import { ConfirmTotpBody, PasswordBody, ReauthBody, RecoveryCodesReply, TotpEnrolmentReply } from './mfa.schemas.js'
 import * as mfa from './mfa.service.js'
 

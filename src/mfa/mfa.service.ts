@@ -12,7 +12,7 @@
 //   same transaction as the change. Codes, seeds and tokens never reach a log or an event.
 import QRCode from 'qrcode'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import { verifyAccountPassword } from '../accounts/accounts.service.js'
+import { accountEmail, verifyAccountPassword } from '../accounts/accounts.service.js'
 import { open, seal } from '../crypto/aead.js'
 import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
@@ -78,14 +78,14 @@ async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: Requ
     await releaseAttempt(deps, rule.key)
     if (counted !== null) await codeSucceeded(deps, accountId)
   } else if (counted !== null) {
-    const email = await repo.findAccountEmail(deps.db, accountId)
+    const email = await accountEmail(deps.db, accountId)
     await codeFailed(deps, counted, email === undefined ? undefined : { id: accountId, email }, meta)
   }
   return result
 }
 
 async function notifyOwner(deps: Deps, db: Db, accountId: string, what: string, detail: string, now: Date): Promise<void> {
-  const email = await repo.findAccountEmail(db, accountId)
+  const email = await accountEmail(db, accountId)
   if (email !== undefined) await enqueueMail(db, mails.notice(mailContext(deps.config), email, what, detail), now)
 }
 
@@ -117,7 +117,7 @@ export async function enrolTotp(deps: Deps, caller: SessionCaller, password: str
   const { accountId } = caller
   if (await repo.hasConfirmedFactor(deps.db, accountId)) throw MfaErrors.alreadyEnabled()
   await reauthenticate(deps, accountId, { password }, meta)
-  const email = await repo.findAccountEmail(deps.db, accountId)
+  const email = await accountEmail(deps.db, accountId)
   if (email === undefined) throw CommonErrors.unauthenticated()
   const secret = generateTotpSecret()
   const sealed = await seal(deps.config.keys.data, secret, totpContext(accountId))
@@ -258,7 +258,7 @@ async function spendCode(deps: Deps, db: Db, accountId: string, code: string, no
  */
 export async function reauthenticate(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<void> {
   const now = deps.clock.now()
-  const email = await repo.findAccountEmail(deps.db, accountId)
+  const email = await accountEmail(deps.db, accountId)
   if (email === undefined) throw CommonErrors.unauthenticated()
   // The password's consecutive-failure streak is the login's: re-checks and logins count together.
   const streak = await reservePasswordAttempt(deps, email, accountId, meta)

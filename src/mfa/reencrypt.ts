@@ -3,7 +3,7 @@
 // each swap is a compare-and-set on the old ciphertext, so a concurrent re-enrolment wins and the
 // command is safe to run while the service is up, and to run again. No secret is ever printed.
 import { needsReseal, open, seal, UnsealError } from '../crypto/aead.js'
-import type { KeyRing } from '../config/keyring.js'
+import type { KeyRing } from '../crypto/keyring.js'
 import type { Db } from '../db/db.js'
 import * as repo from './mfa.repo.js'
 import { totpContext } from './mfa.service.js'

@@ -5,7 +5,7 @@
 //   attempt changes nothing, so the invitation stays usable for the right account;
 // - nobody invites to a role above their own; inviting an address that already has a membership
 //   answers exactly like any other invitation (no enumeration of accounts or members).
-import { normalizeEmail } from '../accounts/accounts.service.js'
+import { accountContact, normalizeEmail } from '../accounts/accounts.service.js'
 import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
@@ -98,7 +98,7 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
   return deps.db.transaction().execute(async (trx) => {
     const invitation = await invitationsRepo.lockLiveByHash(trx, sha256(token), now)
     if (invitation === undefined) throw OrgErrors.invalidInvitation()
-    const account = await repo.accountContact(trx, accountId)
+    const account = await accountContact(trx, accountId)
     if (account === undefined) throw CommonErrors.unauthenticated()
     if (normalizeEmail(account.email).toLowerCase() !== normalizeEmail(invitation.email).toLowerCase()) throw OrgErrors.invitationMismatch()
     if (account.email_verified_at === null) throw OrgErrors.emailNotVerified()

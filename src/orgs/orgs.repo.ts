@@ -1,6 +1,6 @@
 // SQL for organizations and memberships (the tenancy directory; not under Row Level Security, so
 // every query here names org_id or account_id). accounts belongs to src/accounts; the reads of its
-// email below are joins kept here (like api-tokens' lockOwner) so a member list is one query.
+// email below are read-only joins kept here so a member list is one query (docs/decisions/0080-layers-enforced.md).
 import type { Db, Trx } from '../db/db.js'
 
 export interface OrgRow {
@@ -119,7 +119,3 @@ export async function lockOwnersOfOrgsOwnedBy(trx: Trx, accountId: string, role:
     .execute()
 }
 
-/** The address and its verification state, to match an invitation. */
-export async function accountContact(db: Db, accountId: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
-  return db.selectFrom('accounts').select(['email', 'email_verified_at']).where('id', '=', accountId).executeTakeFirst()
-}

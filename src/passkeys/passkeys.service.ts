@@ -197,3 +197,32 @@ export async function removeAllPasskeys(db: Db, accountId: string): Promise<numb
 export async function deleteExpiredPasskeyChallenges(deps: Pick<Deps, 'db' | 'clock'>): Promise<void> {
   await repo.deleteExpiredChallenges(deps.db, deps.clock.now())
 }
+
+// The passkey side of a sign-in (the flow itself is src/auth/passkey-login.service.ts, since it
+// crosses features): challenges, the credential lookup and the sign counter. passkeys and
+// passkey_challenges have one owner, this folder.
+
+/** Stores a sign-in ceremony's challenge, bound to the hash of its pending-cookie token; 5 minutes. */
+export async function storeSignInChallenge(db: Db, challenge: Buffer, pendingTokenHash: Buffer, now: Date): Promise<void> {
+  await repo.insertChallenge(db, {
+    purpose: 'authentication',
+    challenge_hash: sha256(challengeText(challenge)),
+    pending_token_hash: pendingTokenHash,
+    created_at: now,
+    expires_at: new Date(now.getTime() + PASSKEY_CHALLENGE_TTL_SECONDS * 1000),
+  })
+}
+
+/** Takes (deletes and returns) the live sign-in challenge of a pending-cookie token: single use. */
+export async function takeSignInChallenge(db: Db, pendingTokenHash: Buffer, now: Date) {
+  return repo.takeAuthenticationChallenge(db, pendingTokenHash, now)
+}
+
+export async function findPasskeyByCredentialId(db: Db, credentialId: string) {
+  return repo.findByCredentialId(db, credentialId)
+}
+
+/** Moves the sign counter forward after a verified assertion; false when it went backwards (a clone). */
+export async function advanceSignCount(db: Db, passkeyId: string, signCount: number, backedUp: boolean, now: Date): Promise<boolean> {
+  return repo.advanceSignCount(db, passkeyId, signCount, backedUp, now)
+}

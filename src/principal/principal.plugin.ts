@@ -2,19 +2,26 @@
 // Sessions and tokens are checked against the database on every request (no cache to outlive a
 // revocation), in one statement that also touches last-seen and reads the account's state
 // (docs/decisions/0065). A bad credential leaves request.principal null; requireAuth() then answers 401.
+// This folder sits below every feature: both resolvers are handed in by src/app.ts, so principal
+// imports no feature (docs/decisions/0080-layers-enforced.md).
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { SESSION_COOKIE } from '../sessions/session-cookie.js'
-import { validateSession } from '../sessions/sessions.service.js'
-import type { Principal } from './principal.types.js'
+import { SESSION_COOKIE } from '../http/cookies.js'
+import type { Principal, PrincipalAccount } from './principal.types.js'
 
 /** Turns a presented bearer token into a principal (the API-token feature provides it). */
 export type BearerResolver = (deps: Deps, presented: string, request: FastifyRequest) => Promise<Principal | null>
 
+/** Turns a session cookie's value into the live session and its account (the sessions feature provides it). */
+export type SessionResolver = (
+  deps: Deps,
+  token: string,
+) => Promise<{ readonly sessionId: string; readonly accountId: string; readonly account: PrincipalAccount } | null>
+
 const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/
 
-async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver }): Promise<void> {
+async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver; resolveSession: SessionResolver }): Promise<void> {
   const { deps } = opts
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
@@ -27,7 +34,7 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
     }
     const token = request.cookies[SESSION_COOKIE]
     if (token === undefined || token === '') return
-    const session = await validateSession(deps, token)
+    const session = await opts.resolveSession(deps, token)
     if (session === null) return
     // MFA_REQUIRED: until the account has a second factor (confirmed TOTP or a passkey), its sessions
     // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md).

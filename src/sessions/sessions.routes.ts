@@ -1,14 +1,13 @@
 // /v1/sessions: list and end the caller's sessions. Another account's session id answers 404,
 // exactly like an unknown one, so ids cannot be probed.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { recordEvent } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { errorReplies } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
 import { SessionIdParams, SessionListReply } from './sessions.schemas.js'
-import { listSessions, revokeAllSessions, revokeSession } from './sessions.service.js'
+import { endOtherSessions, endSession, listSessions } from './sessions.service.js'
 
 const tags = ['sessions']
 
@@ -21,8 +20,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   app.delete('/:id', { schema: { tags, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
     const principal = requireAuth(request, { scope: 'sessions:write' })
-    if (!(await revokeSession(deps.db, principal.accountId, request.params.id))) throw CommonErrors.notFound('Session')
-    await recordEvent(deps.db, { type: 'session.revoked', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
+    if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request)))) throw CommonErrors.notFound('Session')
     return reply.code(204).send()
   })
 
@@ -30,8 +28,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
   // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
   app.delete('/', { schema: { tags, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
-    await revokeAllSessions(deps.db, principal.accountId, principal.sessionId)
-    await recordEvent(deps.db, { type: 'sessions.revoked_others', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
+    await endOtherSessions(deps, principal.accountId, principal.sessionId, requestMeta(request))
     return reply.code(204).send()
   })
 }

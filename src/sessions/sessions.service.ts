@@ -7,7 +7,7 @@ import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
-import type { RequestMeta } from '../audit/audit.service.js'
+import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as repo from './sessions.repo.js'
 
 export const SESSION_TOKEN_BYTES = 32
@@ -106,4 +106,32 @@ export async function revokeAllSessions(db: Db, accountId: string, exceptSession
 export async function deleteExpiredSessions(deps: Deps): Promise<void> {
   const now = deps.clock.now()
   await repo.deleteExpired(deps.db, now, idleSince(deps, now))
+}
+
+// Changes asked for over HTTP: each ends sessions and records the security event in one
+// transaction, so the change and its record commit together (routes never write the audit trail).
+
+/** Logout: ends the caller's session and records it. */
+export async function logout(deps: Deps, accountId: string, sessionId: string, meta: RequestMeta): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.deleteOne(trx, accountId, sessionId)
+    await recordEvent(trx, { type: 'logout', accountId, meta, at: deps.clock.now() })
+  })
+}
+
+/** Ends one session of the account by id; false (and nothing recorded) when it is not the account's. */
+export async function endSession(deps: Deps, accountId: string, sessionId: string, meta: RequestMeta): Promise<boolean> {
+  return deps.db.transaction().execute(async (trx) => {
+    if (!(await repo.deleteOne(trx, accountId, sessionId))) return false
+    await recordEvent(trx, { type: 'session.revoked', accountId, meta, at: deps.clock.now() })
+    return true
+  })
+}
+
+/** Ends every session of the account but the current one, and records it. */
+export async function endOtherSessions(deps: Deps, accountId: string, currentSessionId: string, meta: RequestMeta): Promise<void> {
+  await deps.db.transaction().execute(async (trx) => {
+    await repo.deleteAllForAccount(trx, accountId, currentSessionId)
+    await recordEvent(trx, { type: 'sessions.revoked_others', accountId, meta, at: deps.clock.now() })
+  })
 }

@@ -9,10 +9,9 @@
 // - a sign counter that does not move forward on a verified assertion (a cloned authenticator)
 //   refuses the sign-in and mails the owner; the passkey stays for the owner to judge.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import * as accountsRepo from '../accounts/accounts.repo.js'
-import { credentialsVersion, resendVerification } from '../accounts/accounts.service.js'
-import { completeLogin, LoginErrors, loginThrottleRules, type LoginResult } from '../auth/login.service.js'
-import { CompromiseErrors, sendChangeLink } from '../auth/password-compromise.service.js'
+import { credentialsVersion, findAccountById, isPasswordChangeRequired, resendVerification } from '../accounts/accounts.service.js'
+import { completeLogin, LoginErrors, loginThrottleRules, type LoginResult } from './login.service.js'
+import { CompromiseErrors, sendChangeLink } from './password-compromise.service.js'
 import { constantTimeEqual, sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
@@ -20,11 +19,10 @@ import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
-import { PasskeyErrors } from './passkeys.errors.js'
-import * as repo from './passkeys.repo.js'
-import type { AuthenticationResponse } from './passkeys.schemas.js'
-import { challengeMatcher, challengeText, newChallenge, PASSKEY_CHALLENGE_TTL_SECONDS } from './passkeys.service.js'
-import { authenticationOptions, relyingParty, verifyAssertion } from './webauthn.js'
+import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
+import type { AuthenticationResponse } from '../passkeys/passkeys.schemas.js'
+import * as passkeys from '../passkeys/passkeys.service.js'
+import { authenticationOptions, relyingParty, verifyAssertion } from '../passkeys/webauthn.js'
 
 const PENDING_TOKEN_BYTES = 32
 const PENDING_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
@@ -32,15 +30,9 @@ const PENDING_TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 /** Opens a sign-in ceremony: the options for navigator.credentials.get() and the pending-cookie token. */
 export async function startPasskeySignIn(deps: Deps) {
   const now = deps.clock.now()
-  const challenge = newChallenge()
+  const challenge = passkeys.newChallenge()
   const pendingToken = randomToken(PENDING_TOKEN_BYTES)
-  await repo.insertChallenge(deps.db, {
-    purpose: 'authentication',
-    challenge_hash: sha256(challengeText(challenge)),
-    pending_token_hash: sha256(pendingToken),
-    created_at: now,
-    expires_at: new Date(now.getTime() + PASSKEY_CHALLENGE_TTL_SECONDS * 1000),
-  })
+  await passkeys.storeSignInChallenge(deps.db, challenge, sha256(pendingToken), now)
   return { options: await authenticationOptions(relyingParty(deps.config), challenge), pendingToken }
 }
 
@@ -56,9 +48,9 @@ function ipRule(deps: Deps, ip: string): ThrottleRule {
  */
 export async function finishPasskeySignIn(deps: Deps, pendingToken: string, response: AuthenticationResponse, meta: RequestMeta): Promise<LoginResult> {
   const now = deps.clock.now()
-  const pending = PENDING_TOKEN_SHAPE.test(pendingToken) ? await repo.takeAuthenticationChallenge(deps.db, sha256(pendingToken), now) : undefined
-  const passkey = await repo.findByCredentialId(deps.db, response.id)
-  const account = passkey === undefined ? undefined : await accountsRepo.findById(deps.db, passkey.account_id)
+  const pending = PENDING_TOKEN_SHAPE.test(pendingToken) ? await passkeys.takeSignInChallenge(deps.db, sha256(pendingToken), now) : undefined
+  const passkey = await passkeys.findPasskeyByCredentialId(deps.db, response.id)
+  const account = passkey === undefined ? undefined : await findAccountById(deps.db, passkey.account_id)
 
   const rules = account === undefined ? [ipRule(deps, meta.ip)] : loginThrottleRules(deps, account.email, meta.ip)
   const reservation = await reserveAll(deps, rules, now)
@@ -81,11 +73,11 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   if (handle !== undefined && !constantTimeEqual(handle, passkey.user_handle)) return refuse('user_handle')
 
   const rp = relyingParty(deps.config)
-  const verified = await verifyAssertion(rp, response, { id: passkey.credential_id, publicKey: passkey.public_key, transports: passkey.transports }, challengeMatcher(pending.challenge_hash))
+  const verified = await verifyAssertion(rp, response, { id: passkey.credential_id, publicKey: passkey.public_key, transports: passkey.transports }, passkeys.challengeMatcher(pending.challenge_hash))
   if (verified === null) return refuse('assertion')
   // Checked (and moved) after the signature verified, so only the real key can raise this alarm.
   const stored = passkey.sign_count
-  if (!(await repo.advanceSignCount(deps.db, passkey.id, verified.newSignCount, verified.backedUp, now))) {
+  if (!(await passkeys.advanceSignCount(deps.db, passkey.id, verified.newSignCount, verified.backedUp, now))) {
     await deps.db.transaction().execute(async (trx) => {
       await recordEvent(trx, { type: 'passkey.counter_regressed', accountId: account.id, meta, at: now, details: { passkeyId: passkey.id, stored, presented: verified.newSignCount } })
       await enqueueMail(
@@ -104,7 +96,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   for (const rule of rules) await releaseAttempt(deps, rule.key)
 
   // The same account checks as the password path (src/auth/login.service.ts).
-  if (await accountsRepo.isPasswordChangeRequired(deps.db, account.id)) {
+  if (await isPasswordChangeRequired(deps.db, account.id)) {
     await sendChangeLink(deps, account.email, meta)
     throw CompromiseErrors.changeRequired()
   }

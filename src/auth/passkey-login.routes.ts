@@ -2,16 +2,16 @@
 // so each route carries the strict per-address limit of the other sign-in routes.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { FastifyReply } from 'fastify'
-import { LoginMfaReply } from '../auth/auth.schemas.js'
-import { userView } from '../auth/user-view.js'
+import { LoginMfaReply } from './auth.schemas.js'
+import { userView } from './user-view.js'
 import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
 import { errorReplies } from '../http/schemas.js'
-import { SESSION_COOKIE, setSessionCookie } from '../sessions/session-cookie.js'
+import { SESSION_COOKIE, setSessionCookie } from '../http/cookies.js'
 import { revokeSession, validateSession } from '../sessions/sessions.service.js'
 import { finishPasskeySignIn, startPasskeySignIn } from './passkey-login.service.js'
-import { PASSKEY_CHALLENGE_TTL_SECONDS } from './passkeys.service.js'
-import { PasskeySignInBody, RequestOptionsReply } from './passkeys.schemas.js'
+import { PASSKEY_CHALLENGE_TTL_SECONDS } from '../passkeys/passkeys.service.js'
+import { PasskeySignInBody, RequestOptionsReply } from '../passkeys/passkeys.schemas.js'
 
 // HttpOnly, SameSite=Strict (a cross-site page cannot complete someone's ceremony), 5 minutes.
 export const PASSKEY_PENDING_COOKIE = '__Host-passkey-pending'
