@@ -1,32 +1,15 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
-import { sql } from 'kysely'
+import { type Insertable, type Selectable, sql } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface ApiTokenRow {
-  id: string
-  account_id: string
-  name: string
-  key_id: string
-  scopes: string[]
-  created_at: Date
-  expires_at: Date
-  last_used_at: Date | null
-  org_id: string | null
-}
+export type ApiTokenRow = Pick<Selectable<DB['api_tokens']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', 'expires_at', 'last_used_at', 'org_id'] as const
 
-export interface NewApiTokenRow {
-  account_id: string
-  name: string
-  token_hash: Buffer
-  key_id: string
-  scopes: string[]
-  created_at: Date
-  expires_at: Date
-  org_id?: string | null
-}
+/** created_at is required: it comes from the injected clock, not the database's default. */
+export type NewApiTokenRow = Pick<Insertable<DB['api_tokens']>, 'account_id' | 'name' | 'token_hash' | 'key_id' | 'scopes' | 'expires_at' | 'org_id'> & { created_at: Date }
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(row).returning(COLUMNS).executeTakeFirstOrThrow()

@@ -1,17 +1,9 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
-import { type ExpressionBuilder, sql } from 'kysely'
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
-export interface SessionRow {
-  id: string
-  account_id: string
-  created_at: Date
-  last_seen_at: Date
-  absolute_expires_at: Date
-  ip: string | null
-  user_agent: string | null
-}
+export type SessionRow = Pick<Selectable<DB['sessions']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'account_id', 'created_at', 'last_seen_at', 'absolute_expires_at', 'ip', 'user_agent'] as const
 
