@@ -20,6 +20,11 @@ export const Id = Type.String({ format: 'uuid', maxLength: 36 })
 export const Timestamp = Type.String({ format: 'date-time' })
 export const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email' })
 
+/** OpenAPI `security` of a route that takes only the session cookie (an API token is refused). */
+export const SESSION_ONLY: Record<string, string[]>[] = [{ session: [] }]
+/** OpenAPI `security` of a route that takes the session cookie or an API token with the right scope. */
+export const SESSION_OR_TOKEN: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
+
 /** Standard error answers a route may give, for the OpenAPI document. */
 export function errorReplies(...statuses: number[]): Record<number, typeof ErrorReply> {
   return Object.fromEntries(statuses.map((status) => [status, ErrorReply]))

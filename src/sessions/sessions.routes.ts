@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { recordEvent } from '../audit/audit.service.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
-import { errorReplies } from '../http/schemas.js'
+import { errorReplies, SESSION_ONLY, SESSION_OR_TOKEN } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
 import { SessionIdParams, SessionListReply } from './sessions.schemas.js'
@@ -13,13 +13,13 @@ import { listSessions, revokeAllSessions, revokeSession } from './sessions.servi
 const tags = ['sessions']
 
 export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
+  app.get('/', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
     const principal = requireAuth(request, { scope: 'sessions:read' })
     const current = principal.kind === 'session' ? principal.sessionId : null
     return { sessions: await listSessions(deps, principal.accountId, current) }
   })
 
-  app.delete('/:id', { schema: { tags, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
+  app.delete('/:id', { schema: { tags, security: SESSION_OR_TOKEN, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
     const principal = requireAuth(request, { scope: 'sessions:write' })
     if (!(await revokeSession(deps.db, principal.accountId, request.params.id))) throw CommonErrors.notFound('Session')
     await recordEvent(deps.db, { type: 'session.revoked', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
@@ -28,7 +28,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
   // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
-  app.delete('/', { schema: { tags, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
+  app.delete('/', { schema: { tags, security: SESSION_ONLY, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     await revokeAllSessions(deps.db, principal.accountId, principal.sessionId)
     await recordEvent(deps.db, { type: 'sessions.revoked_others', accountId: principal.accountId, meta: requestMeta(request), at: deps.clock.now() })
