@@ -4,14 +4,9 @@ import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { hasConfirmedTotp } from '../mfa/mfa.service.js'
 import type { PrincipalAccount } from '../principal/principal.types.js'
+import type { AccountReply } from '../accounts/accounts.schemas.js'
 
-export interface UserView {
-  id: string
-  email: string
-  emailVerified: boolean
-  mfaEnabled: boolean
-  createdAt: string
-}
+export type UserView = AccountReply
 
 /** The view from the account state the principal was resolved with: no further query. */
 export function userViewOf(accountId: string, account: PrincipalAccount): UserView {
