@@ -66,19 +66,9 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 }
 
 /** A live token with what an authenticated request needs about its owner. */
-export interface LiveTokenWithAccount {
-  id: string
-  account_id: string
-  key_id: string
-  scopes: string[]
-  /** The one organization the token may reach (src/orgs); null: none. */
-  org_id: string | null
-  email: string
-  email_verified_at: Date | null
-  created_at: Date
-  mfa_enabled: boolean
-  has_second_factor: boolean
-}
+/** The token's columns, the owner's state (created_at is the account's), and its factors. */
+export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
+  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & { mfa_enabled: boolean; has_second_factor: boolean }
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token

@@ -18,17 +18,13 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
 }
 
 /** What an authenticated request needs about its caller, read with the session in one statement. */
-export interface LiveSessionWithAccount {
-  session_id: string
-  account_id: string
-  email: string
-  email_verified_at: Date | null
-  created_at: Date
-  /** A confirmed TOTP factor exists. */
-  mfa_enabled: boolean
-  /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
-  has_second_factor: boolean
-}
+export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> &
+  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & {
+    /** A confirmed TOTP factor exists. */
+    mfa_enabled: boolean
+    /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
+    has_second_factor: boolean
+  }
 
 /**
  * The hot path of every cookie request, in one round trip (docs/decisions/0065): finds the live
