@@ -39,9 +39,6 @@ export const LAYERS = [
   ['app.ts'], // the composition root: wires every feature and hands resolvers down
   ['server.ts', 'testing'], // the process entry; test helpers
 ]
-// Until the table types move into src/db (issue 10, "Types written once"), src/db/schema.ts may
-// import the feature *.tables.ts files that declare them.
-const TABLE_TYPES_EXCEPTION = { db: '(?!.*\\.tables\\.js$)' }
 
 const escape = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 
@@ -54,11 +51,10 @@ function layerBlocks() {
       const forbidden = LAYERS.slice(index).flat().filter((m) => m !== module)
       const folders = forbidden.filter((m) => !m.endsWith('.ts')).map(escape)
       const files = forbidden.filter((m) => m.endsWith('.ts')).map((m) => escape(m.slice(0, -3)))
-      const tail = TABLE_TYPES_EXCEPTION[module] ?? ''
       const below = LAYERS.slice(0, index).flat().join(', ') || 'nothing'
       const message = `src/${module} sits in layer ${index + 1}: it may import only lower layers (${below}). See LAYERS in eslint.config.js and docs/decisions/0080-layers-enforced.md.`
       const patterns = [
-        ...(folders.length > 0 ? [{ regex: `^${up}(?:${folders.join('|')})/${tail}`, message }] : []),
+        ...(folders.length > 0 ? [{ regex: `^${up}(?:${folders.join('|')})/`, message }] : []),
         ...(files.length > 0 ? [{ regex: `^${up}(?:${files.join('|')})\\.js$`, message }] : []),
         {
           regex: `^${up}[^/]+/[^/]+\\.repo\\.js$`,

@@ -1,14 +1,10 @@
 // SQL for the accounts and known_devices tables. The password hash is selected only where a
 // password is checked; everything else uses the public columns.
-import { sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface AccountRow {
-  id: string
-  email: string
-  email_verified_at: Date | null
-  created_at: Date
-}
+export type AccountRow = Pick<Selectable<DB['accounts']>, (typeof PUBLIC_COLUMNS)[number]>
 
 const PUBLIC_COLUMNS = ['id', 'email', 'email_verified_at', 'created_at'] as const
 
@@ -20,7 +16,7 @@ export async function findByEmail(db: Db, email: string): Promise<AccountRow | u
   return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
 }
 
-export type CredentialsRow = AccountRow & { password_hash: string; password_change_required_at: Date | null; credentials_version: number }
+export type CredentialsRow = Pick<Selectable<DB['accounts']>, (typeof CREDENTIAL_COLUMNS)[number]>
 const CREDENTIAL_COLUMNS = [...PUBLIC_COLUMNS, 'password_hash', 'password_change_required_at', 'credentials_version'] as const
 
 export async function findCredentialsByEmail(db: Db, email: string): Promise<CredentialsRow | undefined> {

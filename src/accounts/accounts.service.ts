@@ -15,6 +15,7 @@ import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type Thr
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
 import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
+import type { AccountReply } from './accounts.schemas.js'
 
 export const AccountErrors = {
   weakPassword: (reasons: WeakPasswordReason[]) =>
@@ -25,12 +26,8 @@ export const AccountErrors = {
   emailTaken: () => new AppError('email_taken', 409, 'That address now belongs to another account; nothing was changed'),
 } as const
 
-export interface AccountView {
-  id: string
-  email: string
-  emailVerified: boolean
-  createdAt: string
-}
+/** The account part of the `user` reply (AccountReply without mfaEnabled, which src/mfa knows). */
+export type AccountView = Omit<AccountReply, 'mfaEnabled'>
 
 function toView(row: repo.AccountRow): AccountView {
   return { id: row.id, email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at.toISOString() }

@@ -3,15 +3,11 @@ import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import type { PrincipalAccount } from '../principal/principal.types.js'
+import type { AccountReply } from './accounts.schemas.js'
 import { getAccount } from './accounts.service.js'
 
-export interface UserView {
-  id: string
-  email: string
-  emailVerified: boolean
-  mfaEnabled: boolean
-  createdAt: string
-}
+/** The wire view: exactly the reply schema's shape. */
+export type UserView = AccountReply
 
 /** Whether the account has a confirmed TOTP factor. The mfa feature answers it (it sits above accounts). */
 export type MfaStatus = (db: Db, accountId: string) => Promise<boolean>

@@ -1,32 +1,15 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
-import { sql } from 'kysely'
+import { type Insertable, type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface ApiTokenRow {
-  id: string
-  account_id: string
-  name: string
-  key_id: string
-  scopes: string[]
-  created_at: Date
-  expires_at: Date
-  last_used_at: Date | null
-  org_id: string | null
-}
+export type ApiTokenRow = Pick<Selectable<DB['api_tokens']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', 'expires_at', 'last_used_at', 'org_id'] as const
 
-export interface NewApiTokenRow {
-  account_id: string
-  name: string
-  token_hash: Buffer
-  key_id: string
-  scopes: string[]
-  created_at: Date
-  expires_at: Date
-  org_id?: string | null
-}
+/** created_at is required: it comes from the injected clock, not the database's default. */
+export type NewApiTokenRow = Pick<Insertable<DB['api_tokens']>, 'account_id' | 'name' | 'token_hash' | 'key_id' | 'scopes' | 'expires_at' | 'org_id'> & { created_at: Date }
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
@@ -75,19 +58,9 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 }
 
 /** A live token with what an authenticated request needs about its owner. */
-export interface LiveTokenWithAccount {
-  id: string
-  account_id: string
-  key_id: string
-  scopes: string[]
-  /** The one organization the token may reach (src/orgs); null: none. */
-  org_id: string | null
-  email: string
-  email_verified_at: Date | null
-  created_at: Date
-  mfa_enabled: boolean
-  has_second_factor: boolean
-}
+/** The token's columns, the owner's state (created_at is the account's), and its factors. */
+export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
+  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & { mfa_enabled: boolean; has_second_factor: boolean }
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token

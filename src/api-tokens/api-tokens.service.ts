@@ -17,6 +17,7 @@ import { isOrgScope, isScope, type Scope } from '../principal/scopes.js'
 import { ApiTokenErrors } from './api-tokens.errors.js'
 import * as repo from './api-tokens.repo.js'
 import { generateApiToken, parseApiToken } from './token-format.js'
+import type { CreatedTokenReply, TokenView } from './api-tokens.schemas.js'
 
 /** Live (unrevoked, unexpired) tokens one account may hold: bounds the rows a stolen session can mint. */
 export const MAX_LIVE_TOKENS_PER_ACCOUNT = 50
@@ -42,21 +43,9 @@ export interface TokenIdentity {
   readonly account: { readonly email: string; readonly emailVerified: boolean; readonly createdAt: Date; readonly mfaEnabled: boolean; readonly hasSecondFactor: boolean }
 }
 
-export interface TokenView {
-  id: string
-  name: string
-  scopes: string[]
-  createdAt: string
-  expiresAt: string
-  lastUsedAt: string | null
-  /** Present only on a token bound to an organization. */
-  orgId?: string
-}
-
-export interface CreatedToken extends Omit<TokenView, 'lastUsedAt'> {
-  /** The secret, returned this once. */
-  token: string
-}
+export type { TokenView }
+/** A new token with its secret, returned this once. */
+export type CreatedToken = CreatedTokenReply
 
 export type TokenCheck = { readonly status: 'malformed' } | { readonly status: 'unknown' } | { readonly status: 'ok'; readonly token: TokenIdentity }
 

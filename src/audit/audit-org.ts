@@ -3,18 +3,16 @@
 // organization carries org_prev_hash, the hash of the organization's previous event, so the export
 // is a chain of its own: a dropped, altered or reordered line breaks it, and each line's hash is the
 // one stored in the global chain (npm run audit:verify checks that side).
-import { sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import { constantTimeEqual } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 import { type ChainedFields, eventHash, ORG_GENESIS } from './audit-chain.js'
 
-export interface OrgEventRow {
-  id: number
-  type: string
-  occurred_at: Date
-  ip: string | null
-  user_agent: string | null
-  account_id: string | null
+/** An event with the actor's and the target's addresses (left joins: null when the account is gone). */
+export type OrgEventRow = Pick<Selectable<DB['security_events']>, 'id' | 'type' | 'occurred_at' | 'ip' | 'user_agent' | 'account_id'> & OrgEventJoins
+
+interface OrgEventJoins {
   actor_email: string | null
   target_account_id: string | null
   target_email: string | null

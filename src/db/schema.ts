@@ -1,11 +1,8 @@
-// The database schema as Kysely sees it, kept in step with migrations/ by hand (the MFA and API
-// token features keep their tables in their own folders). Secrets are bytea hashes or ciphertext.
+// The database schema as Kysely sees it: the one definition of every table (docs/decisions/0085).
+// Repos derive their row types from it (Selectable<DB['table']>, Pick); src/db/schema.int.test.ts
+// migrates a fresh schema and fails when a table, a column or its nullability differs from here.
+// Secrets are bytea hashes or ciphertext.
 import type { ColumnType, Generated } from 'kysely'
-import type { ApiTokenTables } from '../api-tokens/api-tokens.tables.js'
-import type { MfaTables } from '../mfa/mfa.tables.js'
-import type { PasskeyTables } from '../passkeys/passkeys.tables.js'
-import type { OrgTables } from '../orgs/orgs.tables.js'
-import type { ProjectTables } from '../projects/projects.tables.js'
 
 /** A timestamptz column: read as Date, written as Date. */
 export type Timestamp = ColumnType<Date, Date | undefined, Date>
@@ -96,7 +93,128 @@ export interface KnownDevicesTable {
   first_seen_at: Date
 }
 
-export interface DB extends MfaTables, ApiTokenTables, PasskeyTables, OrgTables, ProjectTables {
+// Tables owned by src/mfa (migrations/202611251400_create_mfa.ts). Secrets: the TOTP seed is a
+// compact JWE (src/crypto/aead.ts); recovery codes and pending-login tokens are SHA-256 hashes.
+export interface TotpFactorsTable {
+  account_id: string
+  secret_ciphertext: string
+  /** null while the enrolment waits for its first code. */
+  confirmed_at: Date | null
+  /** The highest RFC 6238 time step accepted so far; codes at or below it are refused. */
+  last_used_step: number | null
+  created_at: Timestamp
+  /** The session that started a pending enrolment; only it may confirm it. */
+  pending_session_id: string | null
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>
+  account_id: string
+  code_hash: Buffer
+  used_at: Date | null
+  created_at: Timestamp
+}
+
+export interface MfaChallengesTable {
+  id: Generated<string>
+  account_id: string
+  token_hash: Buffer
+  created_at: Timestamp
+  expires_at: Date
+  failures: Generated<number>
+}
+
+// Tables owned by src/api-tokens (migrations/202611251410_create_api_tokens.ts).
+export interface ApiTokensTable {
+  id: Generated<string>
+  account_id: string
+  name: string
+  /** HMAC-SHA-256 of the whole token under the key `key_id`; the token itself is never stored. */
+  token_hash: Buffer
+  key_id: string
+  scopes: string[]
+  created_at: ColumnType<Date, Date | undefined, Date>
+  expires_at: Date
+  last_used_at: Date | null
+  revoked_at: Date | null
+  /** The one organization the token may reach (src/orgs); null: none. */
+  org_id: ColumnType<string | null, string | null | undefined, string | null>
+}
+
+// Tables owned by src/orgs (migrations/202612011200_create_organizations.ts): the tenancy directory.
+export interface OrganizationsTable {
+  id: Generated<string>
+  name: string
+  mfa_required: Generated<boolean>
+  created_at: ColumnType<Date, Date | undefined, Date>
+}
+
+export interface MembershipsTable {
+  org_id: string
+  account_id: string
+  /** A role of src/orgs/roles.ts. */
+  role: string
+  created_at: ColumnType<Date, Date | undefined, Date>
+}
+
+export interface InvitationsTable {
+  id: Generated<string>
+  org_id: string
+  email: string
+  role: string
+  /** SHA-256 of the mailed token; the token itself is never stored. */
+  token_hash: Buffer
+  invited_by: string | null
+  created_at: Date
+  expires_at: Date
+  accepted_at: Date | null
+  revoked_at: Date | null
+}
+
+// Tables owned by src/projects (migrations/202612011210_create_projects.ts). Tenant-owned: org_id
+// plus a Row Level Security policy; only read or written inside withTenant() (src/db/tenant.ts).
+export interface ProjectsTable {
+  id: Generated<string>
+  org_id: string
+  name: string
+  created_at: Date
+  updated_at: Date
+}
+
+// Tables owned by src/passkeys (migrations/202612011300_create_passkeys.ts). No secret is stored:
+// a passkey row holds a public key; a pending ceremony holds SHA-256 hashes of its challenge and
+// of its pending-sign-in cookie.
+export interface PasskeysTable {
+  id: Generated<string>
+  account_id: string
+  /** base64url credential id; unique across accounts. */
+  credential_id: string
+  /** COSE_Key of the credential. */
+  public_key: Buffer
+  sign_count: Generated<number>
+  transports: Generated<string[]>
+  backup_eligible: boolean
+  backed_up: boolean
+  /** The WebAuthn user.id given at registration (random, base64url). */
+  user_handle: string
+  name: string
+  created_at: Timestamp
+  last_used_at: Date | null
+}
+
+export interface PasskeyChallengesTable {
+  id: Generated<string>
+  purpose: 'registration' | 'authentication'
+  challenge_hash: Buffer
+  session_id: string | null
+  account_id: string | null
+  pending_token_hash: Buffer | null
+  user_handle: string | null
+  created_at: Timestamp
+  expires_at: Date
+}
+
+export interface DB {
   security_events: SecurityEventsTable
   accounts: AccountsTable
   sessions: SessionsTable
@@ -105,4 +223,14 @@ export interface DB extends MfaTables, ApiTokenTables, PasskeyTables, OrgTables,
   auth_throttle: AuthThrottleTable
   auth_failure_streaks: AuthFailureStreaksTable
   known_devices: KnownDevicesTable
+  totp_factors: TotpFactorsTable
+  recovery_codes: RecoveryCodesTable
+  mfa_challenges: MfaChallengesTable
+  api_tokens: ApiTokensTable
+  organizations: OrganizationsTable
+  memberships: MembershipsTable
+  invitations: InvitationsTable
+  projects: ProjectsTable
+  passkeys: PasskeysTable
+  passkey_challenges: PasskeyChallengesTable
 }

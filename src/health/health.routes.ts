@@ -6,14 +6,14 @@ import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { NOT_SHED } from '../http/load-shedding.js'
-import { errorReplies } from '../http/schemas.js'
+import { errorReplies, StrictObject } from '../http/schemas.js'
 
 const READY_TIMEOUT_MS = 2_000
 
-const Status = Type.Object({ status: Type.String() })
+const Status = StrictObject({ status: Type.String({ maxLength: 32 }) })
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags: ['operations'], response: { 200: Type.Object({ name: Type.String(), docs: Type.String() }) } } }, async () => ({
+  app.get('/', { schema: { tags: ['operations'], response: { 200: StrictObject({ name: Type.String({ maxLength: 128 }), docs: Type.String({ maxLength: 64 }) }) } } }, async () => ({
     name: deps.config.appName,
     docs: '/docs',
   }))

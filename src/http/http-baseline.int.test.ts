@@ -67,4 +67,19 @@ describe('HTTP baseline', () => {
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'")
   })
+
+  it("keeps a route's own security in the OpenAPI document: a session-only route does not claim bearer", async () => {
+    const paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths
+    const cookieOnly = [{ session: [] }]
+    const cookieOrToken = [{ session: [] }, { bearer: [] }]
+    expect(paths['/v1/tokens/'].post.security).toEqual(cookieOnly)
+    expect(paths['/v1/sessions/'].delete.security).toEqual(cookieOnly)
+    expect(paths['/v1/me/password'].post.security).toEqual(cookieOnly)
+    expect(paths['/v1/me/'].delete.security).toEqual(cookieOnly)
+    expect(paths['/v1/me/mfa/totp'].post.security).toEqual(cookieOnly)
+    expect(paths['/v1/me/passkeys/'].get.security).toEqual(cookieOnly)
+    expect(paths['/v1/me/'].get.security).toEqual(cookieOrToken)
+    expect(paths['/v1/tokens/'].get.security).toEqual(cookieOrToken)
+    expect(paths['/v1/sessions/'].get.security).toEqual(cookieOrToken)
+  })
 })

@@ -4,15 +4,17 @@ import swagger from '@fastify/swagger'
 import swaggerUi from '@fastify/swagger-ui'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { SESSION_OR_TOKEN } from './schemas.js'
 
 export const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; font-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 
 async function openapiPlugin(app: FastifyInstance, opts: { title: string; exposeUi: boolean }): Promise<void> {
   await app.register(swagger, {
-    // Routes under /v1/ (except sign-in itself) take the session cookie or an API token.
+    // A route's own `security` is kept (a session-only route must not claim bearer); routes under
+    // /v1/ (except sign-in itself) that declare none take the session cookie or an API token.
     transform: ({ schema, url }) => ({
-      schema: url.startsWith('/v1/') && !url.startsWith('/v1/auth/') && schema ? { ...schema, security: [{ session: [] }, { bearer: [] }] } : schema,
+      schema: url.startsWith('/v1/') && !url.startsWith('/v1/auth/') && schema && schema.security === undefined ? { ...schema, security: SESSION_OR_TOKEN } : schema,
       url,
     }),
     openapi: {

@@ -7,18 +7,32 @@ export function StrictObject<T extends TProperties>(properties: T, options: { de
   return Type.Object(properties, { additionalProperties: false, ...options })
 }
 
-export const ErrorReply = Type.Object(
-  {
-    error: Type.String({ description: 'Stable machine-readable code' }),
-    message: Type.String({ description: 'Human-readable text; do not match on it' }),
-    fields: Type.Optional(Type.Array(Type.Object({ field: Type.String(), rule: Type.String() }))),
-    reasons: Type.Optional(Type.Array(Type.String())),
-  },
-)
+export const ErrorReply = StrictObject({
+  error: Type.String({ maxLength: 64, description: 'Stable machine-readable code' }),
+  message: Type.String({ maxLength: 512, description: 'Human-readable text; do not match on it' }),
+  // At most ten fields are named (src/http/error-handler.ts).
+  fields: Type.Optional(Type.Array(StrictObject({ field: Type.String({ maxLength: 256 }), rule: Type.String({ maxLength: 64 }) }), { maxItems: 10 })),
+  reasons: Type.Optional(Type.Array(Type.String({ maxLength: 64 }), { maxItems: 16 })),
+})
 
 export const Id = Type.String({ format: 'uuid', maxLength: 36 })
-export const Timestamp = Type.String({ format: 'date-time' })
+export const Timestamp = Type.String({ format: 'date-time', maxLength: 32 })
 export const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email' })
+/** An address in a reply (already validated when it was stored). */
+export const EmailView = Type.String({ maxLength: 254 })
+
+/**
+ * Every password a route takes: a new one (register, reset, change) or the current one (login,
+ * verify-email, re-authentication, deletions). Bounded far above the policy maximum
+ * (PASSWORD_MAX_LENGTH, at most 1024 code points): the policy decides what a new password may be
+ * (422 weak_password), this bound only caps the work before anything hashes it.
+ */
+export const Password = Type.String({ minLength: 1, maxLength: 4096, description: 'The account password' })
+
+/** OpenAPI `security` of a route that takes only the session cookie (an API token is refused). */
+export const SESSION_ONLY: Record<string, string[]>[] = [{ session: [] }]
+/** OpenAPI `security` of a route that takes the session cookie or an API token with the right scope. */
+export const SESSION_OR_TOKEN: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
 /** Standard error answers a route may give, for the OpenAPI document. */
 export function errorReplies(...statuses: number[]): Record<number, typeof ErrorReply> {

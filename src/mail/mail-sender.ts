@@ -6,10 +6,11 @@
 // duplicate). Ticks of one worker never overlap. A failure backs off exponentially; a delivered
 // row keeps no body (its one-time link dies with it). SMTP when SMTP_URL is set; otherwise, in
 // development only, each mail is printed to the terminal (never through the structured log).
-import { sql } from 'kysely'
+import { type Selectable, sql } from 'kysely'
 import nodemailer from 'nodemailer'
 import type { Config } from '../config/config.js'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 import type { Log } from '../logging/logger.js'
 import type { Mail } from './outbox.js'
 
@@ -39,13 +40,7 @@ export function transportFor(config: Config, write: (text: string) => void = (t)
   }
 }
 
-interface ClaimedMail {
-  id: string
-  to_address: string
-  subject: string
-  body_text: string | null
-  attempts: number
-}
+type ClaimedMail = Pick<Selectable<DB['email_outbox']>, 'id' | 'to_address' | 'subject' | 'body_text' | 'attempts'>
 
 /** Leases up to BATCH_SIZE due mails to this caller, in one statement that commits at once. */
 async function claimDue(db: Db, now: Date): Promise<ClaimedMail[]> {

@@ -1,14 +1,11 @@
 // SQL for totp_factors, recovery_codes and mfa_challenges. Secrets arrive here already sealed or
 // hashed. Every single-use rule is one conditional UPDATE/DELETE whose row count says who won, so
 // parallel requests cannot both spend the same code, step or pending login.
+import type { Selectable } from 'kysely'
 import type { Db } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface TotpFactorRow {
-  secret_ciphertext: string
-  confirmed_at: Date | null
-  last_used_step: number | null
-  pending_session_id: string | null
-}
+export type TotpFactorRow = Pick<Selectable<DB['totp_factors']>, 'secret_ciphertext' | 'confirmed_at' | 'last_used_step' | 'pending_session_id'>
 
 export interface ChallengeAttempt {
   id: string

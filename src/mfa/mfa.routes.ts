@@ -4,7 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
-import { errorReplies } from '../http/schemas.js'
+import { errorReplies, SESSION_ONLY } from '../http/schemas.js'
 import { requireAuth } from '../principal/principal.js'
 import { setSessionCookie } from '../http/cookies.js'
 import { ConfirmTotpBody, PasswordBody, ReauthBody, RecoveryCodesReply, TotpEnrolmentReply } from './mfa.schemas.js'
@@ -13,14 +13,14 @@ import * as mfa from './mfa.service.js'
 const tags = ['mfa']
 
 export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.post('/totp', { schema: { tags, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request) => {
+  app.post('/totp', { schema: { tags, security: SESSION_ONLY, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request) => {
     const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
     return mfa.enrolTotp(deps, auth, request.body.password, requestMeta(request))
   })
 
   app.post(
     '/totp/confirm',
-    { schema: { tags, body: ConfirmTotpBody, response: { 200: RecoveryCodesReply, ...errorReplies(400, 401, 403, 409, 429) } } },
+    { schema: { tags, security: SESSION_ONLY, body: ConfirmTotpBody, response: { 200: RecoveryCodesReply, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
       const { recoveryCodes, sessionToken } = await mfa.confirmTotp(deps, auth, request.body.code, requestMeta(request))
@@ -32,14 +32,14 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
 
   app.post(
     '/recovery-codes',
-    { schema: { tags, body: ReauthBody, response: { 200: RecoveryCodesReply, ...errorReplies(400, 401, 403, 409, 429) } } },
+    { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 200: RecoveryCodesReply, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request) => {
       const auth = requireAuth(request, { sessionOnly: true })
       return { recoveryCodes: await mfa.regenerateRecoveryCodes(deps, auth.accountId, request.body, requestMeta(request)) }
     },
   )
 
-  app.delete('/totp', { schema: { tags, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request, reply) => {
+  app.delete('/totp', { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request, reply) => {
     const auth = requireAuth(request, { sessionOnly: true })
     await mfa.disableTotp(deps, auth.accountId, request.body, requestMeta(request))
     return reply.code(204).send()

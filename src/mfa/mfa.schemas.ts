@@ -1,18 +1,17 @@
 // Request and response schemas of /v1/me/mfa. Bodies refuse unknown fields; replies name every
 // field they may carry, so nothing else (a sealed secret, a hash) can be serialised by mistake.
 import { type Static, Type } from 'typebox'
-import { StrictObject } from '../http/schemas.js'
+import { Password, StrictObject } from '../http/schemas.js'
 import { RECOVERY_CODE_COUNT } from './recovery-codes.js'
 
 export const TotpCode = Type.String({ pattern: '^[0-9]{6}$', minLength: 6, maxLength: 6, description: 'The 6-digit code from the authenticator app' })
-export const CurrentPassword = Type.String({ minLength: 1, maxLength: 1024, description: 'The account password, checked again' })
 
 export const ConfirmTotpBody = StrictObject({ code: TotpCode })
-export const PasswordBody = StrictObject({ password: CurrentPassword })
+export const PasswordBody = StrictObject({ password: Password })
 /** A TOTP code (spaces allowed, "123 456") or a recovery code, for full re-authentication. */
 export const SecondFactorCode = Type.String({ minLength: 6, maxLength: 64, description: 'A current TOTP code or an unused recovery code' })
 /** Full re-authentication: the password, and a code when TOTP is on (ASVS 5.0 V7.5.1). */
-export const ReauthBody = StrictObject({ password: CurrentPassword, code: Type.Optional(SecondFactorCode) })
+export const ReauthBody = StrictObject({ password: Password, code: Type.Optional(SecondFactorCode) })
 
 export const TotpEnrolmentReply = StrictObject({
   secret: Type.String({ maxLength: 64, description: 'Base32 secret, shown this once' }),

@@ -1,15 +1,10 @@
 // SQL for invitations. Only the SHA-256 of a token is written or looked up; token_hash is never
 // selected back out.
+import type { Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface InvitationRow {
-  id: string
-  org_id: string
-  email: string
-  role: string
-  invited_by: string | null
-  expires_at: Date
-}
+export type InvitationRow = Pick<Selectable<DB['invitations']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'org_id', 'email', 'role', 'invited_by', 'expires_at'] as const
 

@@ -19,6 +19,7 @@ import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
 import type { OrgContext, OrgMeta } from './orgs.types.js'
 import { isRole, mayGrant } from './roles.js'
+import type { InvitationView, PendingInvitationView } from './orgs.schemas.js'
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60
 /** Pending invitations per organization: bounds the mail one admin can make the server send. */
@@ -26,16 +27,7 @@ export const MAX_PENDING_INVITATIONS = 100
 /** Invitation mails one address may receive per hour, from all organizations together (mail bombing). */
 export const INVITATIONS_PER_ADDRESS_PER_HOUR = 10
 
-export interface InvitationView {
-  id: string
-  email: string
-  role: string
-  expiresAt: string
-}
-
-export interface PendingInvitationView extends InvitationView {
-  invitedBy: { accountId: string; email: string } | null
-}
+export type { InvitationView, PendingInvitationView }
 
 /** Invites `email` as `role`. 403 forbidden above the inviter's rank; 422 invalid_role / invitation_limit_reached. */
 export async function invite(deps: Deps, ctx: OrgContext, input: { email: string; role: string }, meta: OrgMeta): Promise<InvitationView> {

@@ -13,15 +13,11 @@ import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
 import type { OrgContext, OrgMeta } from './orgs.types.js'
 import { CREATOR_ROLE, isRole, mayGrant, mayManage, type Role } from './roles.js'
+import type { MemberView } from './orgs.schemas.js'
 
 export const MAX_MEMBERS_LISTED = 1000
 
-export interface MemberView {
-  accountId: string
-  email: string
-  role: string
-  joinedAt: string
-}
+export type { MemberView }
 
 export async function listMembers(deps: Pick<Deps, 'db'>, orgId: string): Promise<MemberView[]> {
   const rows = await repo.listMembers(deps.db, orgId, MAX_MEMBERS_LISTED)

@@ -1,21 +1,14 @@
 // SQL for organizations and memberships (the tenancy directory; not under Row Level Security, so
 // every query here names org_id or account_id). accounts belongs to src/accounts; the reads of its
 // email below are read-only joins kept here so a member list is one query (docs/decisions/0080-layers-enforced.md).
+import type { Insertable, Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface OrgRow {
-  id: string
-  name: string
-  mfa_required: boolean
-  created_at: Date
-}
+export type OrgRow = Pick<Selectable<DB['organizations']>, (typeof ORG_COLUMNS)[number]>
 
-export interface MembershipRow {
-  role: string
-  name: string
-  mfa_required: boolean
-  created_at: Date
-}
+/** A membership with its organization: the role from memberships, the rest from organizations. */
+export type MembershipRow = Pick<Selectable<DB['memberships']>, 'role'> & Pick<Selectable<DB['organizations']>, 'name' | 'mfa_required' | 'created_at'>
 
 const ORG_COLUMNS = ['id', 'name', 'mfa_required', 'created_at'] as const
 
@@ -23,7 +16,7 @@ export async function insertOrg(db: Db, name: string, now: Date): Promise<OrgRow
   return db.insertInto('organizations').values({ name, created_at: now }).returning(ORG_COLUMNS).executeTakeFirstOrThrow()
 }
 
-export async function insertMembership(db: Db, row: { org_id: string; account_id: string; role: string; created_at: Date }): Promise<void> {
+export async function insertMembership(db: Db, row: Insertable<DB['memberships']> & { created_at: Date }): Promise<void> {
   await db.insertInto('memberships').values(row).execute()
 }
 

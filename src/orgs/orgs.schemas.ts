@@ -1,7 +1,7 @@
 // Request and response shapes of /v1/orgs, /v1/orgs/:orgId/{members,invitations,audit-events} and
 // /v1/invitations/accept.
 import { type Static, Type } from 'typebox'
-import { Email, Id, StrictObject, Timestamp } from '../http/schemas.js'
+import { Email, Id, Password, StrictObject, Timestamp } from '../http/schemas.js'
 import { ROLE_NAMES } from './roles.js'
 
 // No control characters: the name is shown in mail and listings.
@@ -15,11 +15,12 @@ export const InvitationParams = StrictObject({ orgId: Id, id: Id })
 
 export const CreateOrgBody = StrictObject({ name: OrgName })
 export const UpdateOrgBody = Type.Object({ name: Type.Optional(OrgName), mfaRequired: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 })
-export const DeleteOrgBody = StrictObject({ password: Type.String({ minLength: 1, maxLength: 1024 }) })
+export const DeleteOrgBody = StrictObject({ password: Password })
 
 export const CreatedOrgReply = StrictObject({ id: Id, name: OrgName, role: RoleView, createdAt: Timestamp })
 export const OrgReply = StrictObject({ id: Id, name: OrgName, role: RoleView, mfaRequired: Type.Boolean(), createdAt: Timestamp })
-export const OrgListReply = StrictObject({ orgs: Type.Array(StrictObject({ id: Id, name: OrgName, role: RoleView }), { maxItems: 100 }) })
+export const OrgSummary = StrictObject({ id: Id, name: OrgName, role: RoleView })
+export const OrgListReply = StrictObject({ orgs: Type.Array(OrgSummary, { maxItems: 100 }) })
 
 export const ChangeRoleBody = StrictObject({ role: RoleName })
 export const TransferOwnershipBody = StrictObject({ accountId: Id })
@@ -29,9 +30,8 @@ export const MemberListReply = StrictObject({ members: Type.Array(MemberView, { 
 export const InviteBody = StrictObject({ email: Email, role: RoleName })
 export const InvitationReply = StrictObject({ id: Id, email: Type.String({ maxLength: 254 }), role: RoleView, expiresAt: Timestamp })
 const Person = StrictObject({ accountId: Id, email: Type.String({ maxLength: 254 }) })
-export const InvitationListReply = StrictObject({
-  invitations: Type.Array(StrictObject({ id: Id, email: Type.String({ maxLength: 254 }), role: RoleView, expiresAt: Timestamp, invitedBy: Type.Union([Person, Type.Null()]) }), { maxItems: 100 }),
-})
+export const PendingInvitationView = StrictObject({ id: Id, email: Type.String({ maxLength: 254 }), role: RoleView, expiresAt: Timestamp, invitedBy: Type.Union([Person, Type.Null()]) })
+export const InvitationListReply = StrictObject({ invitations: Type.Array(PendingInvitationView, { maxItems: 100 }) })
 export const AcceptInvitationBody = StrictObject({ token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) })
 export const AcceptInvitationReply = StrictObject({ orgId: Id, role: RoleView })
 
@@ -57,3 +57,8 @@ export const AuditEventView = StrictObject({
 })
 export const AuditEventsReply = StrictObject({ events: Type.Array(AuditEventView, { maxItems: 100 }), nextCursor: Type.Union([Type.String({ maxLength: 24 }), Type.Null()]) })
 export type AuditEventView = Static<typeof AuditEventView>
+export type OrgSummary = Static<typeof OrgSummary>
+export type OrgView = Static<typeof OrgReply>
+export type MemberView = Static<typeof MemberView>
+export type InvitationView = Static<typeof InvitationReply>
+export type PendingInvitationView = Static<typeof PendingInvitationView>

@@ -10,20 +10,12 @@ import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
 import type { OrgContext, OrgMeta } from './orgs.types.js'
 import { CREATOR_ROLE } from './roles.js'
+import type { OrgSummary, OrgView } from './orgs.schemas.js'
 
 /** Memberships one account may hold: bounds what a single account can create. */
 export const MAX_MEMBERSHIPS_PER_ACCOUNT = 100
 
-export interface OrgSummary {
-  id: string
-  name: string
-  role: string
-}
-
-export interface OrgView extends OrgSummary {
-  mfaRequired: boolean
-  createdAt: string
-}
+export type { OrgSummary, OrgView }
 
 /** Creates an organization with the caller as its owner. Throws org_limit_reached (422). */
 export async function createOrg(deps: Deps, accountId: string, name: string, meta: OrgMeta): Promise<OrgSummary & { createdAt: string }> {

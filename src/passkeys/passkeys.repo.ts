@@ -2,10 +2,10 @@
 // RETURNING, so of two requests presenting the same one, exactly one gets it.
 import type { Insertable, Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
-import type { PasskeyChallengesTable, PasskeysTable } from './passkeys.tables.js'
+import type { DB } from '../db/schema.js'
 
-export type PasskeyRow = Selectable<PasskeysTable>
-export type NewPasskeyRow = Insertable<PasskeysTable>
+export type PasskeyRow = Selectable<DB['passkeys']>
+export type NewPasskeyRow = Insertable<DB['passkeys']>
 
 const LIST_COLUMNS = ['id', 'name', 'created_at', 'last_used_at', 'backed_up'] as const
 
@@ -74,7 +74,7 @@ export async function advanceSignCount(db: Db, id: string, signCount: number, ba
   return row !== undefined
 }
 
-export async function insertChallenge(db: Db, row: Insertable<PasskeyChallengesTable>): Promise<void> {
+export async function insertChallenge(db: Db, row: Insertable<DB['passkey_challenges']>): Promise<void> {
   await db.insertInto('passkey_challenges').values(row).execute()
 }
 

@@ -2,8 +2,8 @@
 // §5.1: RegistrationResponseJSON, AuthenticationResponseJSON, and the options JSON) are spelled
 // out field by field, every string bounded, so nothing else is accepted or serialised.
 import { type Static, Type } from 'typebox'
-import { Id, StrictObject, Timestamp } from '../http/schemas.js'
-import { CurrentPassword, SecondFactorCode } from '../mfa/mfa.schemas.js'
+import { Id, Password, StrictObject, Timestamp } from '../http/schemas.js'
+import { SecondFactorCode } from '../mfa/mfa.schemas.js'
 
 /** base64url without padding. A credential id is at most 1023 bytes (WebAuthn L3 §5.8.3): 1364 characters. */
 const B64Url = (maxLength: number, description?: string) =>
@@ -47,47 +47,47 @@ export const AuthenticationResponse = StrictObject({
   }),
 })
 
-export const RegistrationOptionsBody = StrictObject({ password: CurrentPassword, code: Type.Optional(SecondFactorCode) })
+export const RegistrationOptionsBody = StrictObject({ password: Password, code: Type.Optional(SecondFactorCode) })
 export const RegistrationBody = StrictObject({ name: PasskeyName, response: RegistrationResponse })
 export const RenameBody = StrictObject({ name: PasskeyName })
-export const DeleteBody = StrictObject({ password: CurrentPassword, code: Type.Optional(SecondFactorCode) })
+export const DeleteBody = StrictObject({ password: Password, code: Type.Optional(SecondFactorCode) })
 export const PasskeySignInBody = StrictObject({ response: AuthenticationResponse })
 export const PasskeyIdParams = StrictObject({ id: Id })
 
 const Descriptor = StrictObject({ id: CredentialIdString, type: Type.Literal('public-key'), transports: Type.Optional(Transports) })
 
-export const CreationOptionsReply = Type.Object({
-  rp: Type.Object({ name: Type.String({ maxLength: 256 }), id: Type.String({ maxLength: 253 }) }),
-  user: Type.Object({ id: B64Url(128), name: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 254 }) }),
+export const CreationOptionsReply = StrictObject({
+  rp: StrictObject({ name: Type.String({ maxLength: 256 }), id: Type.String({ maxLength: 253 }) }),
+  user: StrictObject({ id: B64Url(128), name: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 254 }) }),
   challenge: B64Url(128),
-  pubKeyCredParams: Type.Array(Type.Object({ alg: Type.Integer(), type: Type.Literal('public-key') }), { maxItems: 8 }),
+  pubKeyCredParams: Type.Array(StrictObject({ alg: Type.Integer({ minimum: -65_536, maximum: 65_535 }), type: Type.Literal('public-key') }), { maxItems: 8 }),
   timeout: Type.Integer(),
   attestation: Type.Literal('none'),
   excludeCredentials: Type.Array(Descriptor, { maxItems: 100 }),
-  authenticatorSelection: Type.Object({
+  authenticatorSelection: StrictObject({
     residentKey: Type.String({ maxLength: 16 }),
     requireResidentKey: Type.Boolean(),
     userVerification: Type.String({ maxLength: 16 }),
   }),
-  extensions: Type.Object({ credProps: Type.Boolean() }),
+  extensions: StrictObject({ credProps: Type.Boolean() }),
 }, { description: 'PublicKeyCredentialCreationOptionsJSON, for navigator.credentials.create()' })
 
-export const RequestOptionsReply = Type.Object({
+export const RequestOptionsReply = StrictObject({
   challenge: B64Url(128),
   rpId: Type.String({ maxLength: 253 }),
   timeout: Type.Integer(),
   userVerification: Type.Literal('required'),
 }, { description: 'PublicKeyCredentialRequestOptionsJSON, for navigator.credentials.get(); no allowCredentials (discoverable credentials)' })
 
-export const PasskeyView = Type.Object({
+export const PasskeyView = StrictObject({
   id: Id,
   name: PasskeyName,
   createdAt: Timestamp,
   lastUsedAt: Type.Union([Timestamp, Type.Null()]),
   backedUp: Type.Boolean(),
 })
-export const PasskeyCreatedReply = Type.Object({ id: Id, name: PasskeyName, createdAt: Timestamp })
-export const PasskeyListReply = Type.Object({ passkeys: Type.Array(PasskeyView, { maxItems: 100 }) })
+export const PasskeyCreatedReply = StrictObject({ id: Id, name: PasskeyName, createdAt: Timestamp })
+export const PasskeyListReply = StrictObject({ passkeys: Type.Array(PasskeyView, { maxItems: 100 }) })
 
 export type RegistrationResponse = Static<typeof RegistrationResponse>
 export type AuthenticationResponse = Static<typeof AuthenticationResponse>

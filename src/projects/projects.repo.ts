@@ -1,14 +1,10 @@
 // SQL for projects, a tenant-owned table. Every function takes the tenant transaction (src/db/tenant.ts)
 // and still names org_id: the WHERE clause is the first wall, Row Level Security the second.
+import type { Insertable, Selectable } from 'kysely'
 import type { Trx } from '../db/db.js'
+import type { DB } from '../db/schema.js'
 
-export interface ProjectRow {
-  id: string
-  org_id: string
-  name: string
-  created_at: Date
-  updated_at: Date
-}
+export type ProjectRow = Pick<Selectable<DB['projects']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'org_id', 'name', 'created_at', 'updated_at'] as const
 
@@ -25,7 +21,7 @@ export async function findProject(trx: Trx, orgId: string, id: string): Promise<
   return trx.selectFrom('projects').select(COLUMNS).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst()
 }
 
-export async function insertProject(trx: Trx, row: { org_id: string; name: string; created_at: Date; updated_at: Date }): Promise<ProjectRow> {
+export async function insertProject(trx: Trx, row: Omit<Insertable<DB['projects']>, 'id'>): Promise<ProjectRow> {
   return trx.insertInto('projects').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
 }
 

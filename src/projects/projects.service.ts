@@ -10,16 +10,13 @@ import { AppError, CommonErrors } from '../errors.js'
 import { recordOrgEvent } from '../orgs/org-events.js'
 import type { OrgContext, OrgMeta } from '../orgs/orgs.types.js'
 import * as repo from './projects.repo.js'
+import { ProjectView as ProjectViewSchema } from './projects.schemas.js'
+import type { Static } from 'typebox'
 
 /** Projects per organization: bounds the table and the list answer. */
 export const MAX_PROJECTS_PER_ORG = 500
 
-export interface ProjectView {
-  id: string
-  name: string
-  createdAt: string
-  updatedAt: string
-}
+export type ProjectView = Static<typeof ProjectViewSchema>
 
 const notFound = () => CommonErrors.notFound('Project')
 

@@ -1,17 +1,9 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
-import { type ExpressionBuilder, sql } from 'kysely'
+import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
-export interface SessionRow {
-  id: string
-  account_id: string
-  created_at: Date
-  last_seen_at: Date
-  absolute_expires_at: Date
-  ip: string | null
-  user_agent: string | null
-}
+export type SessionRow = Pick<Selectable<DB['sessions']>, (typeof COLUMNS)[number]>
 
 const COLUMNS = ['id', 'account_id', 'created_at', 'last_seen_at', 'absolute_expires_at', 'ip', 'user_agent'] as const
 
@@ -26,17 +18,13 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
 }
 
 /** What an authenticated request needs about its caller, read with the session in one statement. */
-export interface LiveSessionWithAccount {
-  session_id: string
-  account_id: string
-  email: string
-  email_verified_at: Date | null
-  created_at: Date
-  /** A confirmed TOTP factor exists. */
-  mfa_enabled: boolean
-  /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
-  has_second_factor: boolean
-}
+export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> &
+  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & {
+    /** A confirmed TOTP factor exists. */
+    mfa_enabled: boolean
+    /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
+    has_second_factor: boolean
+  }
 
 /**
  * The hot path of every cookie request, in one round trip (docs/decisions/0065): finds the live

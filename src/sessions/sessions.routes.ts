@@ -3,7 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
-import { errorReplies } from '../http/schemas.js'
+import { errorReplies, SESSION_ONLY, SESSION_OR_TOKEN } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
 import { SessionIdParams, SessionListReply } from './sessions.schemas.js'
@@ -12,13 +12,13 @@ import { endOtherSessions, endSession, listSessions } from './sessions.service.j
 const tags = ['sessions']
 
 export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
+  app.get('/', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
     const principal = requireAuth(request, { scope: 'sessions:read' })
     const current = principal.kind === 'session' ? principal.sessionId : null
     return { sessions: await listSessions(deps, principal.accountId, current) }
   })
 
-  app.delete('/:id', { schema: { tags, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
+  app.delete('/:id', { schema: { tags, security: SESSION_OR_TOKEN, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
     const principal = requireAuth(request, { scope: 'sessions:write' })
     if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request)))) throw CommonErrors.notFound('Session')
     return reply.code(204).send()
@@ -26,7 +26,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
   // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
-  app.delete('/', { schema: { tags, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
+  app.delete('/', { schema: { tags, security: SESSION_ONLY, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     await endOtherSessions(deps, principal.accountId, principal.sessionId, requestMeta(request))
     return reply.code(204).send()

@@ -9,20 +9,14 @@ import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as repo from './sessions.repo.js'
+import type { SessionView } from './sessions.schemas.js'
 
 export const SESSION_TOKEN_BYTES = 32
 const TOUCH_INTERVAL_SECONDS = 60
 // base64url of 32 bytes: anything else is refused before the database is asked.
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
-export interface SessionView {
-  id: string
-  createdAt: string
-  lastSeenAt: string
-  ip: string | null
-  userAgent: string | null
-  current: boolean
-}
+export type { SessionView }
 
 function idleSince(deps: Pick<Deps, 'config'>, now: Date): Date {
   return new Date(now.getTime() - deps.config.auth.sessionIdleSeconds * 1000)
