@@ -48,7 +48,9 @@ function layerBlocks() {
       const atRoot = module.endsWith('.ts')
       // How an import from this module spells another: '../x/' from a folder, './x/' from src/.
       const up = atRoot ? '\\./' : '(?:\\.\\./)+'
-      const forbidden = LAYERS.slice(index).flat().filter((m) => m !== module)
+      const forbidden = LAYERS.slice(index)
+        .flat()
+        .filter((m) => m !== module)
       const folders = forbidden.filter((m) => !m.endsWith('.ts')).map(escape)
       const files = forbidden.filter((m) => m.endsWith('.ts')).map((m) => escape(m.slice(0, -3)))
       const below = LAYERS.slice(0, index).flat().join(', ') || 'nothing'
@@ -65,7 +67,9 @@ function layerBlocks() {
       const doors = CRYPTO_DOOR_FILES.filter((glob) => glob.startsWith(atRoot ? `src/${module}` : `src/${module}/`))
       const wholeModuleIsDoor = doors.includes(files_[0])
       return [
-        ...(wholeModuleIsDoor ? [] : [{ files: files_, ignores: ['**/*.test.ts', ...doors], rules: { 'no-restricted-imports': ['error', { paths: CRYPTO_DOORS, patterns }] } }]),
+        ...(wholeModuleIsDoor
+          ? []
+          : [{ files: files_, ignores: ['**/*.test.ts', ...doors], rules: { 'no-restricted-imports': ['error', { paths: CRYPTO_DOORS, patterns }] } }]),
         ...(doors.length > 0 ? [{ files: doors, ignores: ['**/*.test.ts'], rules: { 'no-restricted-imports': ['error', { patterns }] } }] : []),
       ]
     }),
@@ -91,7 +95,10 @@ export default tseslint.config(
       'security/detect-object-injection': 'off',
       'no-restricted-syntax': [
         'error',
-        { selector: "MemberExpression[object.name='Math'][property.name='random']", message: 'Use node:crypto (src/crypto/random.ts): randomness comes only from the OS CSPRNG.' },
+        {
+          selector: "MemberExpression[object.name='Math'][property.name='random']",
+          message: 'Use node:crypto (src/crypto/random.ts): randomness comes only from the OS CSPRNG.',
+        },
       ],
       'no-restricted-properties': ['error', { object: 'process', property: 'env', message: 'Read configuration in src/config/ only.' }],
     },

@@ -24,11 +24,20 @@ try {
   start = performance.now()
   await Promise.all(
     Array.from({ length: n }, () =>
-      db.transaction().execute((trx) => trx.insertInto('security_events').values({ account_id: null, type: 'login.failed', occurred_at: new Date(), ip: meta.ip, user_agent: meta.userAgent, details: '{}' }).execute()),
+      db
+        .transaction()
+        .execute((trx) =>
+          trx
+            .insertInto('security_events')
+            .values({ account_id: null, type: 'login.failed', occurred_at: new Date(), ip: meta.ip, user_agent: meta.userAgent, details: '{}' })
+            .execute(),
+        ),
     ),
   )
   const plain = n / ((performance.now() - start) / 1000)
-  process.stdout.write(`security events/s, ${n} in parallel on 10 connections: chained ${chained.toFixed(0)}/s, unchained ${plain.toFixed(0)}/s (ratio ${(chained / plain).toFixed(2)})\n`)
+  process.stdout.write(
+    `security events/s, ${n} in parallel on 10 connections: chained ${chained.toFixed(0)}/s, unchained ${plain.toFixed(0)}/s (ratio ${(chained / plain).toFixed(2)})\n`,
+  )
 } finally {
   await db.destroy()
   await sql`drop schema ${sql.id(schema)} cascade`.execute(admin)

@@ -36,10 +36,16 @@ for (const [id, us] of selfUs) {
 }
 const busy = all - (totals.get('(idle)') ?? 0)
 process.stdout.write(`busy ${(busy / 1e6).toFixed(2)} s of ${(all / 1e6).toFixed(2)} s\n\nby layer (% of busy):\n`)
-for (const [k, us] of [...totals].filter(([k]) => k !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+for (const [k, us] of [...totals]
+  .filter(([k]) => k !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25)) {
   process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${k}\n`)
 }
 process.stdout.write('\ntop functions (% of busy):\n')
-for (const [k, us] of [...fns].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 25)) {
+for (const [k, us] of [...fns]
+  .filter(([k]) => !k.startsWith('(idle)'))
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 25)) {
   process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${k}\n`)
 }

@@ -98,14 +98,24 @@ try {
   await bare.listen({ host: '127.0.0.1', port: 0 })
   const barePort = (bare.server.address() as { port: number }).port
 
-  process.stdout.write(`bench: ${CONNECTIONS} connections, ${DURATION_MS} ms per case, node ${process.version}, argon2id m=${config.passwords.argon2.memoryKiB} t=${config.passwords.argon2.iterations} p=${config.passwords.argon2.parallelism}, hash lanes=${config.passwords.maxConcurrentHashes}, pool=${config.db.poolMax}\n\n`)
+  process.stdout.write(
+    `bench: ${CONNECTIONS} connections, ${DURATION_MS} ms per case, node ${process.version}, argon2id m=${config.passwords.argon2.memoryKiB} t=${config.passwords.argon2.iterations} p=${config.passwords.argon2.parallelism}, hash lanes=${config.passwords.maxConcurrentHashes}, pool=${config.db.poolMax}\n\n`,
+  )
   process.stdout.write(`${'figure'.padEnd(44)} ${'measured'.padEnd(30)} ${'target'.padEnd(26)} ${'ratio'.padEnd(8)}\n`)
 
   // --- a signed-in account, a session cookie and an API token ---
   const signUp = (email: string): Promise<Response> =>
-    fetch(`http://127.0.0.1:${appPort}/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: PASSWORD }) })
+    fetch(`http://127.0.0.1:${appPort}/v1/auth/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password: PASSWORD }),
+    })
   const logIn = (email: string, password = PASSWORD): Promise<Response> =>
-    fetch(`http://127.0.0.1:${appPort}/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password }) })
+    fetch(`http://127.0.0.1:${appPort}/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, password }),
+    })
   await signUp('bench@example.test')
   await db.updateTable('accounts').set({ email_verified_at: new Date() }).execute()
   const loginRes = await logIn('bench@example.test')
@@ -131,7 +141,6 @@ try {
     if (spec === undefined) throw new Error(`BENCH_PROFILE: one of ${Object.keys(profiled).join(', ')}`)
     const result = await load(spec)
     process.stdout.write(`${profileCase}: ${fmt(result)} ${JSON.stringify(result.statuses)}\n`)
-
   } else {
     // --- hashing: one at a time, then every lane busy ---
     const hashStart = performance.now()
@@ -189,8 +198,20 @@ try {
     report('GET /v1/me p99 during login flood / quiet', `${during.p99Ms.toFixed(1)} ms`, '<= 2.00', during.p99Ms / quiet.p99Ms, during.p99Ms <= 2 * quiet.p99Ms)
     report(`login flood (${floodConnections} connections)`, JSON.stringify(floodResult.statuses), '(401 checked, 503 shed)', undefined, undefined)
     const shed503 = floodResult.p99ByStatus['503']
-    report('login past the hash queue: 503 p99', shed503 === undefined ? 'no 503' : `${shed503.toFixed(1)} ms`, '503 + Retry-After, < 50 ms', undefined, shed503 !== undefined && shed503 < 50)
-    report('one more login during the flood', `${shed.status}${shed.headers.get('retry-after') ? ' + Retry-After' : ''} in ${shedMs.toFixed(0)} ms`, '(queued or shed)', undefined, undefined)
+    report(
+      'login past the hash queue: 503 p99',
+      shed503 === undefined ? 'no 503' : `${shed503.toFixed(1)} ms`,
+      '503 + Retry-After, < 50 ms',
+      undefined,
+      shed503 !== undefined && shed503 < 50,
+    )
+    report(
+      'one more login during the flood',
+      `${shed.status}${shed.headers.get('retry-after') ? ' + Retry-After' : ''} in ${shedMs.toFixed(0)} ms`,
+      '(queued or shed)',
+      undefined,
+      undefined,
+    )
 
     // --- sign-ups and logins in parallel, beside the hash rate ---
     const n = lanes * 10
@@ -208,7 +229,13 @@ try {
     report(`logins/s (${n} in parallel) / hash rate`, `${loginRate.toFixed(1)}/s`, '>= 0.80', loginRate / hashRate, loginRate / hashRate >= 0.8)
     const oneStart = performance.now()
     await signUp('one-more@example.test')
-    report('one sign-up, alone / one hash', `${(performance.now() - oneStart).toFixed(0)} ms`, '<= 1.25', (performance.now() - oneStart) / hashMs, (performance.now() - oneStart) / hashMs <= 1.25)
+    report(
+      'one sign-up, alone / one hash',
+      `${(performance.now() - oneStart).toFixed(0)} ms`,
+      '<= 1.25',
+      (performance.now() - oneStart) / hashMs,
+      (performance.now() - oneStart) / hashMs <= 1.25,
+    )
 
     // --- more cases go here: one function each, reporting with report() ---
     await benchTenantRequest({ appPort, cookie, ceiling, load, report })

@@ -19,5 +19,11 @@ export async function benchTenantRequest(opts: { appPort: number; cookie: string
   const bad = Object.keys(result.statuses).filter((s) => !s.startsWith('2'))
   if (bad.length > 0) throw new Error(`tenant read: unexpected answers ${JSON.stringify(result.statuses)}`)
   const ratio = result.perSecond / ceiling.perSecond
-  report('GET /v1/orgs/:orgId/projects / ceiling', `${Math.round(result.perSecond)}/s p99=${result.p99Ms.toFixed(1)}ms`, '(4 round trips: see tenancy)', ratio, undefined)
+  report(
+    'GET /v1/orgs/:orgId/projects / ceiling',
+    `${Math.round(result.perSecond)}/s p99=${result.p99Ms.toFixed(1)}ms`,
+    '(4 round trips: see tenancy)',
+    ratio,
+    undefined,
+  )
 }

@@ -14,8 +14,12 @@ export async function up(db: Kysely<any>): Promise<void> {
       raise exception 'security_events is append-only' using errcode = '42501';
     end
     $$`.execute(db)
-  await sql`create trigger security_events_no_update before update or delete on security_events for each row execute function security_events_append_only()`.execute(db)
-  await sql`create trigger security_events_no_truncate before truncate on security_events for each statement execute function security_events_append_only()`.execute(db)
+  await sql`create trigger security_events_no_update before update or delete on security_events for each row execute function security_events_append_only()`.execute(
+    db,
+  )
+  await sql`create trigger security_events_no_truncate before truncate on security_events for each statement execute function security_events_append_only()`.execute(
+    db,
+  )
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

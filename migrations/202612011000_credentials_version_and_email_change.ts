@@ -6,7 +6,10 @@ import { type Kysely, sql } from 'kysely'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time and typed loosely
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('accounts').addColumn('credentials_version', 'integer', (c) => c.notNull().defaultTo(0)).execute()
+  await db.schema
+    .alterTable('accounts')
+    .addColumn('credentials_version', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute()
   await db.schema.alterTable('one_time_tokens').addColumn('bound_email', 'text').execute()
   await sql`alter table one_time_tokens drop constraint one_time_tokens_purpose_check`.execute(db)
   await sql`alter table one_time_tokens add constraint one_time_tokens_purpose_check

@@ -43,7 +43,10 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema.alterTable('security_events').addColumn('org_id', 'uuid').addColumn('org_prev_hash', 'bytea').execute()
   await db.schema.createIndex('security_events_org_idx').on('security_events').columns(['org_id', 'id']).where(sql.ref('org_id'), 'is not', null).execute()
   // A token bound to an organization dies with it (never becomes an unbound token).
-  await db.schema.alterTable('api_tokens').addColumn('org_id', 'uuid', (c) => c.references('organizations.id').onDelete('cascade')).execute()
+  await db.schema
+    .alterTable('api_tokens')
+    .addColumn('org_id', 'uuid', (c) => c.references('organizations.id').onDelete('cascade'))
+    .execute()
   await db.schema.createIndex('api_tokens_org_idx').on('api_tokens').columns(['org_id', 'account_id']).where(sql.ref('org_id'), 'is not', null).execute()
 }
 

@@ -5,7 +5,10 @@ import { type Kysely, sql } from 'kysely'
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are frozen in time and typed loosely
 export async function up(db: Kysely<any>): Promise<void> {
-  await db.schema.alterTable('security_events').addColumn('chain', 'smallint', (c) => c.notNull().defaultTo(sql`0`)).execute()
+  await db.schema
+    .alterTable('security_events')
+    .addColumn('chain', 'smallint', (c) => c.notNull().defaultTo(sql`0`))
+    .execute()
   // The head of one chain: its newest row.
   await db.schema.createIndex('security_events_chain_idx').on('security_events').columns(['chain', 'id']).execute()
 }

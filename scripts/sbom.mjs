@@ -8,7 +8,5 @@ const full = JSON.parse(execFileSync('npm', ['sbom', '--sbom-format', 'cyclonedx
 const kept = full.components.filter((c) => c.scope === 'required')
 const refs = new Set(kept.map((c) => c['bom-ref']))
 if (full.metadata?.component?.['bom-ref'] !== undefined) refs.add(full.metadata.component['bom-ref'])
-const dependencies = (full.dependencies ?? [])
-  .filter((d) => refs.has(d.ref))
-  .map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((r) => refs.has(r)) }))
+const dependencies = (full.dependencies ?? []).filter((d) => refs.has(d.ref)).map((d) => ({ ...d, dependsOn: (d.dependsOn ?? []).filter((r) => refs.has(r)) }))
 process.stdout.write(`${JSON.stringify({ ...full, components: kept, dependencies }, null, 2)}\n`)

@@ -7,7 +7,12 @@ import { useTestApp } from './testing/test-app.js'
 describe('housekeeping', () => {
   const t = useTestApp()
   const count = async (table: 'sessions' | 'api_tokens' | 'auth_throttle') =>
-    (await t.deps.db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n
+    (
+      await t.deps.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n
 
   it('removes expired sessions, old throttle windows and long-dead API tokens, and nothing live', async () => {
     const cookie = await signUpAndLogin(t, 'tidy@example.test')

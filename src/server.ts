@@ -64,7 +64,8 @@ async function main(): Promise<void> {
       () => undefined,
       (err: unknown) => {
         // A database that does not answer yet is /readyz's business, not a reason to exit.
-        if (!(err instanceof PrivilegedDatabaseRoleError)) log.warn(describePoolError(err).replace('database connection lost', 'cannot check the database role'))
+        if (!(err instanceof PrivilegedDatabaseRoleError))
+          log.warn(describePoolError(err).replace('database connection lost', 'cannot check the database role'))
         return err instanceof PrivilegedDatabaseRoleError ? err : undefined
       },
     )
@@ -82,7 +83,9 @@ async function main(): Promise<void> {
     if (migrationDb !== db) await migrationDb.destroy()
   }
   // Only the commands infra/redis/users.acl.template allows: no CLIENT SETINFO (disableClientInfo).
-  const redis = config.redis.url ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, disableClientInfo: true }) : undefined
+  const redis = config.redis.url
+    ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, disableClientInfo: true })
+    : undefined
   redis?.on('error', (err) => log.warn({ err }, 'redis error'))
 
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
@@ -92,7 +95,9 @@ async function main(): Promise<void> {
   const transport = transportFor(config)
   if (config.mail.withheld !== undefined) log.warn(config.mail.withheld)
   else if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')
-  const mailWorker = transport ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: config.jobs.mailPollIntervalMs, log, now: () => systemClock.now() }) : undefined
+  const mailWorker = transport
+    ? startMailWorker(db, transport, { from: config.mail.from, intervalMs: config.jobs.mailPollIntervalMs, log, now: () => systemClock.now() })
+    : undefined
   const housekeeping = startHousekeeping(deps)
 
   let closing = false

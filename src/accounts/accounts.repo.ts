@@ -13,14 +13,22 @@ export async function findById(db: Db, id: string): Promise<AccountRow | undefin
 }
 
 export async function findByEmail(db: Db, email: string): Promise<AccountRow | undefined> {
-  return db.selectFrom('accounts').select(PUBLIC_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+  return db
+    .selectFrom('accounts')
+    .select(PUBLIC_COLUMNS)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst()
 }
 
 export type CredentialsRow = Pick<Selectable<DB['accounts']>, (typeof CREDENTIAL_COLUMNS)[number]>
 const CREDENTIAL_COLUMNS = [...PUBLIC_COLUMNS, 'password_hash', 'password_change_required_at', 'credentials_version'] as const
 
 export async function findCredentialsByEmail(db: Db, email: string): Promise<CredentialsRow | undefined> {
-  return db.selectFrom('accounts').select(CREDENTIAL_COLUMNS).where(sql<string>`lower(email)`, '=', email.toLowerCase()).executeTakeFirst()
+  return db
+    .selectFrom('accounts')
+    .select(CREDENTIAL_COLUMNS)
+    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .executeTakeFirst()
 }
 
 export async function findCredentialsById(db: Db, id: string): Promise<CredentialsRow | undefined> {
@@ -40,7 +48,12 @@ export async function findCredentialsVersion(db: Db, id: string): Promise<number
 
 /** Replaces the hash only if it is still the one the caller verified (a login's opportunistic rehash). */
 export async function rehashIfUnchanged(db: Db, id: string, verifiedHash: string, newHash: string): Promise<boolean> {
-  const result = await db.updateTable('accounts').set({ password_hash: newHash }).where('id', '=', id).where('password_hash', '=', verifiedHash).executeTakeFirst()
+  const result = await db
+    .updateTable('accounts')
+    .set({ password_hash: newHash })
+    .where('id', '=', id)
+    .where('password_hash', '=', verifiedHash)
+    .executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
 

@@ -18,8 +18,12 @@ export const accountsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; mfaEnabled:
     return principal.account ? userViewOf(principal.accountId, principal.account) : userView(deps, principal.accountId, mfaEnabled)
   })
 
-  app.get('/security-events', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SecurityEventsReply, ...errorReplies(401, 403) } } }, async (request) => {
-    const principal = requireAuth(request, { scope: 'security-events:read' })
-    return { events: await listEvents(deps.db, principal.accountId) }
-  })
+  app.get(
+    '/security-events',
+    { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SecurityEventsReply, ...errorReplies(401, 403) } } },
+    async (request) => {
+      const principal = requireAuth(request, { scope: 'security-events:read' })
+      return { events: await listEvents(deps.db, principal.accountId) }
+    },
+  )
 }

@@ -111,7 +111,8 @@ export async function verifyEmail(deps: Deps, input: { token: string; password: 
   const reservation = await reserveAll(deps.db, rules, now)
   if (!reservation.allowed) throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   // An oversized input is refused before hashing (no hashing-cost denial of service).
-  const ok = lengthProblem(input.password, deps.config.passwords) !== 'too_long' && (await deps.hasher.verify(account.password_hash, normalizePassword(input.password)))
+  const ok =
+    lengthProblem(input.password, deps.config.passwords) !== 'too_long' && (await deps.hasher.verify(account.password_hash, normalizePassword(input.password)))
   if (!ok) {
     await recordEvent(deps.db, { type: 'login.failed', accountId: account.id, meta, at: now, details: { during: 'verify_email' } })
     throw AccountErrors.invalidCredentials()
@@ -162,7 +163,8 @@ export async function verifyAccountPassword(deps: Deps, accountId: string, passw
   const { loginMaxFailuresPerAccount: limit, loginFailureWindowSeconds: windowSeconds } = deps.config.auth
   const key = `reauth:acct:${accountId}`
   const reservation = await reserveAttempt(deps, { key, limit, windowSeconds }, deps.clock.now())
-  if (!reservation.allowed) throw new AppError('rate_limited', 429, 'Too many attempts; try again later', { 'retry-after': String(reservation.retryAfterSeconds) })
+  if (!reservation.allowed)
+    throw new AppError('rate_limited', 429, 'Too many attempts; try again later', { 'retry-after': String(reservation.retryAfterSeconds) })
   const hash = await repo.findPasswordHash(deps.db, accountId)
   // An oversized input is refused before hashing (no hashing-cost denial of service).
   if (hash === undefined || lengthProblem(password, deps.config.passwords) === 'too_long') return false
@@ -177,7 +179,13 @@ export async function verifyAccountPassword(deps: Deps, accountId: string, passw
  * tokens, MFA factors and mail tokens go with it (foreign keys cascade), so every credential stops
  * working on its very next request. Security events stay, holding the account id but no email.
  */
-export async function deleteAccountRecord(trx: Db, deps: Pick<Deps, 'config'>, account: { id: string; email: string }, meta: RequestMeta, now: Date): Promise<void> {
+export async function deleteAccountRecord(
+  trx: Db,
+  deps: Pick<Deps, 'config'>,
+  account: { id: string; email: string },
+  meta: RequestMeta,
+  now: Date,
+): Promise<void> {
   await deleteMailTo(trx, account.email)
   await repo.deleteAccount(trx, account.id)
   await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your account was deleted', 'Its sessions and API tokens stopped working.'), now)

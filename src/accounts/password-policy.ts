@@ -44,7 +44,11 @@ export function lengthProblem(password: string, policy: { minLength: number; max
 }
 
 /** The cheap part of the policy (length, email) and what zxcvbn should score. */
-function prepareCheck(password: string, email: string, policy: { minLength: number; maxLength: number }): { reasons: WeakPasswordReason[]; sample?: string; userInputs: string[] } {
+function prepareCheck(
+  password: string,
+  email: string,
+  policy: { minLength: number; maxLength: number },
+): { reasons: WeakPasswordReason[]; sample?: string; userInputs: string[] } {
   const tooLongOrShort = lengthProblem(password, policy)
   if (tooLongOrShort === 'too_long') return { reasons: ['too_long'], userInputs: [] } // never analyse (or hash) an oversized input
   const normalized = normalizePassword(password)

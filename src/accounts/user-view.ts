@@ -14,7 +14,13 @@ export type MfaStatus = (db: Db, accountId: string) => Promise<boolean>
 
 /** The view from the account state the principal was resolved with: no further query. */
 export function userViewOf(accountId: string, account: PrincipalAccount): UserView {
-  return { id: accountId, email: account.email, emailVerified: account.emailVerified, mfaEnabled: account.mfaEnabled, createdAt: account.createdAt.toISOString() }
+  return {
+    id: accountId,
+    email: account.email,
+    emailVerified: account.emailVerified,
+    mfaEnabled: account.mfaEnabled,
+    createdAt: account.createdAt.toISOString(),
+  }
 }
 
 export async function userView(deps: Deps, accountId: string, mfaEnabled: MfaStatus): Promise<UserView> {

@@ -9,11 +9,14 @@ import { generateApiToken } from './token-format.js'
 
 // Dependencies that fail the test on any use: the malformed-token path must never reach them.
 function untouchable(name: string): object {
-  return new Proxy({}, {
-    get: (_target, property) => {
-      throw new Error(`${name} used: ${String(property)}`)
+  return new Proxy(
+    {},
+    {
+      get: (_target, property) => {
+        throw new Error(`${name} used: ${String(property)}`)
+      },
     },
-  })
+  )
 }
 
 describe('resolveApiToken', () => {

@@ -219,7 +219,9 @@ describe('API tokens', () => {
       const next = await t.app.inject({ method: 'GET', url: '/v1/tokens', headers: bearer(token) })
       expect(next.statusCode).toBe(401)
       expect(next.json()).toMatchObject({ error: 'unauthenticated' })
-      const types = (await t.deps.db.selectFrom('security_events').select('type').where('account_id', '=', owner.accountId).orderBy('id').execute()).map((e) => e.type)
+      const types = (await t.deps.db.selectFrom('security_events').select('type').where('account_id', '=', owner.accountId).orderBy('id').execute()).map(
+        (e) => e.type,
+      )
       expect(types).toEqual(['token.created', 'token.revoked'])
       expect(await t.deps.db.selectFrom('email_outbox').select('subject').where('to_address', '=', owner.email).execute()).toHaveLength(2)
     })

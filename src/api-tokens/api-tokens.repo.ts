@@ -9,7 +9,9 @@ export type ApiTokenRow = Pick<Selectable<DB['api_tokens']>, (typeof COLUMNS)[nu
 const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', 'expires_at', 'last_used_at', 'org_id'] as const
 
 /** created_at is required: it comes from the injected clock, not the database's default. */
-export type NewApiTokenRow = Pick<Insertable<DB['api_tokens']>, 'account_id' | 'name' | 'token_hash' | 'key_id' | 'scopes' | 'expires_at' | 'org_id'> & { created_at: Date }
+export type NewApiTokenRow = Pick<Insertable<DB['api_tokens']>, 'account_id' | 'name' | 'token_hash' | 'key_id' | 'scopes' | 'expires_at' | 'org_id'> & {
+  created_at: Date
+}
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
   return db.insertInto('api_tokens').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
@@ -53,7 +55,12 @@ export async function revokeOne(db: Db, accountId: string, id: string, now: Date
 
 /** Marks every unrevoked token of the account revoked; returns how many. */
 export async function revokeAllForAccount(db: Db, accountId: string, now: Date): Promise<number> {
-  const result = await db.updateTable('api_tokens').set({ revoked_at: now }).where('account_id', '=', accountId).where('revoked_at', 'is', null).executeTakeFirst()
+  const result = await db
+    .updateTable('api_tokens')
+    .set({ revoked_at: now })
+    .where('account_id', '=', accountId)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
   return Number(result.numUpdatedRows)
 }
 
@@ -67,9 +74,17 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * whose HMAC matches one of the candidates, last_used_at moved forward when older than
  * `touchBefore`, and the owner's state. Read-only on accounts, totp_factors and passkeys. Never cached.
  */
-export async function findLiveAndTouch(db: Db, candidates: readonly { keyId: string; hash: Buffer }[], now: Date, touchBefore: Date): Promise<LiveTokenWithAccount | undefined> {
+export async function findLiveAndTouch(
+  db: Db,
+  candidates: readonly { keyId: string; hash: Buffer }[],
+  now: Date,
+  touchBefore: Date,
+): Promise<LiveTokenWithAccount | undefined> {
   if (candidates.length === 0) return undefined
-  const match = sql.join(candidates.map((c) => sql`(token_hash = ${c.hash} and key_id = ${c.keyId})`), sql` or `)
+  const match = sql.join(
+    candidates.map((c) => sql`(token_hash = ${c.hash} and key_id = ${c.keyId})`),
+    sql` or `,
+  )
   const { rows } = await sql<LiveTokenWithAccount>`/* prepared */
     with t as (
       select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
@@ -93,7 +108,10 @@ export async function rehash(db: Db, id: string, fromKeyId: string, to: { keyId:
 
 /** Deletes tokens revoked or expired before `before` (housekeeping; their events stay). */
 export async function deleteDeadBefore(db: Db, before: Date): Promise<void> {
-  await db.deleteFrom('api_tokens').where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)])).execute()
+  await db
+    .deleteFrom('api_tokens')
+    .where((eb) => eb.or([eb('revoked_at', '<', before), eb('expires_at', '<', before)]))
+    .execute()
 }
 
 /** Revokes the account's live tokens bound to the organization (the member left or was removed). */

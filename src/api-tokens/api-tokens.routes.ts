@@ -41,7 +41,14 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgM
 
   app.get(
     '/',
-    { schema: { tags: TAGS, security: SECURITY, description: 'Lists tokens (scope tokens:read); never their secrets.', response: { 200: TokenListReply, ...errorReplies(401, 403, 429, 503) } } },
+    {
+      schema: {
+        tags: TAGS,
+        security: SECURITY,
+        description: 'Lists tokens (scope tokens:read); never their secrets.',
+        response: { 200: TokenListReply, ...errorReplies(401, 403, 429, 503) },
+      },
+    },
     async (request) => {
       const auth = requireAuth(request, { scope: 'tokens:read' })
       return { tokens: await tokens.listTokens(deps, auth.accountId) }

@@ -40,7 +40,13 @@ export interface TokenIdentity {
   /** The one organization this token may reach; null: none. */
   readonly orgId: string | null
   /** The owner's state, read in the same statement as the token. */
-  readonly account: { readonly email: string; readonly emailVerified: boolean; readonly createdAt: Date; readonly mfaEnabled: boolean; readonly hasSecondFactor: boolean }
+  readonly account: {
+    readonly email: string
+    readonly emailVerified: boolean
+    readonly createdAt: Date
+    readonly mfaEnabled: boolean
+    readonly hasSecondFactor: boolean
+  }
 }
 
 export type { TokenView }
@@ -112,11 +118,25 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
       expires_at: expiresAt,
       org_id: input.orgId ?? null,
     })
-    await recordEvent(trx, { type: 'token.created', accountId, meta, at: now, details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString(), ...(row.org_id !== null ? { orgId: row.org_id } : {}) } })
+    await recordEvent(trx, {
+      type: 'token.created',
+      accountId,
+      meta,
+      at: now,
+      details: { tokenId: row.id, scopes: scopes.join(' '), expiresAt: expiresAt.toISOString(), ...(row.org_id !== null ? { orgId: row.org_id } : {}) },
+    })
     const detail = `Name: "${row.name}"\nScopes: ${scopes.join(', ')}\nExpires: ${expiresAt.toISOString()}\nFrom: ${meta.ip}\n\nIf this was not you, revoke the token, change your password and end your other sessions.`
     await enqueueMail(trx, mails.notice(mailContext(deps.config), owner.email, 'A new API token was created', detail), now)
     const view = toView(row)
-    return { id: view.id, name: view.name, scopes: view.scopes, token, createdAt: view.createdAt, expiresAt: view.expiresAt, ...(view.orgId !== undefined ? { orgId: view.orgId } : {}) }
+    return {
+      id: view.id,
+      name: view.name,
+      scopes: view.scopes,
+      token,
+      createdAt: view.createdAt,
+      expiresAt: view.expiresAt,
+      ...(view.orgId !== undefined ? { orgId: view.orgId } : {}),
+    }
   })
 }
 
@@ -163,7 +183,13 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (row === undefined) return { status: 'unknown' }
   const active = candidates[0]
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
-  const account = { email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at, mfaEnabled: row.mfa_enabled, hasSecondFactor: row.has_second_factor }
+  const account = {
+    email: row.email,
+    emailVerified: row.email_verified_at !== null,
+    createdAt: row.created_at,
+    mfaEnabled: row.mfa_enabled,
+    hasSecondFactor: row.has_second_factor,
+  }
   // A scope later removed from the registry grants nothing.
   return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account } }
 }

@@ -1,12 +1,6 @@
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import {
-  API_TOKEN_ANY_PREFIX_SOURCE,
-  API_TOKEN_PATTERN,
-  apiTokenPattern,
-  generateApiToken,
-  parseApiToken,
-} from './token-format.js'
+import { API_TOKEN_ANY_PREFIX_SOURCE, API_TOKEN_PATTERN, apiTokenPattern, generateApiToken, parseApiToken } from './token-format.js'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 

@@ -19,7 +19,11 @@ describe('audit trail: hash chain', () => {
   })
 
   it('chains events written in parallel without forking', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => recordEvent(t.db, { type: 'login.failed', accountId: null, meta, at: new Date(), details: { n: i, z: 'a', a: 'z' } })))
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        recordEvent(t.db, { type: 'login.failed', accountId: null, meta, at: new Date(), details: { n: i, z: 'a', a: 'z' } }),
+      ),
+    )
     expect(await verifyChain(t.db)).toEqual({ ok: true, events: 25 })
   })
 

@@ -80,7 +80,20 @@ export async function verifyChain(db: Db, batchSize = 1000): Promise<ChainReport
   for (;;) {
     const rows = await db
       .selectFrom('security_events')
-      .select(['id', 'chain', 'account_id', 'type', 'occurred_at', 'ip', 'user_agent', sql<string>`details::text`.as('details'), 'prev_hash', 'hash', 'org_id', 'org_prev_hash'])
+      .select([
+        'id',
+        'chain',
+        'account_id',
+        'type',
+        'occurred_at',
+        'ip',
+        'user_agent',
+        sql<string>`details::text`.as('details'),
+        'prev_hash',
+        'hash',
+        'org_id',
+        'org_prev_hash',
+      ])
       .where('id', '>', lastId)
       .orderBy('id')
       .limit(batchSize)

@@ -127,12 +127,20 @@ export async function verifyExportLines(lines: Iterable<string> | AsyncIterable<
       continue
     }
     const e = parsed as Partial<ExportedEvent>
-    if (typeof e.type !== 'string' || typeof e.at !== 'string' || typeof e.details !== 'string' || typeof e.prevHash !== 'string' || typeof e.orgPrevHash !== 'string' || typeof e.hash !== 'string') {
+    if (
+      typeof e.type !== 'string' ||
+      typeof e.at !== 'string' ||
+      typeof e.details !== 'string' ||
+      typeof e.prevHash !== 'string' ||
+      typeof e.orgPrevHash !== 'string' ||
+      typeof e.hash !== 'string'
+    ) {
       return { ok: false, events, line: lineNo, reason: 'missing fields' }
     }
     if (e.orgId !== orgId) return { ok: false, events, line: lineNo, reason: 'event of another organization' }
     if (!HEX64.test(e.prevHash) || !HEX64.test(e.orgPrevHash) || !HEX64.test(e.hash)) return { ok: false, events, line: lineNo, reason: 'malformed hash' }
-    if (!constantTimeEqual(e.orgPrevHash, expectedOrgPrev)) return { ok: false, events, line: lineNo, reason: 'chain broken: an event is missing, reordered or inserted' }
+    if (!constantTimeEqual(e.orgPrevHash, expectedOrgPrev))
+      return { ok: false, events, line: lineNo, reason: 'chain broken: an event is missing, reordered or inserted' }
     const fields: ChainedFields = {
       account_id: e.accountId ?? null,
       type: e.type,
@@ -143,8 +151,10 @@ export async function verifyExportLines(lines: Iterable<string> | AsyncIterable<
       org_id: orgId,
       org_prev_hash: Buffer.from(e.orgPrevHash, 'hex'),
     }
-    if (Number.isNaN(fields.occurred_at.getTime()) || fields.occurred_at.toISOString() !== e.at) return { ok: false, events, line: lineNo, reason: 'malformed timestamp' }
-    if (!constantTimeEqual(eventHash(Buffer.from(e.prevHash, 'hex'), fields).toString('hex'), e.hash)) return { ok: false, events, line: lineNo, reason: 'hash does not match the content' }
+    if (Number.isNaN(fields.occurred_at.getTime()) || fields.occurred_at.toISOString() !== e.at)
+      return { ok: false, events, line: lineNo, reason: 'malformed timestamp' }
+    if (!constantTimeEqual(eventHash(Buffer.from(e.prevHash, 'hex'), fields).toString('hex'), e.hash))
+      return { ok: false, events, line: lineNo, reason: 'hash does not match the content' }
     expectedOrgPrev = e.hash
     events += 1
   }

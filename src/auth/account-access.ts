@@ -27,4 +27,5 @@ export async function endAllAccess(trx: Db, accountId: string, now: Date): Promi
 }
 
 /** The sentence every mail about such an event carries. */
-export const ENDED_ACCESS_TEXT = 'Every session, pending sign-in, API token and passkey of the account was ended; pending changes of the sign-in address were cancelled.'
+export const ENDED_ACCESS_TEXT =
+  'Every session, pending sign-in, API token and passkey of the account was ended; pending changes of the sign-in address were cancelled.'

@@ -26,9 +26,14 @@ describe('DELETE /v1/me', () => {
       expect(next.statusCode).toBe(401)
       expect(next.json()).toMatchObject({ error: 'unauthenticated' })
     }
-    const left = await Promise.all(['sessions', 'api_tokens', 'one_time_tokens', 'known_devices'].map((table) =>
-      t.deps.db.selectFrom(table as 'sessions').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow(),
-    ))
+    const left = await Promise.all(
+      ['sessions', 'api_tokens', 'one_time_tokens', 'known_devices'].map((table) =>
+        t.deps.db
+          .selectFrom(table as 'sessions')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow(),
+      ),
+    )
     expect(left.map((r) => r.n)).toEqual([0, 0, 0, 0])
   })
 })

@@ -15,7 +15,9 @@ describe('register -> verify -> login -> me -> logout', () => {
     const token = await tokenFromMail(t, 'flow@example.test', 'verify-email')
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token, password: STRONG_PASSWORD } })).statusCode).toBe(204)
     // single use
-    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token, password: STRONG_PASSWORD } })).json()).toMatchObject({ error: 'invalid_token' })
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token, password: STRONG_PASSWORD } })).json()).toMatchObject({
+      error: 'invalid_token',
+    })
 
     const res = await login(t, 'flow@example.test')
     expect(res.statusCode).toBe(200)

@@ -18,38 +18,54 @@ const tags = ['auth']
 export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   const strict = { rateLimit: { max: deps.config.auth.unauthenticatedRateLimitMax, timeWindow: 60_000 } }
 
-  app.post('/register', { config: strict, schema: { tags, body: schemas.RegisterBody, response: { 202: schemas.RegisterReply, ...errorReplies(400, 422, 429) } } }, async (request, reply) => {
-    await register(deps, request.body, requestMeta(request))
-    return reply.code(202).send({ status: 'pending_verification' as const })
-  })
+  app.post(
+    '/register',
+    { config: strict, schema: { tags, body: schemas.RegisterBody, response: { 202: schemas.RegisterReply, ...errorReplies(400, 422, 429) } } },
+    async (request, reply) => {
+      await register(deps, request.body, requestMeta(request))
+      return reply.code(202).send({ status: 'pending_verification' as const })
+    },
+  )
 
-  app.post('/verify-email', { config: strict, schema: { tags, body: schemas.VerifyEmailBody, response: { 204: {}, ...errorReplies(400, 401, 429) } } }, async (request, reply) => {
-    await verifyEmail(deps, request.body, requestMeta(request))
-    return reply.code(204).send()
-  })
+  app.post(
+    '/verify-email',
+    { config: strict, schema: { tags, body: schemas.VerifyEmailBody, response: { 204: {}, ...errorReplies(400, 401, 429) } } },
+    async (request, reply) => {
+      await verifyEmail(deps, request.body, requestMeta(request))
+      return reply.code(204).send()
+    },
+  )
 
-  app.post('/login', { config: strict, schema: { tags, body: schemas.LoginBody, response: { 200: schemas.LoginReply, ...errorReplies(400, 401, 403, 429) } } }, async (request, reply) => {
-    const meta = requestMeta(request)
-    const result = await login(deps, request.body, meta)
-    await endPresentedSession(request.cookies[SESSION_COOKIE])
-    if (result.kind === 'mfa') {
-      setPendingCookie(reply, result.pendingToken)
-      return { mfaRequired: true as const }
-    }
-    setSessionCookie(reply, result.token, deps.config)
-    return { user: await userView(deps, result.accountId) }
-  })
+  app.post(
+    '/login',
+    { config: strict, schema: { tags, body: schemas.LoginBody, response: { 200: schemas.LoginReply, ...errorReplies(400, 401, 403, 429) } } },
+    async (request, reply) => {
+      const meta = requestMeta(request)
+      const result = await login(deps, request.body, meta)
+      await endPresentedSession(request.cookies[SESSION_COOKIE])
+      if (result.kind === 'mfa') {
+        setPendingCookie(reply, result.pendingToken)
+        return { mfaRequired: true as const }
+      }
+      setSessionCookie(reply, result.token, deps.config)
+      return { user: await userView(deps, result.accountId) }
+    },
+  )
 
-  app.post('/login/mfa', { config: strict, schema: { tags, body: schemas.LoginMfaBody, response: { 200: schemas.LoginMfaReply, ...errorReplies(400, 401, 429) } } }, async (request, reply) => {
-    const meta = requestMeta(request)
-    const pending = request.cookies[MFA_PENDING_COOKIE] ?? ''
-    const result = await completeMfaLogin(deps, pending, request.body.code, meta)
-    const accountId = result.accountId
-    if (result.kind !== 'session') throw new Error('unreachable: completeLogin always issues a session')
-    clearPendingCookie(reply)
-    setSessionCookie(reply, result.token, deps.config)
-    return { user: await userView(deps, accountId) }
-  })
+  app.post(
+    '/login/mfa',
+    { config: strict, schema: { tags, body: schemas.LoginMfaBody, response: { 200: schemas.LoginMfaReply, ...errorReplies(400, 401, 429) } } },
+    async (request, reply) => {
+      const meta = requestMeta(request)
+      const pending = request.cookies[MFA_PENDING_COOKIE] ?? ''
+      const result = await completeMfaLogin(deps, pending, request.body.code, meta)
+      const accountId = result.accountId
+      if (result.kind !== 'session') throw new Error('unreachable: completeLogin always issues a session')
+      clearPendingCookie(reply)
+      setSessionCookie(reply, result.token, deps.config)
+      return { user: await userView(deps, accountId) }
+    },
+  )
 
   app.post('/logout', { schema: { tags, response: { 204: {} } } }, async (request, reply) => {
     const principal = request.principal
@@ -60,15 +76,23 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     return reply.code(204).send()
   })
 
-  app.post('/password-reset', { config: strict, schema: { tags, body: schemas.PasswordResetBody, response: { 202: schemas.PasswordResetReply, ...errorReplies(400, 429) } } }, async (request, reply) => {
-    await requestPasswordReset(deps, request.body.email, requestMeta(request))
-    return reply.code(202).send({ status: 'accepted' as const })
-  })
+  app.post(
+    '/password-reset',
+    { config: strict, schema: { tags, body: schemas.PasswordResetBody, response: { 202: schemas.PasswordResetReply, ...errorReplies(400, 429) } } },
+    async (request, reply) => {
+      await requestPasswordReset(deps, request.body.email, requestMeta(request))
+      return reply.code(202).send({ status: 'accepted' as const })
+    },
+  )
 
-  app.post('/password-reset/confirm', { config: strict, schema: { tags, body: schemas.PasswordResetConfirmBody, response: { 204: {}, ...errorReplies(400, 422, 429) } } }, async (request, reply) => {
-    await confirmPasswordReset(deps, request.body, requestMeta(request))
-    return reply.code(204).send()
-  })
+  app.post(
+    '/password-reset/confirm',
+    { config: strict, schema: { tags, body: schemas.PasswordResetConfirmBody, response: { 204: {}, ...errorReplies(400, 422, 429) } } },
+    async (request, reply) => {
+      await confirmPasswordReset(deps, request.body, requestMeta(request))
+      return reply.code(204).send()
+    },
+  )
 
   /** A login replaces whatever session the browser still presented. */
   async function endPresentedSession(token: string | undefined): Promise<void> {

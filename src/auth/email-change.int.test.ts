@@ -9,7 +9,8 @@ import { referenceTotp } from '../testing/totp-reference.js'
 describe('email change', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
   const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
-  const requestChange = (headers: Record<string, string>, body: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/me/email', headers, payload: body })
+  const requestChange = (headers: Record<string, string>, body: Record<string, string>) =>
+    t.app.inject({ method: 'POST', url: '/v1/me/email', headers, payload: body })
   const confirm = (cookie: string, token: string) => t.app.inject({ method: 'POST', url: '/v1/me/email/confirm', headers: { cookie }, payload: { token } })
 
   it('changes the address only once the link mailed to the new address is confirmed, ending other sessions', async () => {
@@ -47,7 +48,10 @@ describe('email change', () => {
     expect(noCode.json()).toMatchObject({ error: 'mfa_code_required' })
     expect(await mailsTo(t, 'new2@example.test')).toEqual([])
     t.clock.advance(30)
-    const ok = await requestChange({ cookie: rotated }, { newEmail: 'new2@example.test', password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) })
+    const ok = await requestChange(
+      { cookie: rotated },
+      { newEmail: 'new2@example.test', password: STRONG_PASSWORD, code: await referenceTotp(secret, t.clock.now()) },
+    )
     expect(ok.statusCode).toBe(202)
     expect(await mailsTo(t, 'new2@example.test')).toHaveLength(1)
   })
@@ -109,7 +113,10 @@ describe('email change', () => {
     const pendingChange = await tokenFromMail(t, 'new8@example.test', 'confirm-email')
     await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'old8@example.test' } })
     const reset = await tokenFromMail(t, 'old8@example.test', 'reset-password')
-    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token: reset, newPassword: 'owner is back in control now' } })).statusCode).toBe(204)
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token: reset, newPassword: 'owner is back in control now' } }))
+        .statusCode,
+    ).toBe(204)
     const again = sessionCookieFrom(await login(t, 'old8@example.test', 'owner is back in control now'))
     expect((await confirm(again, pendingChange)).statusCode).toBe(400)
   })

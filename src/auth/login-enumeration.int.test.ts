@@ -31,7 +31,11 @@ describe('no account enumeration', () => {
     const subjects = (await mailsTo(t, 'taken@example.test')).map((m) => m.subject)
     expect(subjects.at(-1)).toMatch(/Sign-up attempt/)
     expect(subjects.filter((x) => /Confirm your email/.test(x))).toHaveLength(1)
-    const count = await t.deps.db.selectFrom('accounts').select((eb) => eb.fn.countAll<number>().as('n')).where('email', 'ilike', 'taken@example.test').executeTakeFirstOrThrow()
+    const count = await t.deps.db
+      .selectFrom('accounts')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('email', 'ilike', 'taken@example.test')
+      .executeTakeFirstOrThrow()
     expect(count.n).toBe(1)
   })
 

@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('login flood', () => {
-  const t = useTestApp({ env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_MAX: '2', UNAUTHENTICATED_RATE_LIMIT_MAX: '10000', LOGIN_MAX_FAILURES_PER_IP: '10000' } })
+  const t = useTestApp({
+    env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_MAX: '2', UNAUTHENTICATED_RATE_LIMIT_MAX: '10000', LOGIN_MAX_FAILURES_PER_IP: '10000' },
+  })
 
   it('answers 503 unavailable with Retry-After past the hashing queue, while /healthz still answers', async () => {
     const logins = Array.from({ length: 12 }, (_, i) =>
@@ -14,7 +16,13 @@ describe('login flood', () => {
     const codes = (await Promise.all(logins)).map((r) => r.statusCode)
     expect(codes.filter((c) => c === 503).length).toBeGreaterThan(0)
     expect(codes.filter((c) => c === 401).length).toBeGreaterThan(0)
-    const busy = (await Promise.all(Array.from({ length: 8 }, () => t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'x@example.test', password: 'some password guess here' } })))).find((r) => r.statusCode === 503)
+    const busy = (
+      await Promise.all(
+        Array.from({ length: 8 }, () =>
+          t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'x@example.test', password: 'some password guess here' } }),
+        ),
+      )
+    ).find((r) => r.statusCode === 503)
     expect(busy?.json()).toMatchObject({ error: 'unavailable' })
     expect(busy?.headers['retry-after']).toBeDefined()
   })
@@ -23,7 +31,9 @@ describe('login flood', () => {
     // Fill the one lane and the two queue places with slow verifications of our own.
     let release: () => void = () => undefined
     const gate = new Promise<void>((r) => (release = r))
-    const held = Array.from({ length: 3 }, () => (t.deps.hasher as unknown as { withSlot: (w: () => Promise<unknown>) => Promise<unknown> }).withSlot(() => gate))
+    const held = Array.from({ length: 3 }, () =>
+      (t.deps.hasher as unknown as { withSlot: (w: () => Promise<unknown>) => Promise<unknown> }).withSlot(() => gate),
+    )
     expect(t.deps.hasher.saturated).toBe(true)
     const before = await t.deps.db.selectFrom('auth_throttle').select(['key', 'attempts']).orderBy('key').execute()
     const started = performance.now()

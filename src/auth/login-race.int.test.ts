@@ -111,7 +111,12 @@ describe('login racing a credential change', () => {
     const owner = await signUpAndLogin(t, 'race1@example.test')
     let rotated = ''
     const res = await raceLogin('race1@example.test', async () => {
-      const changed = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: owner }, payload: { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD } })
+      const changed = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: { cookie: owner },
+        payload: { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD },
+      })
       expect(changed.statusCode).toBe(204)
       rotated = changed.cookies.find((c) => c.name === '__Host-session')?.value ?? ''
     })
@@ -145,9 +150,18 @@ describe('login racing a credential change', () => {
     const owner = await signUpAndLogin(t, 'race4@example.test')
     // A hash made under older (stronger) parameters, so the next login wants to rehash it.
     const older = new PasswordHasher({ memoryKiB: 19_456, iterations: 3, parallelism: 1 }, 1, 4)
-    await t.deps.db.updateTable('accounts').set({ password_hash: await older.hash(STRONG_PASSWORD) }).where('email', '=', 'race4@example.test').execute()
+    await t.deps.db
+      .updateTable('accounts')
+      .set({ password_hash: await older.hash(STRONG_PASSWORD) })
+      .where('email', '=', 'race4@example.test')
+      .execute()
     await raceLogin('race4@example.test', async () => {
-      const changed = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: owner }, payload: { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD } })
+      const changed = await t.app.inject({
+        method: 'POST',
+        url: '/v1/me/password',
+        headers: { cookie: owner },
+        payload: { currentPassword: STRONG_PASSWORD, newPassword: NEW_PASSWORD },
+      })
       expect(changed.statusCode).toBe(204)
     })
     expect((await login(t, 'race4@example.test', NEW_PASSWORD)).statusCode).toBe(200)
@@ -170,7 +184,12 @@ describe('login racing a credential change', () => {
     const resetToken = await tokenFromMail(t, 'race6@example.test', 'reset-password')
     t.clock.advance(30)
 
-    const racing = app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { cookie: pending }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+    const racing = app.inject({
+      method: 'POST',
+      url: '/v1/auth/login/mfa',
+      headers: { cookie: pending },
+      payload: { code: await referenceTotp(secret, t.clock.now()) },
+    })
     await gate.entered
     try {
       const reset = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token: resetToken, newPassword: NEW_PASSWORD } })

@@ -65,7 +65,8 @@ describe('rate limit on unauthenticated routes', () => {
 
   it('answers 429 with Retry-After past the per-minute budget', async () => {
     const codes: number[] = []
-    for (let i = 0; i < 4; i += 1) codes.push((await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'a@example.test' } })).statusCode)
+    for (let i = 0; i < 4; i += 1)
+      codes.push((await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'a@example.test' } })).statusCode)
     expect(codes).toEqual([202, 202, 202, 429])
     const res = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'a@example.test' } })
     expect(res.json()).toMatchObject({ error: 'rate_limited' })

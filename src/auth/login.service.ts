@@ -10,7 +10,14 @@
 //   reset or compromise flag leaves nothing live (docs/decisions/0043); a rehash writes only over
 //   the hash it verified.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import { credentialsVersion, findCredentialsByEmail, lockCredentials, normalizeEmail, rehashPasswordIfUnchanged, resendVerification } from '../accounts/accounts.service.js'
+import {
+  credentialsVersion,
+  findCredentialsByEmail,
+  lockCredentials,
+  normalizeEmail,
+  rehashPasswordIfUnchanged,
+  resendVerification,
+} from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
@@ -32,9 +39,7 @@ export const LoginErrors = {
   emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email address first; we sent you a new link'),
 } as const
 
-export type LoginResult =
-  | { kind: 'session'; accountId: string; token: string; sessionId: string }
-  | { kind: 'mfa'; accountId: string; pendingToken: string }
+export type LoginResult = { kind: 'session'; accountId: string; token: string; sessionId: string } | { kind: 'mfa'; accountId: string; pendingToken: string }
 
 /** Computes the dummy hash ahead of the first unknown-email login (server start-up, src/warm-up.ts). */
 export async function warmLogin(hasher: PasswordHasher): Promise<void> {

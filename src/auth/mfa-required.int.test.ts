@@ -29,7 +29,12 @@ describe('MFA_REQUIRED=true', () => {
     headers = { cookie: rotated }
 
     expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers })).statusCode).toBe(200)
-    const off = await t.app.inject({ method: 'DELETE', url: '/v1/me/mfa/totp', headers, payload: { password: STRONG_PASSWORD, code: await referenceTotp(enrol.json().secret as string, new Date(t.clock.now().getTime() + 30_000)) } })
+    const off = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me/mfa/totp',
+      headers,
+      payload: { password: STRONG_PASSWORD, code: await referenceTotp(enrol.json().secret as string, new Date(t.clock.now().getTime() + 30_000)) },
+    })
     expect(off.statusCode).toBe(409)
     expect(off.json()).toMatchObject({ error: 'mfa_required' })
   })

@@ -3,13 +3,7 @@
 // The registration ceremony: src/passkeys/passkey-ceremony.int.test.ts.
 import { describe, expect, it } from 'vitest'
 import { login, mailsTo, signUpAndLogin } from '../testing/factories.js'
-import {
-  authenticatorFor,
-  registerPasskey,
-  sendAssertion,
-  signInOptions,
-  signInWithPasskey,
-} from '../testing/passkeys.js'
+import { authenticatorFor, registerPasskey, sendAssertion, signInOptions, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('passkey sign-in', () => {
@@ -146,7 +140,11 @@ describe('passkey sign-in', () => {
     expect(unverified.json()).toMatchObject({ error: 'email_not_verified' })
     expect(unverified.cookies.find((c) => c.name === '__Host-session')).toBeUndefined()
 
-    await t.deps.db.updateTable('accounts').set({ email_verified_at: new Date(), password_change_required_at: new Date() }).where('id', '=', row.account_id).execute()
+    await t.deps.db
+      .updateTable('accounts')
+      .set({ email_verified_at: new Date(), password_change_required_at: new Date() })
+      .where('id', '=', row.account_id)
+      .execute()
     const flagged = await signInWithPasskey(t, authenticator)
     expect(flagged.statusCode).toBe(403)
     expect(flagged.json()).toMatchObject({ error: 'password_change_required' })

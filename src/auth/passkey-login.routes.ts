@@ -33,17 +33,21 @@ export const passkeyLoginRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asy
     return options
   })
 
-  app.post('/', { config: strict, schema: { tags, body: PasskeySignInBody, response: { 200: LoginMfaReply, ...errorReplies(400, 401, 403, 429) } } }, async (request, reply) => {
-    const meta = requestMeta(request)
-    // The ceremony is spent whatever happens next.
-    clearPending(reply)
-    const result = await finishPasskeySignIn(deps, request.cookies[PASSKEY_PENDING_COOKIE] ?? '', request.body.response, meta)
-    if (result.kind !== 'session') throw new Error('unreachable: a passkey sign-in always issues a session')
-    // A sign-in replaces whatever session the browser still presented.
-    const presented = request.cookies[SESSION_COOKIE]
-    const old = presented ? await validateSession(deps, presented) : null
-    if (old !== null) await revokeSession(deps.db, old.accountId, old.sessionId)
-    setSessionCookie(reply, result.token, deps.config)
-    return { user: await userView(deps, result.accountId) }
-  })
+  app.post(
+    '/',
+    { config: strict, schema: { tags, body: PasskeySignInBody, response: { 200: LoginMfaReply, ...errorReplies(400, 401, 403, 429) } } },
+    async (request, reply) => {
+      const meta = requestMeta(request)
+      // The ceremony is spent whatever happens next.
+      clearPending(reply)
+      const result = await finishPasskeySignIn(deps, request.cookies[PASSKEY_PENDING_COOKIE] ?? '', request.body.response, meta)
+      if (result.kind !== 'session') throw new Error('unreachable: a passkey sign-in always issues a session')
+      // A sign-in replaces whatever session the browser still presented.
+      const presented = request.cookies[SESSION_COOKIE]
+      const old = presented ? await validateSession(deps, presented) : null
+      if (old !== null) await revokeSession(deps.db, old.accountId, old.sessionId)
+      setSessionCookie(reply, result.token, deps.config)
+      return { user: await userView(deps, result.accountId) }
+    },
+  )
 }

@@ -73,13 +73,24 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   if (handle !== undefined && !constantTimeEqual(handle, passkey.user_handle)) return refuse('user_handle')
 
   const rp = relyingParty(deps.config)
-  const verified = await verifyAssertion(rp, response, { id: passkey.credential_id, publicKey: passkey.public_key, transports: passkey.transports }, passkeys.challengeMatcher(pending.challenge_hash))
+  const verified = await verifyAssertion(
+    rp,
+    response,
+    { id: passkey.credential_id, publicKey: passkey.public_key, transports: passkey.transports },
+    passkeys.challengeMatcher(pending.challenge_hash),
+  )
   if (verified === null) return refuse('assertion')
   // Checked (and moved) after the signature verified, so only the real key can raise this alarm.
   const stored = passkey.sign_count
   if (!(await passkeys.advanceSignCount(deps.db, passkey.id, verified.newSignCount, verified.backedUp, now))) {
     await deps.db.transaction().execute(async (trx) => {
-      await recordEvent(trx, { type: 'passkey.counter_regressed', accountId: account.id, meta, at: now, details: { passkeyId: passkey.id, stored, presented: verified.newSignCount } })
+      await recordEvent(trx, {
+        type: 'passkey.counter_regressed',
+        accountId: account.id,
+        meta,
+        at: now,
+        details: { passkeyId: passkey.id, stored, presented: verified.newSignCount },
+      })
       await enqueueMail(
         trx,
         mails.notice(

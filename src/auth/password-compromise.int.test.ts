@@ -66,7 +66,11 @@ describe('breach check at login (HIBP_ENABLED)', () => {
     const subjects = (await mailsTo(t, 'b2@example.test')).map((m) => m.subject)
     expect(subjects).toHaveLength(2)
     expect(subjects).toEqual(expect.arrayContaining([expect.stringMatching(/Your password must be changed/), expect.stringMatching(/Reset your/)]))
-    const flagged = await t.deps.db.selectFrom('accounts').select('password_change_required_at').where('email', '=', 'b2@example.test').executeTakeFirstOrThrow()
+    const flagged = await t.deps.db
+      .selectFrom('accounts')
+      .select('password_change_required_at')
+      .where('email', '=', 'b2@example.test')
+      .executeTakeFirstOrThrow()
     expect(flagged.password_change_required_at).not.toBeNull()
   })
 })

@@ -6,7 +6,8 @@ import { referenceTotp } from '../testing/totp-reference.js'
 describe('password reset', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
   const request = (email: string) => t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email } })
-  const confirm = (token: string, newPassword: string) => t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token, newPassword } })
+  const confirm = (token: string, newPassword: string) =>
+    t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token, newPassword } })
   const NEW = 'brand new passphrase for this account'
 
   it('mails a single-use link whose token sits in the URL fragment', async () => {
@@ -53,7 +54,12 @@ describe('password reset', () => {
     const cookie = await signUpAndLogin(t, 'r5@example.test')
     await request('r5@example.test')
     const token = await tokenFromMail(t, 'r5@example.test', 'reset-password')
-    const changed = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie }, payload: { currentPassword: 'correct horse battery staple orbit', newPassword: NEW } })
+    const changed = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { cookie },
+      payload: { currentPassword: 'correct horse battery staple orbit', newPassword: NEW },
+    })
     expect(changed.statusCode).toBe(204)
     expect((await confirm(token, `${NEW} two`)).statusCode).toBe(400)
   })

@@ -9,7 +9,15 @@
 //   address that was never verified, the reset is the mailbox owner taking the address from
 //   whoever registered it first, so that person's second factor goes too (docs/decisions/0041).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import { AccountErrors, assertAcceptablePassword, findAccountByEmail, findAccountById, markEmailVerified, normalizeEmail, setPasswordHash } from '../accounts/accounts.service.js'
+import {
+  AccountErrors,
+  assertAcceptablePassword,
+  findAccountByEmail,
+  findAccountById,
+  markEmailVerified,
+  normalizeEmail,
+  setPasswordHash,
+} from '../accounts/accounts.service.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
 import { enqueueMail } from '../mail/outbox.js'
@@ -58,7 +66,13 @@ export async function confirmPasswordReset(deps: Deps, input: { token: string; n
     await markEmailVerified(trx, account.id, now)
     const detail = secondFactorRemoved ? `${ENDED_ACCESS_TEXT} The two-factor sign-in set up before the address was confirmed was removed.` : ENDED_ACCESS_TEXT
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your password was reset', detail), now)
-    await recordEvent(trx, { type: 'password.reset', accountId: account.id, meta, at: now, details: { ...ended, claimedUnverified: unproven, secondFactorRemoved } })
+    await recordEvent(trx, {
+      type: 'password.reset',
+      accountId: account.id,
+      meta,
+      at: now,
+      details: { ...ended, claimedUnverified: unproven, secondFactorRemoved },
+    })
   })
   // The way out past the consecutive-failure cap (docs/decisions/0045), once the reset committed.
   await clearFailureStreaks(deps, account)

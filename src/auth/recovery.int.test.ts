@@ -13,7 +13,8 @@ const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 describe('recovery', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '10000' } })
   const me = (headers: Record<string, string>) => t.app.inject({ method: 'GET', url: '/v1/me', headers })
-  const changePassword = (cookie: string, body: Record<string, string>) => t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie }, payload: body })
+  const changePassword = (cookie: string, body: Record<string, string>) =>
+    t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie }, payload: body })
 
   async function intruderHoldings(email: string) {
     const first = await signUpAndLogin(t, email)
@@ -26,7 +27,12 @@ describe('recovery', () => {
 
   async function pendingStillWorks(pending: string, secret: string): Promise<boolean> {
     t.clock.advance(30)
-    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { cookie: pending }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login/mfa',
+      headers: { cookie: pending },
+      payload: { code: await referenceTotp(secret, t.clock.now()) },
+    })
     return res.statusCode === 200
   }
 

@@ -11,7 +11,13 @@ import { DEV_SECRETS_FILE } from './dev-secrets.js'
 
 const KEY_A = `k1:${Buffer.alloc(32, 7).toString('base64url')}`
 const KEY_B = `k2:${Buffer.alloc(32, 9).toString('base64url')}`
-const PROD = { NODE_ENV: 'production', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, DATABASE_URL: 'postgres://app@db/app', PUBLIC_ORIGIN: 'https://app.example.com' }
+const PROD = {
+  NODE_ENV: 'production',
+  DATA_KEYS: KEY_A,
+  TOKEN_HMAC_KEYS: KEY_B,
+  DATABASE_URL: 'postgres://app@db/app',
+  PUBLIC_ORIGIN: 'https://app.example.com',
+}
 
 let dir: string
 beforeAll(async () => {
@@ -128,9 +134,16 @@ describe('deployment guards (docs/decisions/0077)', () => {
   })
 
   it('refuses to print mail when HOST is not loopback, whatever NODE_ENV says', async () => {
-    expect((await loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }, { cwd: dir, ...laptop })).mail).toMatchObject({ transport: 'none', withheld: expect.stringMatching(/^HOST is not a loopback address/) })
-    expect((await loadConfig({ HOST: '::' }, { cwd: dir, ...laptop })).mail).toMatchObject({ transport: 'none', withheld: expect.stringMatching(/^HOST is not a loopback/) })
-    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2']) expect((await loadConfig({ HOST: host }, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
+    expect((await loadConfig({ NODE_ENV: 'development', HOST: '0.0.0.0' }, { cwd: dir, ...laptop })).mail).toMatchObject({
+      transport: 'none',
+      withheld: expect.stringMatching(/^HOST is not a loopback address/),
+    })
+    expect((await loadConfig({ HOST: '::' }, { cwd: dir, ...laptop })).mail).toMatchObject({
+      transport: 'none',
+      withheld: expect.stringMatching(/^HOST is not a loopback/),
+    })
+    for (const host of ['127.0.0.1', 'localhost', '::1', '[::1]', '127.0.0.2'])
+      expect((await loadConfig({ HOST: host }, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
     expect((await loadConfig({ HOST: '0.0.0.0', MAIL_TRANSPORT: 'stdout' }, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
   })
 
@@ -145,10 +158,17 @@ describe('server start-up', () => {
   it('exits non-zero with one line naming the missing secret in production', async () => {
     const run = promisify(execFile)
     // The child needs PATH and nothing else of ours.
-    const env = { PATH: process.env['PATH'] ?? '', NODE_ENV: 'production', DATABASE_URL: 'postgres://x@127.0.0.1:1/x', PUBLIC_ORIGIN: 'https://a.example', TOKEN_HMAC_KEYS: KEY_B }
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://x@127.0.0.1:1/x',
+      PUBLIC_ORIGIN: 'https://a.example',
+      TOKEN_HMAC_KEYS: KEY_B,
+    }
     const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env }).catch((e: unknown) => e as { code: number; stderr: string })
     expect(result).toMatchObject({ code: 1 })
-    expect((result as { stderr: string }).stderr.trim()).toBe('configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)')
+    expect((result as { stderr: string }).stderr.trim()).toBe(
+      'configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)',
+    )
   })
-
 })

@@ -91,7 +91,10 @@ function trustProxyFrom(env: Env): Config['http']['trustProxy'] {
   const raw = optionalStr(env, 'TRUST_PROXY')
   if (raw === undefined || raw === 'false') return false
   if (raw === 'true') throw new ConfigError('TRUST_PROXY: "true" would trust any sender; name the proxies (addresses or CIDRs)')
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   if (!list.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) || ['loopback', 'linklocal', 'uniquelocal'].includes(entry))) {
     throw new ConfigError('TRUST_PROXY: must be a comma-separated list of addresses or CIDRs')
   }
@@ -102,7 +105,10 @@ function trustProxyFrom(env: Env): Config['http']['trustProxy'] {
  * Builds the Config from the environment, `_FILE` secrets and Vault. Throws ConfigError.
  * `cwd` is where development secrets are kept (`.secrets.dev.json`).
  */
-export async function loadConfig(env: Env = process.env, options: { cwd?: string; onNotice?: (line: string) => void; runtime?: Runtime } = {}): Promise<Config> {
+export async function loadConfig(
+  env: Env = process.env,
+  options: { cwd?: string; onNotice?: (line: string) => void; runtime?: Runtime } = {},
+): Promise<Config> {
   const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
   const production = nodeEnv === 'production'
   // A container that was not told NODE_ENV is treated as deployed, not as a developer's machine.

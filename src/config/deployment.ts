@@ -52,7 +52,10 @@ export interface MailChoice {
  * mail stays queued in the outbox (the API still starts, `npm start` keeps working) until SMTP_URL
  * is set or the terminal is chosen explicitly with NODE_ENV=development or MAIL_TRANSPORT=stdout.
  */
-export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime }): MailChoice {
+export function mailTransportFrom(
+  env: Env,
+  opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime },
+): MailChoice {
   const chosen = optionalStr(env, 'MAIL_TRANSPORT') === undefined ? undefined : oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'stdout'] as const, 'smtp')
   if (chosen === 'smtp') {
     if (opts.smtpUrl === undefined) throw new ConfigError('MAIL_TRANSPORT: smtp needs SMTP_URL')
@@ -74,7 +77,8 @@ export function mailTransportFrom(env: Env, opts: { production: boolean; nodeEnv
   if (!isLoopbackHost(opts.host)) {
     return {
       transport: 'none',
-      withheld: 'HOST is not a loopback address, so mail (reset links) is not printed to stdout; it stays queued in email_outbox. Set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout',
+      withheld:
+        'HOST is not a loopback address, so mail (reset links) is not printed to stdout; it stays queued in email_outbox. Set SMTP_URL, or opt in with MAIL_TRANSPORT=stdout',
     }
   }
   return { transport: 'stdout' }

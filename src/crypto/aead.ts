@@ -30,9 +30,7 @@ function checkContext(context: string): void {
 export async function seal(ring: KeyRing, plaintext: Buffer | string, context: string): Promise<string> {
   checkContext(context)
   const bytes = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext
-  return new CompactEncrypt(bytes)
-    .setProtectedHeader({ alg: ALG, enc: ENC, kid: ring.activeId, ctx: context })
-    .encrypt(activeKey(ring))
+  return new CompactEncrypt(bytes).setProtectedHeader({ alg: ALG, enc: ENC, kid: ring.activeId, ctx: context }).encrypt(activeKey(ring))
 }
 
 /** Decrypts a value made by seal() with the same `context`. Throws UnsealError on any mismatch. */

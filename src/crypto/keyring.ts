@@ -21,7 +21,10 @@ const KEY_ID = /^[A-Za-z0-9_-]{1,32}$/
 export function parseKeyRing(name: string, value: string): KeyRing {
   const keys = new Map<string, Buffer>()
   let activeId: string | undefined
-  for (const part of value.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const sep = part.indexOf(':')
     const id = part.slice(0, sep)
     if (sep < 1 || !KEY_ID.test(id)) throw new KeyRingError(`${name}: each key must read <id>:<base64url 32 bytes>`)

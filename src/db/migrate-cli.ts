@@ -15,7 +15,9 @@ async function main(direction: string): Promise<void> {
   try {
     const role = await connectedRole(db)
     if (config.env === 'production' && role.superuser) {
-      process.stdout.write(`warning: migrating as the superuser ${role.name}; use a schema owner without superuser rights (infra/postgres/create-app-role.sh)\n`)
+      process.stdout.write(
+        `warning: migrating as the superuser ${role.name}; use a schema owner without superuser rights (infra/postgres/create-app-role.sh)\n`,
+      )
     }
     const lines = direction === 'up' ? await migrateToLatest(db) : await migrateDown(db)
     process.stdout.write(`${lines.length > 0 ? lines.join('\n') : 'nothing to migrate'}\n`)

@@ -21,5 +21,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   if (typeof e.code === 'string' && (UNAVAILABLE_SQLSTATE.test(e.code) || UNAVAILABLE_NODE_CODES.has(e.code))) return true
   // pg-pool's own timeout and a connection dropped mid-query carry no code.
   const message = e.message ?? ''
-  return message === 'timeout exceeded when trying to connect' || message === 'Connection terminated unexpectedly' || message.startsWith('Connection terminated')
+  return (
+    message === 'timeout exceeded when trying to connect' || message === 'Connection terminated unexpectedly' || message.startsWith('Connection terminated')
+  )
 }

@@ -42,7 +42,9 @@ describe('a dropped pooled connection', () => {
       await lost
       expect(lines).toHaveLength(1)
       const record = JSON.parse(lines[0]!) as Record<string, unknown>
-      expect(record['msg']).toBe('database connection lost: terminating connection due to administrator command (SQLSTATE 57P01); the pool reconnects on the next query')
+      expect(record['msg']).toBe(
+        'database connection lost: terminating connection due to administrator command (SQLSTATE 57P01); the pool reconnects on the next query',
+      )
       expect(record['err']).toBeUndefined()
       expect(lines[0]).not.toMatch(/connectionParameters|_types|"client"|stack/)
       // The pool recovers on the next query.

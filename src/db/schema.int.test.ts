@@ -58,7 +58,14 @@ function kindOf(checker: ts.TypeChecker, types: readonly ts.Type[]): string {
 /** The `DB` interface of src/db/schema.ts: each column's select type, as nullability and kind. */
 function declaredShape(): Shape {
   const file = fileURLToPath(new URL('./schema.ts', import.meta.url))
-  const program = ts.createProgram([file], { strict: true, noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 })
+  const program = ts.createProgram([file], {
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    target: ts.ScriptTarget.ES2022,
+  })
   const checker = program.getTypeChecker()
   const source = program.getSourceFile(file)
   if (!source) throw new Error('src/db/schema.ts not found')
@@ -98,7 +105,10 @@ describe('src/db/schema.ts and the migrations', () => {
     for (const row of rows) {
       if (TOOL_TABLES.has(row.table_name)) continue
       migrated[row.table_name] ??= {}
-      migrated[row.table_name]![row.column_name] = { nullable: row.is_nullable === 'YES', kind: KIND_OF_UDT[row.udt_name] ?? `unmapped SQL type ${row.udt_name}` }
+      migrated[row.table_name]![row.column_name] = {
+        nullable: row.is_nullable === 'YES',
+        kind: KIND_OF_UDT[row.udt_name] ?? `unmapped SQL type ${row.udt_name}`,
+      }
     }
     declared = declaredShape()
   }, 120_000)

@@ -23,7 +23,10 @@ describe('Row Level Security on tenant-owned tables', () => {
       const org = await t.db.insertInto('organizations').values({ name, created_at: now }).returning('id').executeTakeFirstOrThrow()
       orgs.push(org.id)
       await withTenant(deps, org.id, async (trx) => {
-        await trx.insertInto('projects').values([1, 2, 3].map((n) => ({ org_id: org.id, name: `${name}${n}`, created_at: now, updated_at: now }))).execute()
+        await trx
+          .insertInto('projects')
+          .values([1, 2, 3].map((n) => ({ org_id: org.id, name: `${name}${n}`, created_at: now, updated_at: now })))
+          .execute()
       })
     }
   })
@@ -43,7 +46,9 @@ describe('Row Level Security on tenant-owned tables', () => {
     expect(updated.numUpdatedRows).toBe(0n)
     const deleted = await withTenant(deps, a, (trx) => trx.deleteFrom('projects').executeTakeFirst())
     expect(deleted.numDeletedRows).toBe(3n)
-    await expect(withTenant(deps, a, (trx) => trx.insertInto('projects').values({ org_id: b, name: 'planted', created_at: new Date(), updated_at: new Date() }).execute())).rejects.toMatchObject({ code: '42501' })
+    await expect(
+      withTenant(deps, a, (trx) => trx.insertInto('projects').values({ org_id: b, name: 'planted', created_at: new Date(), updated_at: new Date() }).execute()),
+    ).rejects.toMatchObject({ code: '42501' })
     const bRows = await withTenant(deps, b, (trx) => trx.selectFrom('projects').select('name').orderBy('name').execute())
     expect(bRows.map((r) => r.name)).toEqual(['B1', 'B2', 'B3'])
   })
@@ -57,10 +62,17 @@ describe('Row Level Security on tenant-owned tables', () => {
     })
     expect(outside.rows[0]?.n).toBe(0)
     // The table's owner is bound as well (FORCE ROW LEVEL SECURITY).
-    const flags = await sql<{ relrowsecurity: boolean; relforcerowsecurity: boolean }>`select relrowsecurity, relforcerowsecurity from pg_class where oid = ${`${t.schema}.projects`}::regclass`.execute(t.db)
+    const flags = await sql<{
+      relrowsecurity: boolean
+      relforcerowsecurity: boolean
+    }>`select relrowsecurity, relforcerowsecurity from pg_class where oid = ${`${t.schema}.projects`}::regclass`.execute(t.db)
     expect(flags.rows[0]).toEqual({ relrowsecurity: true, relforcerowsecurity: true })
     // And the settings die with the transaction: the pooled connection carries nothing over.
-    const after = await t.db.transaction().execute((trx) => sql<{ org: string | null; who: string }>`select nullif(current_setting('app.org_id', true), '') as org, current_user as who`.execute(trx))
+    const after = await t.db
+      .transaction()
+      .execute((trx) =>
+        sql<{ org: string | null; who: string }>`select nullif(current_setting('app.org_id', true), '') as org, current_user as who`.execute(trx),
+      )
     expect(after.rows[0]?.org).toBeNull()
     expect(after.rows[0]?.who).not.toBe(deps.config.db.tenantRole)
   })
@@ -78,7 +90,9 @@ describe('Row Level Security on tenant-owned tables', () => {
     const fresh = `sss_tenant_${randomSecret(4).toString('hex')}`
     try {
       await Promise.all(Array.from({ length: 6 }, () => ensureTenantRole(t.db, fresh, { schema: t.schema })))
-      const found = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${fresh} and not rolcanlogin and not rolbypassrls`.execute(t.db)
+      const found = await sql<{ n: number }>`select count(*)::int as n from pg_roles where rolname = ${fresh} and not rolcanlogin and not rolbypassrls`.execute(
+        t.db,
+      )
       expect(found.rows[0]?.n).toBe(1)
     } finally {
       await sql`drop owned by ${sql.id(fresh)}`.execute(t.db)

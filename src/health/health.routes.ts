@@ -13,13 +13,19 @@ const READY_TIMEOUT_MS = 2_000
 const Status = StrictObject({ status: Type.String({ maxLength: 32 }) })
 
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags: ['operations'], response: { 200: StrictObject({ name: Type.String({ maxLength: 128 }), docs: Type.String({ maxLength: 64 }) }) } } }, async () => ({
-    name: deps.config.appName,
-    docs: '/docs',
-  }))
+  app.get(
+    '/',
+    { schema: { tags: ['operations'], response: { 200: StrictObject({ name: Type.String({ maxLength: 128 }), docs: Type.String({ maxLength: 64 }) }) } } },
+    async () => ({
+      name: deps.config.appName,
+      docs: '/docs',
+    }),
+  )
 
   // Liveness answers under load shedding too: a slow process is alive, restarting it would not help.
-  app.get('/healthz', { config: { rateLimit: false, ...NOT_SHED }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({ status: 'ok' }))
+  app.get('/healthz', { config: { rateLimit: false, ...NOT_SHED }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({
+    status: 'ok',
+  }))
 
   app.get('/readyz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } }, async () => {
     let timer: NodeJS.Timeout | undefined

@@ -14,7 +14,14 @@ describe('database down', () => {
     const config = await testConfig()
     // Port 1 on loopback: connections are refused at once.
     const db = createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 })
-    app = await buildApp({ config, db, clock: new TestClock(), log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) })
+    app = await buildApp({
+      config,
+      db,
+      clock: new TestClock(),
+      log: createLogger({ level: 'silent', pretty: false }),
+      redis: undefined,
+      hasher: createHasher(config),
+    })
   })
   afterAll(async () => {
     await app.close()

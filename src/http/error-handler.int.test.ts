@@ -20,7 +20,14 @@ describe('unexpected errors', () => {
       },
     })
     const config = await testConfig()
-    const app = await buildApp({ config, db: testDb.db, clock: new TestClock(), log: createLogger({ level: 'info', pretty: false }, sink), redis: undefined, hasher: createHasher(config) })
+    const app = await buildApp({
+      config,
+      db: testDb.db,
+      clock: new TestClock(),
+      log: createLogger({ level: 'info', pretty: false }, sink),
+      redis: undefined,
+      hasher: createHasher(config),
+    })
     app.get('/boom', async () => {
       throw new Error('relation "secret_table" does not exist at /srv/app/src/x.ts:12')
     })

@@ -28,7 +28,9 @@ describe('router-level errors', () => {
   it('sends the same security headers as the security-headers plugin on an ordinary 404', async () => {
     const res = await t.app.inject({ method: 'GET', url: '/no-such-route' })
     const fromPlugin = Object.fromEntries(
-      Object.entries(res.headers).filter(([k]) => !VARIABLE.has(k) && !k.startsWith('x-ratelimit-')).map(([k, v]) => [k, String(v)]),
+      Object.entries(res.headers)
+        .filter(([k]) => !VARIABLE.has(k) && !k.startsWith('x-ratelimit-'))
+        .map(([k, v]) => [k, String(v)]),
     )
     expect(SECURITY_HEADERS).toEqual(fromPlugin)
   })

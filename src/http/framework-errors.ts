@@ -4,7 +4,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { SECURITY_HEADERS } from './security-headers.js'
 
-
 /** Fastify's `frameworkErrors` option: the error model and the usual headers for router-level errors. */
 export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'

@@ -61,7 +61,8 @@ describe('the strict per-route limit keys IPv6 clients by /64', () => {
   const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '2', RATE_LIMIT_MAX: '100000' } })
 
   it('answers 429 on the third reset request from one /64, whatever the address', async () => {
-    const reset = (remoteAddress: string) => t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', remoteAddress, payload: { email: 'someone@example.test' } })
+    const reset = (remoteAddress: string) =>
+      t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', remoteAddress, payload: { email: 'someone@example.test' } })
     expect((await reset('2001:db8:dd:1::1')).statusCode).toBe(202)
     expect((await reset('2001:db8:dd:1::2')).statusCode).toBe(202)
     expect((await reset('2001:db8:dd:1::3')).statusCode).toBe(429)

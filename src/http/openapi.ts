@@ -14,7 +14,8 @@ async function openapiPlugin(app: FastifyInstance, opts: { title: string; expose
     // A route's own `security` is kept (a session-only route must not claim bearer); routes under
     // /v1/ (except sign-in itself) that declare none take the session cookie or an API token.
     transform: ({ schema, url }) => ({
-      schema: url.startsWith('/v1/') && !url.startsWith('/v1/auth/') && schema && schema.security === undefined ? { ...schema, security: SESSION_OR_TOKEN } : schema,
+      schema:
+        url.startsWith('/v1/') && !url.startsWith('/v1/auth/') && schema && schema.security === undefined ? { ...schema, security: SESSION_OR_TOKEN } : schema,
       url,
     }),
     openapi: {

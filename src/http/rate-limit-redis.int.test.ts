@@ -39,7 +39,14 @@ describe.skipIf(!available)('rate limits shared through Redis', () => {
     for (let i = 0; i < 2; i += 1) {
       const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
       redis.push(client)
-      const app = await buildApp({ config, db: testDb.db, clock: new TestClock(), log: createLogger({ level: 'silent', pretty: false }), redis: client, hasher: createHasher(config) })
+      const app = await buildApp({
+        config,
+        db: testDb.db,
+        clock: new TestClock(),
+        log: createLogger({ level: 'silent', pretty: false }),
+        redis: client,
+        hasher: createHasher(config),
+      })
       apps.push(app)
     }
   })

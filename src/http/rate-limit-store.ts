@@ -64,7 +64,10 @@ export function redisWithLocalFallback(redis: Redis, namespace: string, log: Fas
           const now = Date.now()
           if (now - lastWarnAt > WARN_EVERY_MS) {
             lastWarnAt = now
-            log.warn({ event: 'rate_limit.redis_unavailable', reason: err instanceof Error ? err.message : 'unknown' }, 'redis unavailable: rate limit counting in this process')
+            log.warn(
+              { event: 'rate_limit.redis_unavailable', reason: err instanceof Error ? err.message : 'unknown' },
+              'redis unavailable: rate limit counting in this process',
+            )
           }
           callback(null, local.incr(full, timeWindow, now))
         },

@@ -52,11 +52,18 @@ describe.skipIf(!available)(`the app's Redis ACL${available ? '' : ' [skipped: r
     const template = await readFile(path.resolve('infra/redis/users.acl.template'), 'utf8')
     await writeFile(path.join(dir, 'users.acl'), template.replace('__APP_PASSWORD__', password), { mode: 0o600 })
     port = await freePort()
-    server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--aclfile', path.join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' })
+    server = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--aclfile', path.join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir],
+      { stdio: 'ignore' },
+    )
     for (let i = 0; i < 50; i += 1) {
       const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false })
       probe.on('error', () => undefined)
-      const up = await probe.connect().then(() => true, () => false)
+      const up = await probe.connect().then(
+        () => true,
+        () => false,
+      )
       probe.disconnect()
       if (up) break
       await new Promise((r) => setTimeout(r, 100))
@@ -89,7 +96,14 @@ describe.skipIf(!available)(`the app's Redis ACL${available ? '' : ' [skipped: r
 
   it("lets the app's rate limits count in Redis, under the key prefix", async () => {
     const config = await testConfig({ RATE_LIMIT_MAX: '3', REDIS_KEY_PREFIX: 'sss:' })
-    const instance = await buildApp({ config, db: testDb.db, clock: new TestClock(), log: createLogger({ level: 'silent', pretty: false }), redis: app, hasher: createHasher(config) })
+    const instance = await buildApp({
+      config,
+      db: testDb.db,
+      clock: new TestClock(),
+      log: createLogger({ level: 'silent', pretty: false }),
+      redis: app,
+      hasher: createHasher(config),
+    })
     try {
       const codes: number[] = []
       for (let i = 0; i < 4; i += 1) codes.push((await instance.inject({ method: 'GET', url: '/', remoteAddress: '192.0.2.77' })).statusCode)

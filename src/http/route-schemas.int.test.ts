@@ -41,7 +41,9 @@ describe('route schemas', () => {
 
   async function operations(): Promise<[string, JsonSchema][]> {
     const doc = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json<{ paths: Record<string, Record<string, JsonSchema>> }>()
-    return Object.entries(doc.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, op]): [string, JsonSchema] => [`${method.toUpperCase()} ${path}`, op]))
+    return Object.entries(doc.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]): [string, JsonSchema] => [`${method.toUpperCase()} ${path}`, op]),
+    )
   }
 
   it('are strict and bounded on every route: bodies, parameters and replies', async () => {

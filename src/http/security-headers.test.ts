@@ -3,8 +3,12 @@ import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { HELMET_OPTIONS, SECURITY_HEADERS, securityHeaders } from './security-headers.js'
 
-
-const normaliseCsp = (csp: string): string => csp.split(';').map((d) => d.trim()).filter(Boolean).join('; ')
+const normaliseCsp = (csp: string): string =>
+  csp
+    .split(';')
+    .map((d) => d.trim())
+    .filter(Boolean)
+    .join('; ')
 
 describe('static security headers', () => {
   it('sets every header @fastify/helmet sets with our options, with the same values, and the expected policy', async () => {
@@ -21,7 +25,9 @@ describe('static security headers', () => {
     const ourSet = Object.fromEntries(Object.entries(b).filter(([k]) => !transport.has(k)))
     expect(Object.keys(ourSet).sort()).toEqual(Object.keys(helmetSet).sort())
     for (const [name, value] of Object.entries(helmetSet)) {
-      expect(name === 'content-security-policy' ? normaliseCsp(String(ourSet[name])) : ourSet[name]).toBe(name === 'content-security-policy' ? normaliseCsp(String(value)) : value)
+      expect(name === 'content-security-policy' ? normaliseCsp(String(ourSet[name])) : ourSet[name]).toBe(
+        name === 'content-security-policy' ? normaliseCsp(String(value)) : value,
+      )
     }
     expect(b['cache-control']).toBe('no-store')
     expect(b['x-request-id']).toBeDefined()

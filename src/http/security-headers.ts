@@ -11,7 +11,10 @@ import fp from 'fastify-plugin'
 
 /** What this project asks of helmet: a JSON API needs to load nothing and be framed by no one. */
 export const HELMET_OPTIONS: FastifyHelmetOptions = {
-  contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] } },
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"], baseUri: ["'none'"], formAction: ["'none'"] },
+  },
   // RFC 6797; one year, as the HSTS preload list asks. Browsers ignore it over plain http.
   strictTransportSecurity: { maxAge: 31_536_000, includeSubDomains: true },
   frameguard: { action: 'deny' },

@@ -24,7 +24,14 @@ describe('log redaction', () => {
         done()
       },
     })
-    deps = { config, db: testDb.db, clock: new TestClock(), log: createLogger({ level: 'trace', pretty: false }, sink), redis: undefined, hasher: createHasher(config) }
+    deps = {
+      config,
+      db: testDb.db,
+      clock: new TestClock(),
+      log: createLogger({ level: 'trace', pretty: false }, sink),
+      redis: undefined,
+      hasher: createHasher(config),
+    }
     app = await buildApp(deps)
   })
   afterAll(async () => {
@@ -59,7 +66,10 @@ describe('log redaction', () => {
   })
 
   it('masks secret-named fields at any depth and bearer strings anywhere', () => {
-    deps.log.info({ outer: { list: [{ deeper: { newPassword: 'deep-secret-1', note: 'Authorization: Bearer deep-secret-2' } }] }, sessionToken: 'deep-secret-3' }, 'Bearer deep-secret-4 in the message')
+    deps.log.info(
+      { outer: { list: [{ deeper: { newPassword: 'deep-secret-1', note: 'Authorization: Bearer deep-secret-2' } }] }, sessionToken: 'deep-secret-3' },
+      'Bearer deep-secret-4 in the message',
+    )
     const last = lines.at(-1) ?? ''
     for (const secret of ['deep-secret-1', 'deep-secret-2', 'deep-secret-3', 'deep-secret-4']) expect(last).not.toContain(secret)
     expect(last).toContain('[REDACTED]')

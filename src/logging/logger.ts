@@ -26,7 +26,12 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
       // runs formatters.log before serializers, so copying them here would lose their getters.
       log: (record) => {
         const { req, res, err, ...rest } = record
-        return { ...(redactDeep(rest) as Record<string, unknown>), ...(req === undefined ? {} : { req }), ...(res === undefined ? {} : { res }), ...(err === undefined ? {} : { err }) }
+        return {
+          ...(redactDeep(rest) as Record<string, unknown>),
+          ...(req === undefined ? {} : { req }),
+          ...(res === undefined ? {} : { res }),
+          ...(err === undefined ? {} : { err }),
+        }
       },
       bindings: (bindings): Record<string, unknown> => ({ pid: bindings['pid'] as unknown, hostname: bindings['hostname'] as unknown }),
     },

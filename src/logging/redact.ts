@@ -18,9 +18,7 @@ export function isSecretKey(key: string): boolean {
 
 /** Masks bearer credentials and API tokens inside a free-text string (log messages, error text). */
 export function redactString(value: string): string {
-  return value
-    .replace(BEARER, (_, scheme: string) => `${scheme} ${REDACTED}`)
-    .replace(API_TOKEN, (_, prefix: string) => `${prefix}_${REDACTED}`)
+  return value.replace(BEARER, (_, scheme: string) => `${scheme} ${REDACTED}`).replace(API_TOKEN, (_, prefix: string) => `${prefix}_${REDACTED}`)
 }
 
 /** Returns a copy of `value` with secret-named fields and bearer strings masked. */

@@ -27,7 +27,12 @@ const SMTP_TIMEOUT_MS = 10_000
 /** The transport the configuration asks for; undefined when mail cannot be delivered (production without SMTP). */
 export function transportFor(config: Config, write: (text: string) => void = (t) => process.stdout.write(t)): Transport | undefined {
   if (config.mail.transport === 'smtp' && config.mail.smtpUrl !== undefined) {
-    const smtp = nodemailer.createTransport({ url: config.mail.smtpUrl, connectionTimeout: SMTP_TIMEOUT_MS, greetingTimeout: SMTP_TIMEOUT_MS, socketTimeout: SMTP_TIMEOUT_MS })
+    const smtp = nodemailer.createTransport({
+      url: config.mail.smtpUrl,
+      connectionTimeout: SMTP_TIMEOUT_MS,
+      greetingTimeout: SMTP_TIMEOUT_MS,
+      socketTimeout: SMTP_TIMEOUT_MS,
+    })
     return async (mail) => {
       await smtp.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text })
     }
@@ -91,7 +96,12 @@ export async function deliverDueMail(db: Db, transport: Transport, opts: { from:
 
 /** Erases bodies of mails that can no longer be delivered (after MAX_ATTEMPTS). */
 export async function expireUndeliverable(db: Db): Promise<void> {
-  await db.updateTable('email_outbox').set({ body_text: null }).where('attempts', '>=', MAX_ATTEMPTS).where(sql<boolean>`body_text is not null`).execute()
+  await db
+    .updateTable('email_outbox')
+    .set({ body_text: null })
+    .where('attempts', '>=', MAX_ATTEMPTS)
+    .where(sql<boolean>`body_text is not null`)
+    .execute()
 }
 
 export interface MailWorker {

@@ -133,7 +133,12 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
 
   it('refuses unknown and malformed fields on the re-authentication bodies', async () => {
     const { session } = await withTotp()
-    for (const payload of [{ password: STRONG_PASSWORD, code: '123456', extra: 1 }, { code: '123456' }, { password: STRONG_PASSWORD, code: 'x'.repeat(65) }, { password: 1 }]) {
+    for (const payload of [
+      { password: STRONG_PASSWORD, code: '123456', extra: 1 },
+      { code: '123456' },
+      { password: STRONG_PASSWORD, code: 'x'.repeat(65) },
+      { password: 1 },
+    ]) {
       const res = await del('/v1/me/mfa/totp', session, payload)
       expect(res.statusCode).toBe(400)
       expect(res.json().error).toBe('validation_failed')

@@ -140,7 +140,8 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   it('ends the pending login after five wrong codes', async () => {
     const { email, secret } = await withTotp()
     const pending = await pendingLogin(email)
-    for (let i = 0; i < 5; i += 1) expect((await sendCode(pending, '000000' === (await codeNow(secret)) ? '999999' : '000000')).json().error).toBe('invalid_code')
+    for (let i = 0; i < 5; i += 1)
+      expect((await sendCode(pending, '000000' === (await codeNow(secret)) ? '999999' : '000000')).json().error).toBe('invalid_code')
     const late = await sendCode(pending, await codeNow(secret))
     expect(late.statusCode).toBe(401)
     expect(late.json().error).toBe('unauthenticated')
@@ -251,7 +252,8 @@ describe('MFA secrets in logs', () => {
     t.clock.set(START)
     const lines: string[] = []
     const app = await buildApp({ ...t.deps, log: createLogger({ level: 'trace', pretty: false }, { write: (line: string) => void lines.push(line) }) })
-    const inject = (method: 'POST' | 'DELETE', url: string, cookie: string, payload?: object) => app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) })
+    const inject = (method: 'POST' | 'DELETE', url: string, cookie: string, payload?: object) =>
+      app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) })
     try {
       const session = await signUpAndLogin(t, 'logs@example.test')
       const { secret } = (await inject('POST', '/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json()

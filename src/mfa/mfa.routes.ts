@@ -13,10 +13,14 @@ import * as mfa from './mfa.service.js'
 const tags = ['mfa']
 
 export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.post('/totp', { schema: { tags, security: SESSION_ONLY, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request) => {
-    const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
-    return mfa.enrolTotp(deps, auth, request.body.password, requestMeta(request))
-  })
+  app.post(
+    '/totp',
+    { schema: { tags, security: SESSION_ONLY, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } },
+    async (request) => {
+      const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
+      return mfa.enrolTotp(deps, auth, request.body.password, requestMeta(request))
+    },
+  )
 
   app.post(
     '/totp/confirm',
@@ -39,9 +43,13 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     },
   )
 
-  app.delete('/totp', { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } }, async (request, reply) => {
-    const auth = requireAuth(request, { sessionOnly: true })
-    await mfa.disableTotp(deps, auth.accountId, request.body, requestMeta(request))
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/totp',
+    { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
+    async (request, reply) => {
+      const auth = requireAuth(request, { sessionOnly: true })
+      await mfa.disableTotp(deps, auth.accountId, request.body, requestMeta(request))
+      return reply.code(204).send()
+    },
+  )
 }

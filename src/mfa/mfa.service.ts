@@ -22,7 +22,15 @@ import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { rotateSessionToken } from '../sessions/sessions.service.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { codeFailed, codeSucceeded, passwordFailed, passwordNotChecked, passwordSucceeded, reserveCodeAttempt, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
+import {
+  codeFailed,
+  codeSucceeded,
+  passwordFailed,
+  passwordNotChecked,
+  passwordSucceeded,
+  reserveCodeAttempt,
+  reservePasswordAttempt,
+} from '../throttle/failure-streaks.service.js'
 import { releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import { MfaErrors } from './mfa.errors.js'
 import * as repo from './mfa.repo.js'
@@ -125,7 +133,14 @@ export async function enrolTotp(deps: Deps, caller: SessionCaller, password: str
   await deps.db.transaction().execute(async (trx) => {
     if (!(await repo.upsertPendingFactor(trx, accountId, sealed, caller.sessionId, now))) throw MfaErrors.alreadyEnabled()
     await recordEvent(trx, { type: 'mfa.totp_enrolment_started', accountId, meta, at: now })
-    await notifyOwner(deps, trx, accountId, 'Set-up of two-factor sign-in was started', 'It is not on until a code from the authenticator app confirms it.', now)
+    await notifyOwner(
+      deps,
+      trx,
+      accountId,
+      'Set-up of two-factor sign-in was started',
+      'It is not on until a code from the authenticator app confirms it.',
+      now,
+    )
   })
   const otpauthUrl = totpUri({ issuer: deps.config.appName, account: email, secret })
   const qrSvg = await QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 })
@@ -138,7 +153,12 @@ export async function enrolTotp(deps: Deps, caller: SessionCaller, password: str
  * a factor. Returns the recovery codes (shown this once) and the new session token.
  * 409 totp_not_pending when this session has no pending enrolment; 401 invalid_code.
  */
-export async function confirmTotp(deps: Deps, caller: SessionCaller, code: string, meta: RequestMeta): Promise<{ recoveryCodes: string[]; sessionToken: string }> {
+export async function confirmTotp(
+  deps: Deps,
+  caller: SessionCaller,
+  code: string,
+  meta: RequestMeta,
+): Promise<{ recoveryCodes: string[]; sessionToken: string }> {
   const { accountId, sessionId } = caller
   const now = deps.clock.now()
   const factor = await repo.findFactor(deps.db, accountId)
@@ -146,21 +166,28 @@ export async function confirmTotp(deps: Deps, caller: SessionCaller, code: strin
   if (factor.confirmed_at !== null) throw MfaErrors.alreadyEnabled()
   // Another session's enrolment is not this one's to confirm (it never saw that secret).
   if (factor.pending_session_id !== sessionId) throw MfaErrors.notPending()
-  const confirmed = await throttled(deps, accountId, now, meta, async () => {
-    const step = TOTP_CODE_SHAPE.test(code) ? await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now) : null
-    if (step === null) return null
-    return deps.db.transaction().execute(async (trx) => {
-      const expected = { secretCiphertext: factor.secret_ciphertext, sessionId, step }
-      if (!(await repo.confirmPendingFactor(trx, accountId, expected, now))) return null
-      const sessionToken = await rotateSessionToken(trx, accountId, sessionId)
-      if (sessionToken === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: roll back
-      const fresh = generateRecoveryCodes()
-      await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)
-      await recordEvent(trx, { type: 'mfa.totp_enabled', accountId, meta, at: now })
-      await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned on', 'Keep your recovery codes somewhere safe.', now)
-      return { recoveryCodes: fresh, sessionToken }
-    })
-  }, false) // a code of a factor not yet on: the window limits it, the factor's streak does not
+  const confirmed = await throttled(
+    deps,
+    accountId,
+    now,
+    meta,
+    async () => {
+      const step = TOTP_CODE_SHAPE.test(code) ? await matchTotpStep(await openSecret(deps, accountId, factor.secret_ciphertext), code, now) : null
+      if (step === null) return null
+      return deps.db.transaction().execute(async (trx) => {
+        const expected = { secretCiphertext: factor.secret_ciphertext, sessionId, step }
+        if (!(await repo.confirmPendingFactor(trx, accountId, expected, now))) return null
+        const sessionToken = await rotateSessionToken(trx, accountId, sessionId)
+        if (sessionToken === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: roll back
+        const fresh = generateRecoveryCodes()
+        await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)
+        await recordEvent(trx, { type: 'mfa.totp_enabled', accountId, meta, at: now })
+        await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned on', 'Keep your recovery codes somewhere safe.', now)
+        return { recoveryCodes: fresh, sessionToken }
+      })
+    },
+    false,
+  ) // a code of a factor not yet on: the window limits it, the factor's streak does not
   return confirmed ?? failedCode(deps, accountId, meta, now, { during: 'enrolment' })
 }
 
@@ -289,7 +316,12 @@ export async function reauthenticate(deps: Deps, accountId: string, input: Reaut
  * Throws 401 unauthenticated for an unknown, expired or used-up pending login, 401 invalid_code for
  * a wrong, old or reused code, and 429 rate_limited (Retry-After) when the account saw too many.
  */
-export async function completeMfaChallenge(deps: Deps, token: string, code: string, meta: RequestMeta): Promise<{ accountId: string; method: SecondFactorMethod }> {
+export async function completeMfaChallenge(
+  deps: Deps,
+  token: string,
+  code: string,
+  meta: RequestMeta,
+): Promise<{ accountId: string; method: SecondFactorMethod }> {
   const now = deps.clock.now()
   if (!CHALLENGE_TOKEN_SHAPE.test(token)) throw MfaErrors.challengeInvalid()
   // Counted before the code is checked, so parallel guesses each use up one attempt.

@@ -31,11 +31,7 @@ export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
 /** The canonical form of a typed code, or null when it cannot be a recovery code. */
 export function normalizeRecoveryCode(input: string): string | null {
   if (input.length > INPUT_MAX) return null
-  const canonical = input
-    .toLowerCase()
-    .replace(/[\s-]/g, '')
-    .replace(/o/g, '0')
-    .replace(/[il]/g, '1')
+  const canonical = input.toLowerCase().replace(/[\s-]/g, '').replace(/o/g, '0').replace(/[il]/g, '1')
   return NORMALISED.test(canonical) ? canonical : null
 }
 

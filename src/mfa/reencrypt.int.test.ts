@@ -41,7 +41,9 @@ describe('re-encryption of TOTP secrets under a new key', () => {
   }
 
   const kidOf = async (accountId: string) =>
-    sealedKeyId((await t.deps.db.selectFrom('totp_factors').select('secret_ciphertext').where('account_id', '=', accountId).executeTakeFirstOrThrow()).secret_ciphertext)
+    sealedKeyId(
+      (await t.deps.db.selectFrom('totp_factors').select('secret_ciphertext').where('account_id', '=', accountId).executeTakeFirstOrThrow()).secret_ciphertext,
+    )
 
   async function logsInWith(deps: Deps, accountId: string, secret: string): Promise<void> {
     t.clock.advance(30)
@@ -81,7 +83,9 @@ describe('re-encryption of TOTP secrets under a new key', () => {
     const url = new URL(t.testDb.url)
     url.searchParams.set('options', `-c search_path=${t.testDb.schema}`)
     const env = { ...TEST_ENV, DATABASE_URL: url.toString(), DATA_KEYS: `${KEY_C},${KEY_B},${KEY_A}` }
-    const result = await run(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/reencrypt-secrets.ts'], { env }).catch((err: unknown) => err as { stdout: string; code: number })
+    const result = await run(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/reencrypt-secrets.ts'], { env }).catch(
+      (err: unknown) => err as { stdout: string; code: number },
+    )
     expect(result.stdout).toMatch(/re-sealed \d+ under key "keyC"/)
     expect(result.stdout).not.toContain(d.secret)
     expect(await kidOf(d.accountId)).toBe('keyC')

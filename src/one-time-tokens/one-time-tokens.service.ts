@@ -20,7 +20,13 @@ const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
 /** Issues a token (voiding older unused ones of the same purpose); returns the only plain copy. */
 export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date, boundEmail: string | null = null): Promise<string> {
-  await db.updateTable('one_time_tokens').set({ used_at: now }).where('account_id', '=', accountId).where('purpose', '=', purpose).where('used_at', 'is', null).execute()
+  await db
+    .updateTable('one_time_tokens')
+    .set({ used_at: now })
+    .where('account_id', '=', accountId)
+    .where('purpose', '=', purpose)
+    .where('used_at', 'is', null)
+    .execute()
   const token = randomToken(32)
   await db
     .insertInto('one_time_tokens')
@@ -87,5 +93,8 @@ export async function voidOneTimeTokens(db: Db, accountId: string, now: Date, pu
 }
 
 export async function deleteStaleOneTimeTokens(db: Db, now: Date): Promise<void> {
-  await db.deleteFrom('one_time_tokens').where(sql<boolean>`coalesce(used_at, expires_at) < ${new Date(now.getTime() - 7 * 86_400_000)}`).execute()
+  await db
+    .deleteFrom('one_time_tokens')
+    .where(sql<boolean>`coalesce(used_at, expires_at) < ${new Date(now.getTime() - 7 * 86_400_000)}`)
+    .execute()
 }

@@ -14,8 +14,19 @@ declare module 'fastify' {
 async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean; defaultMetrics: boolean }): Promise<void> {
   const registry = new Registry()
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry })
-  const requests = new Counter({ name: 'http_requests_total', help: 'HTTP responses by route and status', labelNames: ['method', 'route', 'status_code'], registers: [registry] })
-  const duration = new Histogram({ name: 'http_request_duration_seconds', help: 'HTTP response time', labelNames: ['method', 'route'], buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5], registers: [registry] })
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP responses by route and status',
+    labelNames: ['method', 'route', 'status_code'],
+    registers: [registry],
+  })
+  const duration = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP response time',
+    labelNames: ['method', 'route'],
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  })
   const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Refused password logins (401)', registers: [registry] })
   const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429', labelNames: ['route'], registers: [registry] })
   app.decorate('metricsRegistry', registry)

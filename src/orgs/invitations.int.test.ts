@@ -60,7 +60,11 @@ describe('invitations', () => {
     expect((await accept(t, invitee, token)).json()).toMatchObject({ error: 'invalid_token' })
     const second = await invite(t, owner2, orgId, 'late@inv.test', 'member')
     const token2 = await tokenFromMail(t, 'late@inv.test', 'accept-invitation')
-    const revoked = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/invitations/${second.json<{ id: string }>().id}`, headers: { cookie: owner2 } })
+    const revoked = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${orgId}/invitations/${second.json<{ id: string }>().id}`,
+      headers: { cookie: owner2 },
+    })
     expect(revoked.statusCode).toBe(204)
     expect((await accept(t, invitee, token2)).json()).toMatchObject({ error: 'invalid_token' })
   })
@@ -137,7 +141,9 @@ describe('invitations and unverified addresses', () => {
     expect(refused.statusCode).toBe(403)
     expect(refused.json()).toMatchObject({ error: 'email_not_verified' })
     const verifyToken = await tokenFromMail(t, 'unverified@unv.test', 'verify-email')
-    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token: verifyToken, password: STRONG_PASSWORD } })).statusCode).toBe(204)
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/verify-email', payload: { token: verifyToken, password: STRONG_PASSWORD } })).statusCode).toBe(
+      204,
+    )
     expect((await accept(t, session, token)).json()).toEqual({ orgId, role: 'member' })
   })
 })

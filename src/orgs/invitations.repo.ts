@@ -8,7 +8,10 @@ export type InvitationRow = Pick<Selectable<DB['invitations']>, (typeof COLUMNS)
 
 const COLUMNS = ['id', 'org_id', 'email', 'role', 'invited_by', 'expires_at'] as const
 
-export async function insertInvitation(db: Db, row: { org_id: string; email: string; role: string; token_hash: Buffer; invited_by: string; created_at: Date; expires_at: Date }): Promise<InvitationRow> {
+export async function insertInvitation(
+  db: Db,
+  row: { org_id: string; email: string; role: string; token_hash: Buffer; invited_by: string; created_at: Date; expires_at: Date },
+): Promise<InvitationRow> {
   return db.insertInto('invitations').values(row).returning(COLUMNS).executeTakeFirstOrThrow()
 }
 

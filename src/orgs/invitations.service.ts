@@ -54,7 +54,15 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
       expires_at: new Date(now.getTime() + INVITATION_TTL_SECONDS * 1000),
     })
     await enqueueMail(trx, mails.invitation(mailContext(deps.config), email, org.name, input.role, token), now)
-    await recordOrgEvent(trx, { type: 'member.invited', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { invitationId: row.id }, details: { role: input.role } })
+    await recordOrgEvent(trx, {
+      type: 'member.invited',
+      orgId: ctx.orgId,
+      actorId: ctx.accountId,
+      meta,
+      at: now,
+      target: { invitationId: row.id },
+      details: { role: input.role },
+    })
     return { id: row.id, email: row.email, role: row.role, expiresAt: row.expires_at.toISOString() }
   })
 }
@@ -97,7 +105,15 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
     if ((await repo.lockMember(trx, invitation.org_id, accountId)) !== undefined) throw OrgErrors.alreadyMember()
     await repo.insertMembership(trx, { org_id: invitation.org_id, account_id: accountId, role: invitation.role, created_at: now })
     await invitationsRepo.markAccepted(trx, invitation.id, now)
-    await recordOrgEvent(trx, { type: 'member.joined', orgId: invitation.org_id, actorId: accountId, meta, at: now, target: { invitationId: invitation.id }, details: { role: invitation.role } })
+    await recordOrgEvent(trx, {
+      type: 'member.joined',
+      orgId: invitation.org_id,
+      actorId: accountId,
+      meta,
+      at: now,
+      target: { invitationId: invitation.id },
+      details: { role: invitation.role },
+    })
     return { orgId: invitation.org_id, role: invitation.role }
   })
 }

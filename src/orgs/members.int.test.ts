@@ -7,7 +7,8 @@ describe('roles, rank and the last owner', () => {
   const t = useTestApp()
   const patch = (cookie: string, orgId: string, accountId: string, role: string) =>
     t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie }, payload: { role } })
-  const remove = (cookie: string, orgId: string, accountId: string) => t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie } })
+  const remove = (cookie: string, orgId: string, accountId: string) =>
+    t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie } })
 
   it('never lets anyone grant, or change a member, above their own role', async () => {
     const owner = await signUpAndLogin(t, 'o1@members.test')
@@ -51,7 +52,9 @@ describe('roles, rank and the last owner', () => {
       const oneId = await accountIdOf(t, one)
       // Each demotes the other (round even) or themself (round odd), both at once.
       const answers = await Promise.all(
-        round % 2 === 0 ? [patch(one, orgId, two.accountId, 'admin'), patch(two.cookie, orgId, oneId, 'admin')] : [patch(one, orgId, oneId, 'admin'), patch(two.cookie, orgId, two.accountId, 'admin')],
+        round % 2 === 0
+          ? [patch(one, orgId, two.accountId, 'admin'), patch(two.cookie, orgId, oneId, 'admin')]
+          : [patch(one, orgId, oneId, 'admin'), patch(two.cookie, orgId, two.accountId, 'admin')],
       )
       const owners = await t.deps.db.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).where('role', '=', 'owner').execute()
       expect(owners).toHaveLength(1)
@@ -77,7 +80,12 @@ describe('roles, rank and the last owner', () => {
     const owner = await signUpAndLogin(t, 't1@members.test')
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 't2@members.test', 'admin')
-    const byAdmin = await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: { cookie: admin.cookie }, payload: { accountId: admin.accountId } })
+    const byAdmin = await t.app.inject({
+      method: 'POST',
+      url: `/v1/orgs/${orgId}/ownership`,
+      headers: { cookie: admin.cookie },
+      payload: { accountId: admin.accountId },
+    })
     expect(byAdmin.statusCode).toBe(403)
     const res = await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: { cookie: owner }, payload: { accountId: admin.accountId } })
     expect(res.statusCode).toBe(204)

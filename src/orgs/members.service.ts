@@ -47,7 +47,15 @@ export async function changeRole(deps: Deps, ctx: OrgContext, targetId: string, 
     if (target.role === CREATOR_ROLE && role !== CREATOR_ROLE && owners.length <= 1) throw OrgErrors.lastOwner()
     if (target.role !== role) {
       await repo.setRole(trx, ctx.orgId, targetId, role)
-      await recordOrgEvent(trx, { type: 'member.role_changed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { from: target.role, to: role } })
+      await recordOrgEvent(trx, {
+        type: 'member.role_changed',
+        orgId: ctx.orgId,
+        actorId: ctx.accountId,
+        meta,
+        at: now,
+        target: { accountId: targetId },
+        details: { from: target.role, to: role },
+      })
     }
     const member = (await repo.listMembers(trx, ctx.orgId, MAX_MEMBERS_LISTED)).find((m) => m.account_id === targetId)
     if (member === undefined) throw OrgErrors.memberNotFound()
@@ -72,7 +80,15 @@ export async function removeMember(deps: Deps, ctx: OrgContext, targetId: string
     if (target.role === CREATOR_ROLE && owners.length <= 1) throw OrgErrors.lastOwner()
     await repo.deleteMembership(trx, ctx.orgId, targetId)
     const tokensRevoked = await revokeOrgTokens(trx, ctx.orgId, targetId, now)
-    await recordOrgEvent(trx, { type: leaving ? 'member.left' : 'member.removed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { role: target.role, tokensRevoked } })
+    await recordOrgEvent(trx, {
+      type: leaving ? 'member.left' : 'member.removed',
+      orgId: ctx.orgId,
+      actorId: ctx.accountId,
+      meta,
+      at: now,
+      target: { accountId: targetId },
+      details: { role: target.role, tokensRevoked },
+    })
   })
 }
 
@@ -90,7 +106,15 @@ export async function transferOwnership(deps: Deps, ctx: OrgContext, targetId: s
     if (target === undefined) throw OrgErrors.memberNotFound()
     await repo.setRole(trx, ctx.orgId, targetId, CREATOR_ROLE)
     await repo.setRole(trx, ctx.orgId, ctx.accountId, 'admin')
-    await recordOrgEvent(trx, { type: 'org.ownership_transferred', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { accountId: targetId }, details: { from: target.role } })
+    await recordOrgEvent(trx, {
+      type: 'org.ownership_transferred',
+      orgId: ctx.orgId,
+      actorId: ctx.accountId,
+      meta,
+      at: now,
+      target: { accountId: targetId },
+      details: { from: target.role },
+    })
   })
 }
 

@@ -16,14 +16,25 @@ describe('audit trail of an organization', () => {
   const t = useTestApp()
 
   let n = 0
-  async function busyOrg(): Promise<{ owner: string; orgId: string; admin: { cookie: string; accountId: string }; viewer: { cookie: string; accountId: string } }> {
+  async function busyOrg(): Promise<{
+    owner: string
+    orgId: string
+    admin: { cookie: string; accountId: string }
+    viewer: { cookie: string; accountId: string }
+  }> {
     n += 1
     const owner = await signUpAndLogin(t, `own${n}@audit.test`)
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, `adm${orgId.slice(0, 8)}@audit.test`, 'admin')
     const viewer = await addMember(t, owner, orgId, `vie${orgId.slice(0, 8)}@audit.test`, 'viewer')
-    for (let i = 0; i < 5; i += 1) await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: admin.cookie }, payload: { name: `p${i}` } })
-    await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}/members/${viewer.accountId}`, headers: { cookie: admin.cookie }, payload: { role: 'member' } })
+    for (let i = 0; i < 5; i += 1)
+      await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: admin.cookie }, payload: { name: `p${i}` } })
+    await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/orgs/${orgId}/members/${viewer.accountId}`,
+      headers: { cookie: admin.cookie },
+      payload: { role: 'member' },
+    })
     return { owner, orgId, admin, viewer }
   }
 
@@ -39,17 +50,40 @@ describe('audit trail of an organization', () => {
     }
     const page1 = first.json<Page>()
     expect(page1.events).toHaveLength(4)
-    expect(page1.events[0]).toMatchObject({ type: 'member.role_changed', actor: { accountId: admin.accountId, email: expect.stringContaining('adm') }, target: { kind: 'account', id: viewer.accountId }, ip: '127.0.0.1' })
+    expect(page1.events[0]).toMatchObject({
+      type: 'member.role_changed',
+      actor: { accountId: admin.accountId, email: expect.stringContaining('adm') },
+      target: { kind: 'account', id: viewer.accountId },
+      ip: '127.0.0.1',
+    })
     const all = [...page1.events]
     let cursor: string | null = page1.nextCursor
     while (cursor !== null) {
-      const next: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4&cursor=${cursor}`, headers: { cookie: owner } })
+      const next: Awaited<ReturnType<typeof t.app.inject>> = await t.app.inject({
+        method: 'GET',
+        url: `/v1/orgs/${orgId}/audit-events?limit=4&cursor=${cursor}`,
+        headers: { cookie: owner },
+      })
       const page = next.json<Page>()
       all.push(...page.events)
       cursor = page.nextCursor
     }
-    expect(all.map((e) => e.type).reverse()).toEqual(['org.created', 'member.invited', 'member.joined', 'member.invited', 'member.joined', ...Array(5).fill('project.created'), 'member.role_changed'])
-    const row = await t.deps.db.selectFrom('security_events').select(['details', 'user_agent']).where('org_id', '=', orgId).where('type', '=', 'project.created').limit(1).executeTakeFirstOrThrow()
+    expect(all.map((e) => e.type).reverse()).toEqual([
+      'org.created',
+      'member.invited',
+      'member.joined',
+      'member.invited',
+      'member.joined',
+      ...Array(5).fill('project.created'),
+      'member.role_changed',
+    ])
+    const row = await t.deps.db
+      .selectFrom('security_events')
+      .select(['details', 'user_agent'])
+      .where('org_id', '=', orgId)
+      .where('type', '=', 'project.created')
+      .limit(1)
+      .executeTakeFirstOrThrow()
     expect(row.details).toMatchObject({ requestId: expect.any(String), targetProjectId: expect.any(String) })
     // Viewers and members do not read it.
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events`, headers: { cookie: viewer.cookie } })).statusCode).toBe(403)
@@ -82,7 +116,8 @@ describe('audit trail of an organization', () => {
   it('streams a long trail in constant-size batches', async () => {
     const owner = await signUpAndLogin(t, 'long@audit.test')
     const orgId = await createOrg(t, owner)
-    for (let i = 0; i < 60; i += 1) await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: `p${i}` } })
+    for (let i = 0; i < 60; i += 1)
+      await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: `p${i}` } })
     const ownerId = await accountIdOf(t, owner)
     const { exportOrgEvents } = await import('../audit/audit-org.js')
     const seen: number[] = []

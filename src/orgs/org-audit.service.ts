@@ -28,7 +28,12 @@ function eventView(row: OrgEventRow): AuditEventView {
 }
 
 /** Newest first; `cursor` is the id of the last event of the previous page. */
-export async function listOrgAudit(deps: Pick<Deps, 'db'>, orgId: string, limit: number, cursor: string | undefined): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
+export async function listOrgAudit(
+  deps: Pick<Deps, 'db'>,
+  orgId: string,
+  limit: number,
+  cursor: string | undefined,
+): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
   const size = Math.min(AUDIT_PAGE_MAX, Math.max(1, limit))
   const rows = await listOrgEvents(deps.db, orgId, { limit: size + 1, beforeId: cursor === undefined ? null : Number(cursor) })
   const page = rows.slice(0, size)

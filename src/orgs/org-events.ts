@@ -13,7 +13,15 @@ export interface OrgEventTarget {
 
 export async function recordOrgEvent(
   db: Db,
-  event: { type: EventType; orgId: string; actorId: string; meta: OrgMeta; at: Date; target?: OrgEventTarget; details?: Record<string, string | number | boolean> },
+  event: {
+    type: EventType
+    orgId: string
+    actorId: string
+    meta: OrgMeta
+    at: Date
+    target?: OrgEventTarget
+    details?: Record<string, string | number | boolean>
+  },
 ): Promise<void> {
   const { accountId, invitationId, projectId } = event.target ?? {}
   const target = {

@@ -25,7 +25,11 @@ describe('organization policy mfaRequired', () => {
     const other = await addMember(t, owner, orgId, 'oth2@omfa.test', 'viewer')
     owner = (await enableTotp(t, owner)).cookie
     await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
-    for (const [method, url] of [['GET', `/v1/orgs/${orgId}`], ['GET', `/v1/orgs/${orgId}/projects`], ['DELETE', `/v1/orgs/${orgId}/members/${other.accountId}`]] as const) {
+    for (const [method, url] of [
+      ['GET', `/v1/orgs/${orgId}`],
+      ['GET', `/v1/orgs/${orgId}/projects`],
+      ['DELETE', `/v1/orgs/${orgId}/members/${other.accountId}`],
+    ] as const) {
       const res = await t.app.inject({ method, url, headers: { cookie: member.cookie } })
       expect(res.statusCode).toBe(403)
       expect(res.json()).toMatchObject({ error: 'mfa_required' })

@@ -11,7 +11,12 @@ describe('API tokens bound to an organization', () => {
     const ana = await signUpAndLogin(t, 'ana@tok.test')
     const eve = await signUpAndLogin(t, 'eve@tok.test')
     const orgId = await createOrg(t, ana)
-    const stranger = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: eve }, payload: { name: 'x', scopes: ['projects:read'], orgId } })
+    const stranger = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { cookie: eve },
+      payload: { name: 'x', scopes: ['projects:read'], orgId },
+    })
     expect(stranger.statusCode).toBe(404)
     expect(stranger.json()).toMatchObject({ error: 'not_found' })
     const unbound = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: ana }, payload: { name: 'x', scopes: ['projects:read'] } })
@@ -34,7 +39,10 @@ describe('API tokens bound to an organization', () => {
     expect((await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: bearer(writer), payload: { name: 'p' } })).statusCode).toBe(201)
     // Role missing: the scope alone grants nothing.
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events`, headers: bearer(writer) })).statusCode).toBe(403)
-    expect((await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/invitations`, headers: bearer(writer), payload: { email: 'x@tok.test', role: 'viewer' } })).statusCode).toBe(403)
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/invitations`, headers: bearer(writer), payload: { email: 'x@tok.test', role: 'viewer' } }))
+        .statusCode,
+    ).toBe(403)
     // A token lists only its own organization.
     await createOrg(t, member.cookie, 'Other')
     const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(readOnly) })
@@ -50,7 +58,12 @@ describe('API tokens bound to an organization', () => {
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem2@tok.test', 'member')
     const token = await orgToken(t, member.cookie, orgId, ['projects:read'])
-    const keep = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: member.cookie }, payload: { name: 'account', scopes: ['account:read'] } })
+    const keep = await t.app.inject({
+      method: 'POST',
+      url: '/v1/tokens',
+      headers: { cookie: member.cookie },
+      payload: { name: 'account', scopes: ['account:read'] },
+    })
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${member.accountId}`, headers: { cookie: owner } })).statusCode).toBe(204)
     const after = await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(token) })
     expect(after.statusCode).toBe(401)
@@ -70,8 +83,13 @@ describe('API tokens bound to an organization', () => {
     const owner = await signUpAndLogin(t, 'own4@tok.test')
     const orgId = await createOrg(t, owner)
     const token = await orgToken(t, owner, orgId, ['org:read', 'org:write', 'members:read', 'members:write', 'projects:read', 'projects:write', 'audit:read'])
-    expect((await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: bearer(token), payload: { password: 'correct horse battery staple orbit' } })).statusCode).toBe(403)
-    expect((await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: bearer(token), payload: { accountId: orgId } })).statusCode).toBe(403)
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: bearer(token), payload: { password: 'correct horse battery staple orbit' } }))
+        .statusCode,
+    ).toBe(403)
+    expect((await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: bearer(token), payload: { accountId: orgId } })).statusCode).toBe(
+      403,
+    )
     expect((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: bearer(token), payload: { name: 'x' } })).statusCode).toBe(403)
   })
 })

@@ -18,13 +18,27 @@ const tags = ['organizations']
 const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
 export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { config: { permission: 'org:read' }, schema: { tags, security, params: OrgParams, response: { 200: OrgReply, ...errorReplies(401, 403, 404) } } }, async (request) => {
-    return orgs.viewOf(orgContext(request))
-  })
+  app.get(
+    '/',
+    { config: { permission: 'org:read' }, schema: { tags, security, params: OrgParams, response: { 200: OrgReply, ...errorReplies(401, 403, 404) } } },
+    async (request) => {
+      return orgs.viewOf(orgContext(request))
+    },
+  )
 
   app.patch(
     '/',
-    { config: { permission: 'org:write' }, schema: { tags, security, description: 'Admin or owner. Turning mfaRequired on needs a second factor.', params: OrgParams, body: UpdateOrgBody, response: { 200: OrgReply, ...errorReplies(400, 401, 403, 404) } } },
+    {
+      config: { permission: 'org:write' },
+      schema: {
+        tags,
+        security,
+        description: 'Admin or owner. Turning mfaRequired on needs a second factor.',
+        params: OrgParams,
+        body: UpdateOrgBody,
+        response: { 200: OrgReply, ...errorReplies(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
       const ctx = orgContext(request)
       const callerHasSecondFactor = request.body.mfaRequired === true && (await hasSecondFactor(deps.db, ctx.accountId))
@@ -34,7 +48,17 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
 
   app.delete(
     '/',
-    { config: { permission: 'org:delete' }, schema: { tags, security: [{ session: [] }], description: 'Owner only, with the password: deletes everything the organization owns.', params: OrgParams, body: DeleteOrgBody, response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404, 429) } } },
+    {
+      config: { permission: 'org:delete' },
+      schema: {
+        tags,
+        security: [{ session: [] }],
+        description: 'Owner only, with the password: deletes everything the organization owns.',
+        params: OrgParams,
+        body: DeleteOrgBody,
+        response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404, 429) },
+      },
+    },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
       if (!(await verifyAccountPassword(deps, auth.accountId, request.body.password))) throw AccountErrors.invalidPassword()
@@ -45,7 +69,17 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
 
   app.post(
     '/ownership',
-    { config: { permission: 'org:transfer' }, schema: { tags, security: [{ session: [] }], description: 'Owner only: the member becomes owner and the caller admin, atomically.', params: OrgParams, body: TransferOwnershipBody, response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404) } } },
+    {
+      config: { permission: 'org:transfer' },
+      schema: {
+        tags,
+        security: [{ session: [] }],
+        description: 'Owner only: the member becomes owner and the caller admin, atomically.',
+        params: OrgParams,
+        body: TransferOwnershipBody,
+        response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404) },
+      },
+    },
     async (request, reply) => {
       requireAuth(request, { sessionOnly: true })
       await transferOwnership(deps, orgContext(request), request.body.accountId, orgMeta(request))
@@ -60,7 +94,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
       schema: {
         tags,
         security,
-        description: 'Admin or owner. Newest first, paged by cursor; with `Accept: application/x-ndjson`, every event oldest first with its chain data (verify with npm run audit:verify-export).',
+        description:
+          'Admin or owner. Newest first, paged by cursor; with `Accept: application/x-ndjson`, every event oldest first with its chain data (verify with npm run audit:verify-export).',
         params: OrgParams,
         querystring: AuditQuery,
         response: { 200: AuditEventsReply, ...errorReplies(400, 401, 403, 404) },

@@ -53,12 +53,27 @@ describe('organizations', () => {
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 'adm4@orgs.test', 'admin')
     await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: 'P' } })
-    const byAdmin = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: admin.cookie }, payload: { password: 'correct horse battery staple orbit' } })
+    const byAdmin = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${orgId}`,
+      headers: { cookie: admin.cookie },
+      payload: { password: 'correct horse battery staple orbit' },
+    })
     expect(byAdmin.statusCode).toBe(403)
-    const wrong = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { password: 'not the password at all' } })
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${orgId}`,
+      headers: { cookie: owner },
+      payload: { password: 'not the password at all' },
+    })
     expect(wrong.statusCode).toBe(403)
     expect(wrong.json()).toMatchObject({ error: 'invalid_password' })
-    const done = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { password: 'correct horse battery staple orbit' } })
+    const done = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/orgs/${orgId}`,
+      headers: { cookie: owner },
+      payload: { password: 'correct horse battery staple orbit' },
+    })
     expect(done.statusCode).toBe(204)
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: admin.cookie } })).statusCode).toBe(404)
     const left = await t.deps.db.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).execute()

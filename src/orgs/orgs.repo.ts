@@ -21,12 +21,21 @@ export async function insertMembership(db: Db, row: Insertable<DB['memberships']
 }
 
 export async function countMemberships(db: Db, accountId: string): Promise<number> {
-  const { n } = await db.selectFrom('memberships').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow()
+  const { n } = await db
+    .selectFrom('memberships')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow()
   return n
 }
 
 /** The account's organizations with its role in each, oldest membership first. */
-export async function listForAccount(db: Db, accountId: string, onlyOrgId: string | null, limit: number): Promise<{ id: string; name: string; role: string }[]> {
+export async function listForAccount(
+  db: Db,
+  accountId: string,
+  onlyOrgId: string | null,
+  limit: number,
+): Promise<{ id: string; name: string; role: string }[]> {
   let query = db
     .selectFrom('memberships as m')
     .innerJoin('organizations as o', 'o.id', 'm.org_id')
@@ -83,7 +92,14 @@ export async function listMembers(db: Db, orgId: string, limit: number): Promise
  * remains" (READ COMMITTED re-checks the WHERE on rows another transaction changed meanwhile).
  */
 export async function lockMembersWithRole(trx: Trx, orgId: string, role: string): Promise<string[]> {
-  const rows = await trx.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).where('role', '=', role).orderBy('account_id').forUpdate().execute()
+  const rows = await trx
+    .selectFrom('memberships')
+    .select('account_id')
+    .where('org_id', '=', orgId)
+    .where('role', '=', role)
+    .orderBy('account_id')
+    .forUpdate()
+    .execute()
   return rows.map((r) => r.account_id)
 }
 
@@ -111,4 +127,3 @@ export async function lockOwnersOfOrgsOwnedBy(trx: Trx, accountId: string, role:
     .forUpdate()
     .execute()
 }
-

@@ -14,7 +14,10 @@ export const MemberParams = StrictObject({ orgId: Id, accountId: Id })
 export const InvitationParams = StrictObject({ orgId: Id, id: Id })
 
 export const CreateOrgBody = StrictObject({ name: OrgName })
-export const UpdateOrgBody = Type.Object({ name: Type.Optional(OrgName), mfaRequired: Type.Optional(Type.Boolean()) }, { additionalProperties: false, minProperties: 1 })
+export const UpdateOrgBody = Type.Object(
+  { name: Type.Optional(OrgName), mfaRequired: Type.Optional(Type.Boolean()) },
+  { additionalProperties: false, minProperties: 1 },
+)
 export const DeleteOrgBody = StrictObject({ password: Password })
 
 export const CreatedOrgReply = StrictObject({ id: Id, name: OrgName, role: RoleView, createdAt: Timestamp })
@@ -30,7 +33,13 @@ export const MemberListReply = StrictObject({ members: Type.Array(MemberView, { 
 export const InviteBody = StrictObject({ email: Email, role: RoleName })
 export const InvitationReply = StrictObject({ id: Id, email: Type.String({ maxLength: 254 }), role: RoleView, expiresAt: Timestamp })
 const Person = StrictObject({ accountId: Id, email: Type.String({ maxLength: 254 }) })
-export const PendingInvitationView = StrictObject({ id: Id, email: Type.String({ maxLength: 254 }), role: RoleView, expiresAt: Timestamp, invitedBy: Type.Union([Person, Type.Null()]) })
+export const PendingInvitationView = StrictObject({
+  id: Id,
+  email: Type.String({ maxLength: 254 }),
+  role: RoleView,
+  expiresAt: Timestamp,
+  invitedBy: Type.Union([Person, Type.Null()]),
+})
 export const InvitationListReply = StrictObject({ invitations: Type.Array(PendingInvitationView, { maxItems: 100 }) })
 export const AcceptInvitationBody = StrictObject({ token: Type.String({ minLength: 1, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$' }) })
 export const AcceptInvitationReply = StrictObject({ orgId: Id, role: RoleView })
@@ -55,7 +64,10 @@ export const AuditEventView = StrictObject({
   userAgent: Type.Union([Type.String({ maxLength: 512 }), Type.Null()]),
   target: Type.Union([Target, Type.Null()]),
 })
-export const AuditEventsReply = StrictObject({ events: Type.Array(AuditEventView, { maxItems: 100 }), nextCursor: Type.Union([Type.String({ maxLength: 24 }), Type.Null()]) })
+export const AuditEventsReply = StrictObject({
+  events: Type.Array(AuditEventView, { maxItems: 100 }),
+  nextCursor: Type.Union([Type.String({ maxLength: 24 }), Type.Null()]),
+})
 export type AuditEventView = Static<typeof AuditEventView>
 export type OrgSummary = Static<typeof OrgSummary>
 export type OrgView = Static<typeof OrgReply>

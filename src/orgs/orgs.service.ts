@@ -52,7 +52,13 @@ export function viewOf(ctx: OrgContext): OrgView {
  * Renames the organization and/or sets its mfaRequired policy. Turning the policy on needs a caller
  * with a second factor (`callerHasSecondFactor`): else 403 mfa_required.
  */
-export async function updateOrg(deps: Deps, ctx: OrgContext, patch: { name?: string | undefined; mfaRequired?: boolean | undefined }, callerHasSecondFactor: boolean, meta: OrgMeta): Promise<OrgView> {
+export async function updateOrg(
+  deps: Deps,
+  ctx: OrgContext,
+  patch: { name?: string | undefined; mfaRequired?: boolean | undefined },
+  callerHasSecondFactor: boolean,
+  meta: OrgMeta,
+): Promise<OrgView> {
   if (patch.mfaRequired === true && !callerHasSecondFactor) throw OrgErrors.mfaRequired()
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
@@ -63,7 +69,15 @@ export async function updateOrg(deps: Deps, ctx: OrgContext, patch: { name?: str
     if (patch.mfaRequired !== undefined && patch.mfaRequired !== before.mfa_required) set.mfa_required = patch.mfaRequired
     const after = Object.keys(set).length === 0 ? before : await repo.updateOrg(trx, ctx.orgId, set)
     if (set.name !== undefined) await recordOrgEvent(trx, { type: 'org.renamed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now })
-    if (set.mfa_required !== undefined) await recordOrgEvent(trx, { type: 'org.policy_changed', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, details: { mfaRequired: set.mfa_required } })
+    if (set.mfa_required !== undefined)
+      await recordOrgEvent(trx, {
+        type: 'org.policy_changed',
+        orgId: ctx.orgId,
+        actorId: ctx.accountId,
+        meta,
+        at: now,
+        details: { mfaRequired: set.mfa_required },
+      })
     return { id: after.id, name: after.name, role: ctx.role, mfaRequired: after.mfa_required, createdAt: after.created_at.toISOString() }
   })
 }
@@ -77,4 +91,3 @@ export async function deleteOrg(deps: Deps, ctx: OrgContext, meta: OrgMeta): Pro
     await repo.deleteOrg(trx, ctx.orgId)
   })
 }
-

@@ -34,7 +34,15 @@ export const ROLE_NAMES = Object.keys(ROLES) as Role[]
 export const CREATOR_ROLE: Role = 'owner'
 
 /** The permissions that an org-bound API token may carry as scopes; the rest need a session. */
-export const TOKEN_PERMISSIONS = ['org:read', 'org:write', 'members:read', 'members:write', 'projects:read', 'projects:write', 'audit:read'] as const satisfies readonly Permission[]
+export const TOKEN_PERMISSIONS = [
+  'org:read',
+  'org:write',
+  'members:read',
+  'members:write',
+  'projects:read',
+  'projects:write',
+  'audit:read',
+] as const satisfies readonly Permission[]
 
 export function isRole(value: string): value is Role {
   return Object.hasOwn(ROLES, value)

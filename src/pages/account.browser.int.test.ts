@@ -40,7 +40,12 @@ describe.skipIf(!HAS_CHROMIUM)('reference pages in Chromium', () => {
     expect(await page.textContent('#me-email')).toBe(email)
     const session = (await context.cookies()).find((c) => c.name === '__Host-session')
     expect(session).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' })
-    const signedIn = await b.deps.db.selectFrom('security_events').select('details').where('type', '=', 'login.succeeded').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const signedIn = await b.deps.db
+      .selectFrom('security_events')
+      .select('details')
+      .where('type', '=', 'login.succeeded')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow()
     expect(signedIn.details).toEqual({ factors: 'passkey' })
 
     // Removing it asks for the password again; then it signs in no more.

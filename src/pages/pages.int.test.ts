@@ -60,7 +60,12 @@ describe('SERVE_PAGES', () => {
   it('turns the pages off, and is off by default in production', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/account' })).statusCode).toBe(404)
     expect((await t.app.inject({ method: 'GET', url: '/pages/account.js' })).statusCode).toBe(404)
-    const production = await loadConfig({ ...TEST_ENV, NODE_ENV: 'production', DATABASE_URL: 'postgres://app@db/app', PUBLIC_ORIGIN: 'https://app.example.com' })
+    const production = await loadConfig({
+      ...TEST_ENV,
+      NODE_ENV: 'production',
+      DATABASE_URL: 'postgres://app@db/app',
+      PUBLIC_ORIGIN: 'https://app.example.com',
+    })
     expect(production.http.servePages).toBe(false)
     expect((await loadConfig({ ...TEST_ENV, NODE_ENV: 'development' })).http.servePages).toBe(true)
   })

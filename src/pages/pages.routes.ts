@@ -35,11 +35,7 @@ export const pagesRoutes: FastifyPluginAsync = async (app) => {
 
   for (const [url, asset] of assets) {
     app.get(url, { schema: { hide: true } }, async (_request, reply) => {
-      return reply
-        .header('content-type', asset.type)
-        .header('content-security-policy', PAGE_CSP)
-        .header('cache-control', 'no-store')
-        .send(asset.body)
+      return reply.header('content-type', asset.type).header('content-security-policy', PAGE_CSP).header('cache-control', 'no-store').send(asset.body)
     })
   }
 }

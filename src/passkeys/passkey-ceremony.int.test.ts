@@ -40,7 +40,12 @@ describe('passkey ceremonies', () => {
     expect(signedIn.json().user).toMatchObject({ email })
     const session = sessionCookieFrom(signedIn)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).statusCode).toBe(200)
-    const succeeded = await t.deps.db.selectFrom('security_events').select('details').where('type', '=', 'login.succeeded').orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const succeeded = await t.deps.db
+      .selectFrom('security_events')
+      .select('details')
+      .where('type', '=', 'login.succeeded')
+      .orderBy('id', 'desc')
+      .executeTakeFirstOrThrow()
     expect(succeeded.details).toEqual({ factors: 'passkey' })
     expect((await mailsTo(t, email)).map((m) => m.subject).join('\n')).toContain('A passkey was added')
   })
@@ -122,5 +127,4 @@ describe('passkey ceremonies', () => {
     expect(res.statusCode).toBe(401)
     expect(res.json()).toMatchObject({ error: 'invalid_credentials' })
   })
-
 })

@@ -35,7 +35,12 @@ describe('/v1/me/passkeys', () => {
     expect(renamed.statusCode).toBe(200)
     expect(renamed.json()).toMatchObject({ id, name: 'Work phone' })
 
-    const wrong = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: 'not the password at all' } })
+    const wrong = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/me/passkeys/${id}`,
+      headers: headers(session),
+      payload: { password: 'not the password at all' },
+    })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
     expect(await list(session)).toHaveLength(1)
@@ -165,7 +170,12 @@ describe('passkeys under MFA_REQUIRED=true', () => {
     const passkeySession = `__Host-session=${cookie?.value}`
     expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(passkeySession) })).statusCode).toBe(200)
 
-    const last = await t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(passkeySession), payload: { password: STRONG_PASSWORD } })
+    const last = await t.app.inject({
+      method: 'DELETE',
+      url: `/v1/me/passkeys/${id}`,
+      headers: headers(passkeySession),
+      payload: { password: STRONG_PASSWORD },
+    })
     expect(last.statusCode).toBe(409)
     expect(last.json()).toMatchObject({ error: 'mfa_required' })
     expect(await t.deps.db.selectFrom('passkeys').select('id').where('id', '=', id).executeTakeFirst()).toBeDefined()
@@ -177,7 +187,9 @@ describe('passkeys under MFA_REQUIRED=true', () => {
     const a = await registerPasskey(t, session, authenticatorFor(t))
     const b = await registerPasskey(t, session, authenticatorFor(t))
     const results = await Promise.all(
-      [a.id, b.id].map((id) => t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: STRONG_PASSWORD } })),
+      [a.id, b.id].map((id) =>
+        t.app.inject({ method: 'DELETE', url: `/v1/me/passkeys/${id}`, headers: headers(session), payload: { password: STRONG_PASSWORD } }),
+      ),
     )
     expect(results.map((r) => r.statusCode).sort()).toEqual([204, 409])
     expect(await list(session)).toHaveLength(1)

@@ -30,7 +30,11 @@ export async function listCredentialIds(db: Db, accountId: string): Promise<{ cr
 }
 
 export async function countForAccount(db: Db, accountId: string): Promise<number> {
-  const row = await db.selectFrom('passkeys').select((eb) => eb.fn.countAll<number>().as('n')).where('account_id', '=', accountId).executeTakeFirstOrThrow()
+  const row = await db
+    .selectFrom('passkeys')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('account_id', '=', accountId)
+    .executeTakeFirstOrThrow()
   return row.n
 }
 

@@ -14,7 +14,14 @@ const tags = ['passkeys']
 export const passkeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.post(
     '/registration/options',
-    { schema: { tags, security: SESSION_ONLY, body: schemas.RegistrationOptionsBody, response: { 200: schemas.CreationOptionsReply, ...errorReplies(400, 401, 403, 422, 429) } } },
+    {
+      schema: {
+        tags,
+        security: SESSION_ONLY,
+        body: schemas.RegistrationOptionsBody,
+        response: { 200: schemas.CreationOptionsReply, ...errorReplies(400, 401, 403, 422, 429) },
+      },
+    },
     async (request) => {
       const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
       return passkeys.startRegistration(deps, auth, request.body, requestMeta(request))
@@ -23,7 +30,14 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   app.post(
     '/registration',
-    { schema: { tags, security: SESSION_ONLY, body: schemas.RegistrationBody, response: { 201: schemas.PasskeyCreatedReply, ...errorReplies(400, 401, 403, 409, 422) } } },
+    {
+      schema: {
+        tags,
+        security: SESSION_ONLY,
+        body: schemas.RegistrationBody,
+        response: { 201: schemas.PasskeyCreatedReply, ...errorReplies(400, 401, 403, 409, 422) },
+      },
+    },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
       return reply.code(201).send(await passkeys.finishRegistration(deps, auth, request.body, requestMeta(request)))
@@ -37,7 +51,15 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   app.patch(
     '/:id',
-    { schema: { tags, security: SESSION_ONLY, params: schemas.PasskeyIdParams, body: schemas.RenameBody, response: { 200: schemas.PasskeyView, ...errorReplies(400, 401, 403, 404) } } },
+    {
+      schema: {
+        tags,
+        security: SESSION_ONLY,
+        params: schemas.PasskeyIdParams,
+        body: schemas.RenameBody,
+        response: { 200: schemas.PasskeyView, ...errorReplies(400, 401, 403, 404) },
+      },
+    },
     async (request) => {
       const auth = requireAuth(request, { sessionOnly: true })
       return passkeys.renamePasskey(deps, auth.accountId, request.params.id, request.body.name, requestMeta(request))
@@ -46,7 +68,15 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   app.delete(
     '/:id',
-    { schema: { tags, security: SESSION_ONLY, params: schemas.PasskeyIdParams, body: schemas.DeleteBody, response: { 204: {}, ...errorReplies(400, 401, 403, 404, 409, 429) } } },
+    {
+      schema: {
+        tags,
+        security: SESSION_ONLY,
+        params: schemas.PasskeyIdParams,
+        body: schemas.DeleteBody,
+        response: { 204: {}, ...errorReplies(400, 401, 403, 404, 409, 429) },
+      },
+    },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
       await passkeys.deletePasskey(deps, auth.accountId, request.params.id, request.body, requestMeta(request))

@@ -56,28 +56,34 @@ export const PasskeyIdParams = StrictObject({ id: Id })
 
 const Descriptor = StrictObject({ id: CredentialIdString, type: Type.Literal('public-key'), transports: Type.Optional(Transports) })
 
-export const CreationOptionsReply = StrictObject({
-  rp: StrictObject({ name: Type.String({ maxLength: 256 }), id: Type.String({ maxLength: 253 }) }),
-  user: StrictObject({ id: B64Url(128), name: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 254 }) }),
-  challenge: B64Url(128),
-  pubKeyCredParams: Type.Array(StrictObject({ alg: Type.Integer({ minimum: -65_536, maximum: 65_535 }), type: Type.Literal('public-key') }), { maxItems: 8 }),
-  timeout: Type.Integer(),
-  attestation: Type.Literal('none'),
-  excludeCredentials: Type.Array(Descriptor, { maxItems: 100 }),
-  authenticatorSelection: StrictObject({
-    residentKey: Type.String({ maxLength: 16 }),
-    requireResidentKey: Type.Boolean(),
-    userVerification: Type.String({ maxLength: 16 }),
-  }),
-  extensions: StrictObject({ credProps: Type.Boolean() }),
-}, { description: 'PublicKeyCredentialCreationOptionsJSON, for navigator.credentials.create()' })
+export const CreationOptionsReply = StrictObject(
+  {
+    rp: StrictObject({ name: Type.String({ maxLength: 256 }), id: Type.String({ maxLength: 253 }) }),
+    user: StrictObject({ id: B64Url(128), name: Type.String({ maxLength: 254 }), displayName: Type.String({ maxLength: 254 }) }),
+    challenge: B64Url(128),
+    pubKeyCredParams: Type.Array(StrictObject({ alg: Type.Integer({ minimum: -65_536, maximum: 65_535 }), type: Type.Literal('public-key') }), { maxItems: 8 }),
+    timeout: Type.Integer(),
+    attestation: Type.Literal('none'),
+    excludeCredentials: Type.Array(Descriptor, { maxItems: 100 }),
+    authenticatorSelection: StrictObject({
+      residentKey: Type.String({ maxLength: 16 }),
+      requireResidentKey: Type.Boolean(),
+      userVerification: Type.String({ maxLength: 16 }),
+    }),
+    extensions: StrictObject({ credProps: Type.Boolean() }),
+  },
+  { description: 'PublicKeyCredentialCreationOptionsJSON, for navigator.credentials.create()' },
+)
 
-export const RequestOptionsReply = StrictObject({
-  challenge: B64Url(128),
-  rpId: Type.String({ maxLength: 253 }),
-  timeout: Type.Integer(),
-  userVerification: Type.Literal('required'),
-}, { description: 'PublicKeyCredentialRequestOptionsJSON, for navigator.credentials.get(); no allowCredentials (discoverable credentials)' })
+export const RequestOptionsReply = StrictObject(
+  {
+    challenge: B64Url(128),
+    rpId: Type.String({ maxLength: 253 }),
+    timeout: Type.Integer(),
+    userVerification: Type.Literal('required'),
+  },
+  { description: 'PublicKeyCredentialRequestOptionsJSON, for navigator.credentials.get(); no allowCredentials (discoverable credentials)' },
+)
 
 export const PasskeyView = StrictObject({
   id: Id,

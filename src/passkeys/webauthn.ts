@@ -55,7 +55,11 @@ export async function registrationOptions(
     pubKeyCredParams: o.pubKeyCredParams.map((p) => ({ alg: p.alg, type: 'public-key' as const })),
     timeout: CEREMONY_TIMEOUT_MS,
     attestation: 'none',
-    excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({ id: c.id, type: 'public-key' as const, ...(c.transports ? { transports: [...c.transports] } : {}) })),
+    excludeCredentials: (o.excludeCredentials ?? []).map((c) => ({
+      id: c.id,
+      type: 'public-key' as const,
+      ...(c.transports ? { transports: [...c.transports] } : {}),
+    })),
     authenticatorSelection: { residentKey: 'required', requireResidentKey: true, userVerification: 'required' },
     extensions: { credProps: true },
   }
@@ -63,7 +67,12 @@ export async function registrationOptions(
 
 export async function authenticationOptions(rp: RelyingParty, challenge: Buffer): Promise<RequestOptionsReply> {
   // No allowCredentials: the same answer whoever asks, so nothing about accounts is revealed.
-  const o = await generateAuthenticationOptions({ rpID: rp.id, challenge: new Uint8Array(challenge), timeout: CEREMONY_TIMEOUT_MS, userVerification: 'required' })
+  const o = await generateAuthenticationOptions({
+    rpID: rp.id,
+    challenge: new Uint8Array(challenge),
+    timeout: CEREMONY_TIMEOUT_MS,
+    userVerification: 'required',
+  })
   return { challenge: o.challenge, rpId: rp.id, timeout: CEREMONY_TIMEOUT_MS, userVerification: 'required' }
 }
 

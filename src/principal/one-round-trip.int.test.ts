@@ -55,7 +55,10 @@ describe('one database round trip per authenticated request', () => {
   it('refuses a deleted session and a revoked token on the very next request (nothing cached)', async () => {
     const other = await signUpAndLogin(t, 'round-trip-2@example.test')
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
-    await t.deps.db.deleteFrom('sessions').where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip-2@example.test')).execute()
+    await t.deps.db
+      .deleteFrom('sessions')
+      .where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip-2@example.test'))
+      .execute()
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
     await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).execute()
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)

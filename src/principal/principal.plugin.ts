@@ -39,7 +39,13 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
     // MFA_REQUIRED: until the account has a second factor (confirmed TOTP or a passkey), its sessions
     // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md).
     const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !session.account.hasSecondFactor
-    request.principal = { kind: 'session', accountId: session.accountId, sessionId: session.sessionId, account: session.account, ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}) }
+    request.principal = {
+      kind: 'session',
+      accountId: session.accountId,
+      sessionId: session.sessionId,
+      account: session.account,
+      ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}),
+    }
   })
 }
 

@@ -13,7 +13,11 @@ export async function listProjects(trx: Trx, orgId: string, limit: number): Prom
 }
 
 export async function countProjects(trx: Trx, orgId: string): Promise<number> {
-  const { n } = await trx.selectFrom('projects').select((eb) => eb.fn.countAll<number>().as('n')).where('org_id', '=', orgId).executeTakeFirstOrThrow()
+  const { n } = await trx
+    .selectFrom('projects')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('org_id', '=', orgId)
+    .executeTakeFirstOrThrow()
   return n
 }
 

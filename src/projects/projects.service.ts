@@ -39,7 +39,8 @@ export async function getProject(deps: Deps, ctx: OrgContext, id: string): Promi
 export async function createProject(deps: Deps, ctx: OrgContext, name: string, meta: OrgMeta): Promise<ProjectView> {
   const now = deps.clock.now()
   return withTenant(deps, ctx.orgId, async (trx) => {
-    if ((await repo.countProjects(trx, ctx.orgId)) >= MAX_PROJECTS_PER_ORG) throw new AppError('project_limit_reached', 422, `An organization may have at most ${MAX_PROJECTS_PER_ORG} projects`)
+    if ((await repo.countProjects(trx, ctx.orgId)) >= MAX_PROJECTS_PER_ORG)
+      throw new AppError('project_limit_reached', 422, `An organization may have at most ${MAX_PROJECTS_PER_ORG} projects`)
     const row = await repo.insertProject(trx, { org_id: ctx.orgId, name, created_at: now, updated_at: now })
     await recordOrgEvent(trx, { type: 'project.created', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now, target: { projectId: row.id } })
     return toView(row)

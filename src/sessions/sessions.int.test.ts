@@ -51,7 +51,15 @@ describe('server-side sessions', () => {
 
   it('expires after the idle timeout, and writes last_seen at most once a minute', async () => {
     const cookie = await signUpAndLogin(t, 's6@example.test')
-    const seen = async () => (await t.deps.db.selectFrom('sessions').innerJoin('accounts', 'accounts.id', 'sessions.account_id').select('last_seen_at').where('accounts.email', '=', 's6@example.test').executeTakeFirstOrThrow()).last_seen_at
+    const seen = async () =>
+      (
+        await t.deps.db
+          .selectFrom('sessions')
+          .innerJoin('accounts', 'accounts.id', 'sessions.account_id')
+          .select('last_seen_at')
+          .where('accounts.email', '=', 's6@example.test')
+          .executeTakeFirstOrThrow()
+      ).last_seen_at
     const before = await seen()
     t.clock.advance(30)
     await me(cookie)
@@ -84,11 +92,21 @@ describe('server-side sessions', () => {
     const current = await signUpAndLogin(t, 's8@example.test')
     const other = sessionCookieFrom(await login(t, 's8@example.test'))
     const newPassword = 'a completely different passphrase 42'
-    const wrong = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: current }, payload: { currentPassword: 'wrong wrong wrong wrong', newPassword } })
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { cookie: current },
+      payload: { currentPassword: 'wrong wrong wrong wrong', newPassword },
+    })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
     expect((await me(other)).statusCode).toBe(200)
-    const res = await t.app.inject({ method: 'POST', url: '/v1/me/password', headers: { cookie: current }, payload: { currentPassword: STRONG_PASSWORD, newPassword } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/password',
+      headers: { cookie: current },
+      payload: { currentPassword: STRONG_PASSWORD, newPassword },
+    })
     expect(res.statusCode).toBe(204)
     expect((await me(other)).statusCode).toBe(401)
     // The current session continues under a new cookie; the old token stops working.
@@ -102,7 +120,11 @@ describe('server-side sessions', () => {
     const a = await signUpAndLogin(t, 's9@example.test')
     await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 's9@example.test' } })
     const token = await tokenFromMail(t, 's9@example.test', 'reset-password')
-    const res = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token, newPassword: 'reset passphrase that is long enough' } })
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/password-reset/confirm',
+      payload: { token, newPassword: 'reset passphrase that is long enough' },
+    })
     expect(res.statusCode).toBe(204)
     expect(res.cookies.find((c) => c.name === '__Host-session')).toBeUndefined()
     expect((await me(a)).statusCode).toBe(401)

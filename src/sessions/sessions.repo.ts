@@ -77,5 +77,8 @@ export async function deleteAllForAccount(db: Db, accountId: string, exceptId?: 
 }
 
 export async function deleteExpired(db: Db, now: Date, idleSince: Date): Promise<void> {
-  await db.deleteFrom('sessions').where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('last_seen_at', '<=', idleSince)])).execute()
+  await db
+    .deleteFrom('sessions')
+    .where((eb) => eb.or([eb('absolute_expires_at', '<=', now), eb('last_seen_at', '<=', idleSince)]))
+    .execute()
 }

@@ -18,11 +18,15 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     return { sessions: await listSessions(deps, principal.accountId, current) }
   })
 
-  app.delete('/:id', { schema: { tags, security: SESSION_OR_TOKEN, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } }, async (request, reply) => {
-    const principal = requireAuth(request, { scope: 'sessions:write' })
-    if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request)))) throw CommonErrors.notFound('Session')
-    return reply.code(204).send()
-  })
+  app.delete(
+    '/:id',
+    { schema: { tags, security: SESSION_OR_TOKEN, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } },
+    async (request, reply) => {
+      const principal = requireAuth(request, { scope: 'sessions:write' })
+      if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request)))) throw CommonErrors.notFound('Session')
+      return reply.code(204).send()
+    },
+  )
 
   // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
   // loop and keep them out (docs/decisions/0042). A token may still end one session by id.

@@ -23,7 +23,12 @@ function idleSince(deps: Pick<Deps, 'config'>, now: Date): Date {
 }
 
 /** Creates a session and returns its token (to be set as the cookie, shown nowhere else). */
-export async function issueSession(deps: Pick<Deps, 'config' | 'clock'>, db: Db, accountId: string, meta: RequestMeta): Promise<{ token: string; sessionId: string }> {
+export async function issueSession(
+  deps: Pick<Deps, 'config' | 'clock'>,
+  db: Db,
+  accountId: string,
+  meta: RequestMeta,
+): Promise<{ token: string; sessionId: string }> {
   const now = deps.clock.now()
   const token = randomToken(SESSION_TOKEN_BYTES)
   const sessionId = await repo.insertSession(db, {
@@ -60,7 +65,13 @@ export async function validateSession(deps: Deps, token: string): Promise<{ sess
   return {
     sessionId: row.session_id,
     accountId: row.account_id,
-    account: { email: row.email, emailVerified: row.email_verified_at !== null, createdAt: row.created_at, mfaEnabled: row.mfa_enabled, hasSecondFactor: row.has_second_factor },
+    account: {
+      email: row.email,
+      emailVerified: row.email_verified_at !== null,
+      createdAt: row.created_at,
+      mfaEnabled: row.mfa_enabled,
+      hasSecondFactor: row.has_second_factor,
+    },
   }
 }
 

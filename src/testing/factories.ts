@@ -81,7 +81,12 @@ export async function enableTotp(t: TestApp, cookie: string, password = STRONG_P
   const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie }, payload: { password } })
   if (enrol.statusCode !== 200) throw new Error(`TOTP enrolment answered ${enrol.statusCode}`)
   const secret = enrol.json().secret as string
-  const confirmed = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie }, payload: { code: await referenceTotp(secret, t.clock.now()) } })
+  const confirmed = await t.app.inject({
+    method: 'POST',
+    url: '/v1/me/mfa/totp/confirm',
+    headers: { cookie },
+    payload: { code: await referenceTotp(secret, t.clock.now()) },
+  })
   if (confirmed.statusCode !== 200) throw new Error(`TOTP confirm answered ${confirmed.statusCode}`)
   return { cookie: sessionCookieFrom(confirmed), secret, recoveryCodes: confirmed.json().recoveryCodes as string[] }
 }

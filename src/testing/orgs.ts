@@ -19,7 +19,14 @@ export async function accept(t: TestApp, cookie: string, token: string): Promise
 }
 
 /** Signs `email` up (when `cookie` is not given), invites it as `role` and accepts; returns its cookie and account id. */
-export async function addMember(t: TestApp, ownerCookie: string, orgId: string, email: string, role: string, cookie?: string): Promise<{ cookie: string; accountId: string }> {
+export async function addMember(
+  t: TestApp,
+  ownerCookie: string,
+  orgId: string,
+  email: string,
+  role: string,
+  cookie?: string,
+): Promise<{ cookie: string; accountId: string }> {
   const memberCookie = cookie ?? (await signUpAndLogin(t, email))
   const invited = await invite(t, ownerCookie, orgId, email, role)
   if (invited.statusCode !== 201) throw new Error(`invite answered ${invited.statusCode}: ${invited.body}`)
@@ -39,4 +46,3 @@ export async function orgToken(t: TestApp, cookie: string, orgId: string, scopes
   if (res.statusCode !== 201) throw new Error(`token answered ${res.statusCode}: ${res.body}`)
   return res.json<{ token: string }>().token
 }
-

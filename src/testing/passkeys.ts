@@ -20,7 +20,13 @@ export async function sendRegistration(t: TestApp, session: string, response: ob
 }
 
 /** Options, attestation, registration: the whole ceremony; throws unless it answers 201. */
-export async function registerPasskey(t: TestApp, session: string, authenticator: SoftAuthenticator, bend: Bend = {}, name = 'Laptop'): Promise<{ id: string }> {
+export async function registerPasskey(
+  t: TestApp,
+  session: string,
+  authenticator: SoftAuthenticator,
+  bend: Bend = {},
+  name = 'Laptop',
+): Promise<{ id: string }> {
   const options = await registrationOptions(t, session)
   if (options.statusCode !== 200) throw new Error(`registration options answered ${options.statusCode}: ${options.body}`)
   const res = await sendRegistration(t, session, authenticator.register(options.json(), bend), name)

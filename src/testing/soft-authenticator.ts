@@ -80,15 +80,17 @@ export class SoftAuthenticator {
     const reused = bend.reuseCredential === true ? this.credentials[0] : undefined
     const { privateKey, publicKey } = reused ? { privateKey: reused.privateKey, publicKey: null } : generateKeyPairSync('ec', { namedCurve: 'P-256' })
     const jwk = publicKey?.export({ format: 'jwk' }) ?? {}
-    const cose = reused?.cose ?? isoCBOR.encode(
-      new Map<number, number | Uint8Array>([
-        [1, 2], // kty: EC2
-        [3, -7], // alg: ES256
-        [-1, 1], // crv: P-256
-        [-2, Buffer.from(jwk.x ?? '', 'base64url')],
-        [-3, Buffer.from(jwk.y ?? '', 'base64url')],
-      ]),
-    )
+    const cose =
+      reused?.cose ??
+      isoCBOR.encode(
+        new Map<number, number | Uint8Array>([
+          [1, 2], // kty: EC2
+          [3, -7], // alg: ES256
+          [-1, 1], // crv: P-256
+          [-2, Buffer.from(jwk.x ?? '', 'base64url')],
+          [-3, Buffer.from(jwk.y ?? '', 'base64url')],
+        ]),
+      )
     const id = reused?.id ?? randomBytes(this.opts.idBytes ?? 32)
     const rpId = bend.rpId ?? options.rp.id
     const count = this.opts.startCount ?? 0

@@ -9,8 +9,9 @@ function ipv6Groups(address: string): number[] | null {
   const text = address.replace(/%.*$/, '') // a zone id (fe80::1%eth0) names an interface, not a host
   if (!isIPv6(text)) return null
   // A trailing dotted quad (::ffff:192.0.2.1) is the last two groups.
-  const hex = text.replace(/(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/, (_m, a: string, b: string, c: string, d: string) =>
-    `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
+  const hex = text.replace(
+    /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/,
+    (_m, a: string, b: string, c: string, d: string) => `${((Number(a) << 8) | Number(b)).toString(16)}:${((Number(c) << 8) | Number(d)).toString(16)}`,
   )
   const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((h) => parseInt(h, 16)))
   const halves = hex.split('::')

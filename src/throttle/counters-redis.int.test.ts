@@ -121,7 +121,12 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     const session = await signUpAndLogin(live, email)
     const enrol = await live.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie: session }, payload: { password: STRONG_PASSWORD } })
     const secret = enrol.json().secret as string
-    const confirmed = await live.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie: session }, payload: { code: await referenceTotpForStep(secret, stepAt(clock.now())) } })
+    const confirmed = await live.app.inject({
+      method: 'POST',
+      url: '/v1/me/mfa/totp/confirm',
+      headers: { cookie: session },
+      payload: { code: await referenceTotpForStep(secret, stepAt(clock.now())) },
+    })
     expect(confirmed.statusCode).toBe(200)
     const rotated = sessionCookieFrom(confirmed)
     const pending = sessionCookieFrom(await login(live, email), '__Host-mfa-pending')
@@ -139,8 +144,18 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
         await login(down, email),
         await login(down, email, WRONG),
         await login(down, 'nobody@example.test', WRONG),
-        await down.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { cookie: pending }, payload: { code: await referenceTotpForStep(secret, stepAt(clock.now())) } }),
-        await down.app.inject({ method: 'DELETE', url: '/v1/me/mfa/totp', headers: { cookie: rotated }, payload: { password: STRONG_PASSWORD, code: '123456' } }),
+        await down.app.inject({
+          method: 'POST',
+          url: '/v1/auth/login/mfa',
+          headers: { cookie: pending },
+          payload: { code: await referenceTotpForStep(secret, stepAt(clock.now())) },
+        }),
+        await down.app.inject({
+          method: 'DELETE',
+          url: '/v1/me/mfa/totp',
+          headers: { cookie: rotated },
+          payload: { password: STRONG_PASSWORD, code: '123456' },
+        }),
       ]
     })
     expect(answers.map((r) => r.statusCode)).toEqual([503, 503, 503, 503, 503])
@@ -167,7 +182,11 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     const a = await instance(clients[0]!, { RATE_LIMIT_MAX: '2' })
     const b = await instance(await client({ connected: true }), { RATE_LIMIT_MAX: '2' })
     const codes = []
-    for (const [t, addr] of [[a, '2001:db8:ee:1::1'], [b, '2001:db8:ee:1::2'], [a, '2001:db8:ee:1::3']] as const) {
+    for (const [t, addr] of [
+      [a, '2001:db8:ee:1::1'],
+      [b, '2001:db8:ee:1::2'],
+      [a, '2001:db8:ee:1::3'],
+    ] as const) {
       codes.push((await t.app.inject({ method: 'GET', url: '/', remoteAddress: addr })).statusCode)
     }
     expect(codes).toEqual([200, 200, 429])

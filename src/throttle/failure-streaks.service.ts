@@ -57,7 +57,12 @@ export async function passwordNotChecked(deps: StreakDeps, email: string): Promi
 }
 
 /** After a wrong password: at the cap, records it and mails the owner the way out. */
-export async function passwordFailed(deps: StreakDeps, streak: StreakReservation, owner: { id: string; email: string } | undefined, meta: RequestMeta): Promise<void> {
+export async function passwordFailed(
+  deps: StreakDeps,
+  streak: StreakReservation,
+  owner: { id: string; email: string } | undefined,
+  meta: RequestMeta,
+): Promise<void> {
   if (owner === undefined || streak.failures !== cap(deps)) return
   await capReached(deps, owner, 'password', meta)
 }
@@ -66,7 +71,12 @@ export async function passwordFailed(deps: StreakDeps, streak: StreakReservation
  * After a wrong second-factor code: from the third in a row the owner is mailed (once per failure
  * window), since whoever sends them already has the password; at the cap, the way out is mailed too.
  */
-export async function codeFailed(deps: StreakDeps, streak: StreakReservation, owner: { id: string; email: string } | undefined, meta: RequestMeta): Promise<void> {
+export async function codeFailed(
+  deps: StreakDeps,
+  streak: StreakReservation,
+  owner: { id: string; email: string } | undefined,
+  meta: RequestMeta,
+): Promise<void> {
   if (owner === undefined || streak.failures < CODE_FAILURES_BEFORE_NOTICE) return
   const now = deps.clock.now()
   if (streak.failures === cap(deps)) {

@@ -22,7 +22,11 @@ export async function bumpWindow(db: Db, key: string, windowSeconds: number, now
 }
 
 export async function unbumpWindow(db: Db, key: string): Promise<void> {
-  await db.updateTable('auth_throttle').set({ attempts: sql<number>`greatest(attempts - 1, 0)` }).where('key', '=', key).execute()
+  await db
+    .updateTable('auth_throttle')
+    .set({ attempts: sql<number>`greatest(attempts - 1, 0)` })
+    .where('key', '=', key)
+    .execute()
 }
 
 export async function deleteWindowsBefore(db: Db, before: Date): Promise<void> {
@@ -41,7 +45,11 @@ export async function bumpStreak(db: Db, key: string, now: Date): Promise<number
 }
 
 export async function unbumpStreak(db: Db, key: string): Promise<void> {
-  await db.updateTable('auth_failure_streaks').set({ failures: sql<number>`greatest(failures - 1, 0)` }).where('key', '=', key).execute()
+  await db
+    .updateTable('auth_failure_streaks')
+    .set({ failures: sql<number>`greatest(failures - 1, 0)` })
+    .where('key', '=', key)
+    .execute()
 }
 
 export async function deleteStreaks(db: Db, keys: readonly string[]): Promise<void> {

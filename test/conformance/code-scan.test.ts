@@ -40,9 +40,11 @@ const BAD: Record<string, string> = {
 
 const CLEAN: Record<string, string> = {
   'src/config.ts': 'export const config = { port: Number(process.env.PORT ?? 3000) }\n',
-  'src/token.ts': "import { randomBytes, timingSafeEqual } from 'node:crypto'\nexport const newToken = () => randomBytes(32).toString('base64url')\nexport const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b)\n",
+  'src/token.ts':
+    "import { randomBytes, timingSafeEqual } from 'node:crypto'\nexport const newToken = () => randomBytes(32).toString('base64url')\nexport const same = (a: Buffer, b: Buffer) => a.length === b.length && timingSafeEqual(a, b)\n",
   'src/users.repo.ts': "export const byId = (db: any, id: string) => db.query('SELECT * FROM users WHERE id = $1', [id])\n",
-  'src/login.ts': 'export function login(logger: any, userId: string, token: string | undefined) {\n  if (token === undefined) return false\n  logger.info({ userId }, "login")\n  return true\n}\n',
+  'src/login.ts':
+    'export function login(logger: any, userId: string, token: string | undefined) {\n  if (token === undefined) return false\n  logger.info({ userId }, "login")\n  return true\n}\n',
 }
 
 async function writeTree(files: Record<string, string>): Promise<string> {

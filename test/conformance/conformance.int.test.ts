@@ -46,7 +46,10 @@ describe('conformance kit against this starter', () => {
     for (const f of report.findings) {
       expect(f.standards.length).toBeGreaterThan(0)
       expect(f.standards.every((s) => /^V\d+\.\d+\.\d+$|^RFC \d+$/.test(s))).toBe(true)
-      expect(rows.some((r) => r.slice(2).startsWith(f.control)), `no docs/controls.md row starts with "${f.control}"`).toBe(true)
+      expect(
+        rows.some((r) => r.slice(2).startsWith(f.control)),
+        `no docs/controls.md row starts with "${f.control}"`,
+      ).toBe(true)
     }
   })
 
@@ -94,7 +97,9 @@ describe('conformance kit against a deliberately weak API', () => {
   it('prints text, markdown and JSON, and exits 1 on a failure, 0 on a pass (the CLI)', async () => {
     const cli = path.resolve('tools/conformance/cli.ts')
     const tsx = path.resolve('node_modules/.bin/tsx')
-    const failing = await run(tsx, [cli, '--url', weak.url, '--only', 'trace,headers-success', '--format', 'markdown']).catch((e: unknown) => e as { code: number; stdout: string })
+    const failing = await run(tsx, [cli, '--url', weak.url, '--only', 'trace,headers-success', '--format', 'markdown']).catch(
+      (e: unknown) => e as { code: number; stdout: string },
+    )
     expect(failing).toMatchObject({ code: 1 })
     expect((failing as { stdout: string }).stdout).toMatch(/\| FAIL \| `trace`/)
     const json = await run(tsx, [cli, '--url', weak.url, '--only', 'security-txt', '--format', 'json']).catch((e: unknown) => e as { stdout: string })
@@ -114,7 +119,21 @@ describe.skipIf(!hasOpenssl)(`conformance kit: TLS versions over https${hasOpens
   let tlsFiles: { key: string; cert: string }
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'conformance-tls-'))
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=127.0.0.1', '-days', '1', '-keyout', path.join(dir, 'k.pem'), '-out', path.join(dir, 'c.pem')])
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-days',
+      '1',
+      '-keyout',
+      path.join(dir, 'k.pem'),
+      '-out',
+      path.join(dir, 'c.pem'),
+    ])
     tlsFiles = { key: await readFile(path.join(dir, 'k.pem'), 'utf8'), cert: await readFile(path.join(dir, 'c.pem'), 'utf8') }
   })
   afterAll(async () => {
@@ -122,7 +141,10 @@ describe.skipIf(!hasOpenssl)(`conformance kit: TLS versions over https${hasOpens
   })
 
   it('fails a server that still speaks TLS 1.0 and passes one that starts at 1.2', async () => {
-    for (const [minVersion, outcome] of [['TLSv1', 'fail'], ['TLSv1.2', 'pass']] as const) {
+    for (const [minVersion, outcome] of [
+      ['TLSv1', 'fail'],
+      ['TLSv1.2', 'pass'],
+    ] as const) {
       const server = await startWeakServer({ tls: { ...tlsFiles, minVersion } })
       try {
         const report = await runConformance({ url: server.url, insecureTls: true, only: ['tls'] })

@@ -16,7 +16,10 @@ describe('conformance profiles', () => {
 
   it('overrides the starter profile route by route', async () => {
     const file = path.join(dir, 'other.json')
-    await writeFile(file, JSON.stringify({ name: 'other', login: { method: 'POST', path: '/api/session', body: { user: '{email}', pass: '{password}' } }, sessionCookie: 'sid' }))
+    await writeFile(
+      file,
+      JSON.stringify({ name: 'other', login: { method: 'POST', path: '/api/session', body: { user: '{email}', pass: '{password}' } }, sessionCookie: 'sid' }),
+    )
     const profile = await loadProfile(file)
     expect(profile.login.path).toBe('/api/session')
     expect(profile.me).toEqual(STARTER_PROFILE.me)

@@ -50,7 +50,11 @@ export async function startWeakServer(opts: { port?: number; tls?: WeakTls } = {
     const key = `${req.method ?? ''} ${url}`
     if (req.method === 'TRACE') {
       res.writeHead(200, { 'content-type': 'message/http' })
-      res.end(`TRACE ${url} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${String(v)}`).join('\r\n')}`)
+      res.end(
+        `TRACE ${url} HTTP/1.1\r\n${Object.entries(req.headers)
+          .map(([k, v]) => `${k}: ${String(v)}`)
+          .join('\r\n')}`,
+      )
       return
     }
     if (req.method === 'OPTIONS') return json(204, {})
@@ -107,7 +111,11 @@ export async function startWeakServer(opts: { port?: number; tls?: WeakTls } = {
   const { port } = server.address() as AddressInfo
   return {
     url: `${opts.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
-    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()) }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections()
+        server.close(() => resolve())
+      }),
   }
 }
 

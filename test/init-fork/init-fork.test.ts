@@ -94,7 +94,8 @@ describe.skipIf(isFork)(`npm run init-fork${isFork ? ' [skipped: this repository
   it('changes what the fork ships: package name, app name and TOTP issuer, token and Redis prefixes, security contact', async () => {
     const pkg = JSON.parse(await readFile(path.join(fork, 'package.json'), 'utf8')) as { name: string }
     expect(pkg.name).toBe('acme')
-    const script = "import('./src/config/config.ts').then(async (m) => { const c = await m.loadConfig({ NODE_ENV: 'test', DATA_KEYS: 'k:' + 'A'.repeat(43), TOKEN_HMAC_KEYS: 'k:' + 'B'.repeat(43) }); console.log(JSON.stringify([c.appName, c.apiTokens.prefix, c.redis.keyPrefix, c.securityTxt.contact])) })"
+    const script =
+      "import('./src/config/config.ts').then(async (m) => { const c = await m.loadConfig({ NODE_ENV: 'test', DATA_KEYS: 'k:' + 'A'.repeat(43), TOKEN_HMAC_KEYS: 'k:' + 'B'.repeat(43) }); console.log(JSON.stringify([c.appName, c.apiTokens.prefix, c.redis.keyPrefix, c.securityTxt.contact])) })"
     const { stdout } = await run(path.join(fork, 'node_modules/.bin/tsx'), ['-e', script], { cwd: fork })
     expect(JSON.parse(stdout)).toEqual(['Acme', 'acme', 'acme:', 'mailto:security@acme.com'])
     expect(await readFile(path.join(fork, 'README.md'), 'utf8')).toMatch(/^# Acme\n/)

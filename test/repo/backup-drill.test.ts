@@ -69,10 +69,13 @@ describe('infra/backup drill (backup -> drop -> restore)', () => {
     const dumpMajor = await toolMajor('pg_dump')
     const restoreMajor = await toolMajor('pg_restore')
     const gpgMajor = await toolMajor('gpg')
-    const serverMajor = await withClient(adminUrl, async (c) => Math.floor((await c.query<{ v: number }>("select current_setting('server_version_num')::int as v")).rows[0]!.v / 10_000))
+    const serverMajor = await withClient(adminUrl, async (c) =>
+      Math.floor((await c.query<{ v: number }>("select current_setting('server_version_num')::int as v")).rows[0]!.v / 10_000),
+    )
     if (dumpMajor === undefined || restoreMajor === undefined) skipReason = 'pg_dump/pg_restore not on PATH (install the PostgreSQL client)'
     else if (gpgMajor === undefined) skipReason = 'gpg not on PATH (install gnupg)'
-    else if (dumpMajor < serverMajor) skipReason = `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${serverMajor} server; set DATABASE_URL to a server of version ${dumpMajor} or older`
+    else if (dumpMajor < serverMajor)
+      skipReason = `pg_dump ${dumpMajor} cannot dump a PostgreSQL ${serverMajor} server; set DATABASE_URL to a server of version ${dumpMajor} or older`
     if (skipReason !== undefined) return
 
     dir = await mkdtemp(path.join(tmpdir(), 'sss-backup-drill-'))
@@ -122,8 +125,13 @@ describe('infra/backup drill (backup -> drop -> restore)', () => {
     await writeFile(file, bytes)
 
     await recreateEmpty()
-    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({ stderr: expect.stringMatching(/decryption failed/) })
-    const tables = await withClient(drillUrl, async (c) => (await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0]!.n)
+    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({
+      stderr: expect.stringMatching(/decryption failed/),
+    })
+    const tables = await withClient(
+      drillUrl,
+      async (c) => (await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0]!.n,
+    )
     expect(tables).toBe(0)
     // Put the data back for the other tests in this file.
     await runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [path.join(dir, 'drill.dump.gpg')])
@@ -133,7 +141,9 @@ describe('infra/backup drill (backup -> drop -> restore)', () => {
     ctx.skip(skipReason !== undefined, skipReason)
     const wrongKey = path.join(dir, 'wrong.key')
     await writeFile(wrongKey, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600 })
-    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: wrongKey }, [path.join(dir, 'drill.dump.gpg'), '--clean'])).rejects.toMatchObject({
+    await expect(
+      runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: wrongKey }, [path.join(dir, 'drill.dump.gpg'), '--clean']),
+    ).rejects.toMatchObject({
       stderr: expect.stringMatching(/decryption failed/),
     })
     expect(await readRows()).toHaveLength(50)

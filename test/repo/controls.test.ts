@@ -33,7 +33,10 @@ function controlRows(): Row[] {
   text.split('\n').forEach((raw, i) => {
     const line = raw.trim()
     if (!line.startsWith('|') || /^\|\s*:?-{3,}/.test(line)) return
-    const cells = line.slice(1, line.endsWith('|') ? -1 : undefined).split('|').map((c) => c.trim())
+    const cells = line
+      .slice(1, line.endsWith('|') ? -1 : undefined)
+      .split('|')
+      .map((c) => c.trim())
     if (cells.length !== 4 || cells[0] === 'Item') return
     rows.push({ line: i + 1, cells })
   })
@@ -64,7 +67,12 @@ function saasItems(): string[] {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('·'))
-    .map((l) => l.slice(1).replace(/\[bookmark:[^\]]*\]/g, '').trim())
+    .map((l) =>
+      l
+        .slice(1)
+        .replace(/\[bookmark:[^\]]*\]/g, '')
+        .trim(),
+    )
 }
 
 /** Every bolded item of the Development, Ops and Product sections, and the numbered Hints. */

@@ -7,7 +7,9 @@ import { describe, expect, it } from 'vitest'
 import { parse, parseDocument } from 'yaml'
 
 const WORKFLOWS_DIR = path.resolve('.github/workflows')
-const workflowFiles = readdirSync(WORKFLOWS_DIR).filter((f) => /\.ya?ml$/.test(f)).sort()
+const workflowFiles = readdirSync(WORKFLOWS_DIR)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort()
 
 interface Step {
   name?: string
@@ -43,7 +45,11 @@ function usesLines(text: string): { ref: string; line: string }[] {
   for (const line of text.split('\n')) {
     const body = line.trim().replace(/^- +/, '')
     if (!body.startsWith('uses:')) continue
-    const ref = body.slice('uses:'.length).trim().split(/[\s#]/)[0]!.replace(/^["']|["']$/g, '')
+    const ref = body
+      .slice('uses:'.length)
+      .trim()
+      .split(/[\s#]/)[0]!
+      .replace(/^["']|["']$/g, '')
     out.push({ ref, line })
   }
   return out
@@ -241,12 +247,15 @@ describe('supply chain (docs/decisions/0079-supply-chain-and-image.md)', () => {
 
 describe('.github/dependabot.yml', () => {
   it('updates npm packages, GitHub Actions and the container base images', () => {
-    const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { version: number; updates: { 'package-ecosystem': string; directory: string }[] }
+    const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as {
+      version: number
+      updates: { 'package-ecosystem': string; directory: string }[]
+    }
     expect(config.version).toBe(2)
     expect(config.updates.map((u) => u['package-ecosystem']).sort()).toEqual(['docker', 'github-actions', 'npm'])
   })
 
-  it("watches the directory of infra/Dockerfile, whose FROM lines carry the digests it updates", () => {
+  it('watches the directory of infra/Dockerfile, whose FROM lines carry the digests it updates', () => {
     const config = parse(readFileSync(path.resolve('.github/dependabot.yml'), 'utf8')) as { updates: { 'package-ecosystem': string; directory: string }[] }
     const docker = config.updates.find((u) => u['package-ecosystem'] === 'docker')
     expect(docker?.directory).toBe('/infra')

@@ -133,7 +133,12 @@ describe('infra/compose.yaml', () => {
     expect(addresses[1]).toMatch(/^fd00:5353:28::/)
     expect(app.networks).toContain('frontend')
     // The app's own config accepts exactly that list (and would refuse "true").
-    const config = await loadConfig({ ...Object.fromEntries(Object.entries(app.environment as Record<string, string>).filter(([k]) => !k.endsWith('_FILE'))), DATA_KEYS: KEY, TOKEN_HMAC_KEYS: KEY, DATABASE_URL: 'postgres://app@postgres/app' })
+    const config = await loadConfig({
+      ...Object.fromEntries(Object.entries(app.environment as Record<string, string>).filter(([k]) => !k.endsWith('_FILE'))),
+      DATA_KEYS: KEY,
+      TOKEN_HMAC_KEYS: KEY,
+      DATABASE_URL: 'postgres://app@postgres/app',
+    })
     expect(config.http.trustProxy).toEqual(addresses)
     // nginx proxies to the Compose service it names.
     expect(text('nginx', 'nginx.conf')).toMatch(/upstream app \{\s*#[^\n]*\n\s*server app:3000;/)
@@ -150,7 +155,9 @@ describe('infra/compose.yaml', () => {
       if (name === 'nginx') for (const port of service.ports as string[]) expect(port).toMatch(/^127\.0\.0\.1:\d+:443$/)
       else expect(service.ports, name).toBeUndefined()
     }
-    expect(compose.services['nginx'].volumes).toEqual(expect.arrayContaining(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro', './secrets/tls:/etc/nginx/tls:ro']))
+    expect(compose.services['nginx'].volumes).toEqual(
+      expect.arrayContaining(['./nginx/nginx.conf:/etc/nginx/nginx.conf:ro', './secrets/tls:/etc/nginx/tls:ro']),
+    )
   })
 
   it('lists the images that are still pinned by tag only (TODO: pin by digest)', () => {
@@ -232,24 +239,27 @@ describe('infra/k8s', () => {
     for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBe(ns?.metadata.name)
   })
 
-  it.each(['app', 'postgres', 'redis', 'migrate'])('%s: non-root, read-only root filesystem, ALL capabilities dropped, seccomp RuntimeDefault, resource limits', (name) => {
-    const workload = workloads.find((w) => w.metadata.name === name)
-    expect(workload).toBeDefined()
-    const pod = workload!.spec.template.spec
-    expect(pod.securityContext.runAsNonRoot).toBe(true)
-    expect(pod.securityContext.runAsUser).toBeGreaterThan(0)
-    expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault')
-    expect(pod.automountServiceAccountToken).toBe(false)
-    for (const container of pod.containers) {
-      const sc = container.securityContext
-      expect(sc.readOnlyRootFilesystem).toBe(true)
-      expect(sc.allowPrivilegeEscalation).toBe(false)
-      expect(sc.capabilities.drop).toEqual(['ALL'])
-      expect(sc.capabilities.add).toBeUndefined()
-      expect(container.resources.limits.cpu).toBeDefined()
-      expect(container.resources.limits.memory).toBeDefined()
-    }
-  })
+  it.each(['app', 'postgres', 'redis', 'migrate'])(
+    '%s: non-root, read-only root filesystem, ALL capabilities dropped, seccomp RuntimeDefault, resource limits',
+    (name) => {
+      const workload = workloads.find((w) => w.metadata.name === name)
+      expect(workload).toBeDefined()
+      const pod = workload!.spec.template.spec
+      expect(pod.securityContext.runAsNonRoot).toBe(true)
+      expect(pod.securityContext.runAsUser).toBeGreaterThan(0)
+      expect(pod.securityContext.seccompProfile.type).toBe('RuntimeDefault')
+      expect(pod.automountServiceAccountToken).toBe(false)
+      for (const container of pod.containers) {
+        const sc = container.securityContext
+        expect(sc.readOnlyRootFilesystem).toBe(true)
+        expect(sc.allowPrivilegeEscalation).toBe(false)
+        expect(sc.capabilities.drop).toEqual(['ALL'])
+        expect(sc.capabilities.add).toBeUndefined()
+        expect(container.resources.limits.cpu).toBeDefined()
+        expect(container.resources.limits.memory).toBeDefined()
+      }
+    },
+  )
 
   it('probes the app on /healthz (liveness) and /readyz (readiness)', () => {
     const app = workloads.find((w) => w.metadata.name === 'app')!.spec.template.spec.containers[0]
@@ -293,7 +303,10 @@ describe('infra/k8s', () => {
     expect(toPostgres).toHaveLength(1)
     const rules = toPostgres[0]!.spec.ingress as { from: any[]; ports: any[] }[]
     const sources = rules.flatMap((r) => r.from)
-    expect(sources).toEqual([{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app' } } }, { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'migrate' } } }])
+    expect(sources).toEqual([
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'app' } } },
+      { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'migrate' } } },
+    ])
     // The Job may reach PostgreSQL and DNS only.
     const migrate = policies.find((p) => p.spec.podSelector.matchLabels?.['app.kubernetes.io/name'] === 'migrate')
     expect(migrate?.spec.policyTypes).toEqual(['Ingress', 'Egress'])
@@ -357,7 +370,15 @@ describe('infra/nginx/nginx.conf', () => {
 
   it('answers its own 400, 404, 413, 429 and 50x in the JSON error shape, with security headers `always`', () => {
     for (const status of ['400', '404', '413', '429', '500', '502', '503', '504']) expect(conf).toMatch(new RegExp(`error_page ${status}\\b[^;]*@\\w+;`))
-    for (const header of ['Strict-Transport-Security', 'Content-Security-Policy', 'X-Content-Type-Options', 'X-Frame-Options', 'Referrer-Policy', 'Cache-Control', 'Retry-After']) {
+    for (const header of [
+      'Strict-Transport-Security',
+      'Content-Security-Policy',
+      'X-Content-Type-Options',
+      'X-Frame-Options',
+      'Referrer-Policy',
+      'Cache-Control',
+      'Retry-After',
+    ]) {
       expect(conf).toMatch(new RegExp(`^\\s*add_header ${header} .* always;`, 'm'))
     }
     const bodies = [...conf.matchAll(/return (\d{3}) '(\{[^']*\})\\n';/g)]
@@ -378,19 +399,36 @@ describe('infra/nginx/nginx.conf', () => {
     expect(block).toMatch(/if \[ ! -e \/usr\/sbin\/policy-rc.d \]/)
   })
 
-  it.skipIf(!nginxInstalled)(`passes \`nginx -t\` with a throw-away self-signed certificate${nginxInstalled ? '' : ' [skipped: nginx is not installed here]'}`, async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'sss-nginx-'))
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'privkey.pem'), '-out', path.join(dir, 'fullchain.pem')])
-    await writeFile(path.join(dir, 'chain.pem'), await readFile(path.join(dir, 'fullchain.pem')))
-    const local = (await readFile(infra('nginx', 'nginx.conf'), 'utf8'))
-      .replaceAll('/etc/nginx/tls/', `${dir}/`)
-      .replaceAll('/var/log/nginx/', `${dir}/`)
-      .replace('pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`)
-      // The Compose service name does not resolve here; nginx resolves upstreams at load time.
-      .replace('server app:3000;', 'server 127.0.0.1:3000;')
-    const file = path.join(dir, 'nginx.conf')
-    await writeFile(file, local)
-    const { stderr } = await run('nginx', ['-t', '-p', dir, '-c', file, '-e', path.join(dir, 'error.log')])
-    expect(stderr).toMatch(/test is successful/)
-  })
+  it.skipIf(!nginxInstalled)(
+    `passes \`nginx -t\` with a throw-away self-signed certificate${nginxInstalled ? '' : ' [skipped: nginx is not installed here]'}`,
+    async () => {
+      dir = await mkdtemp(path.join(tmpdir(), 'sss-nginx-'))
+      await run('openssl', [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-keyout',
+        path.join(dir, 'privkey.pem'),
+        '-out',
+        path.join(dir, 'fullchain.pem'),
+      ])
+      await writeFile(path.join(dir, 'chain.pem'), await readFile(path.join(dir, 'fullchain.pem')))
+      const local = (await readFile(infra('nginx', 'nginx.conf'), 'utf8'))
+        .replaceAll('/etc/nginx/tls/', `${dir}/`)
+        .replaceAll('/var/log/nginx/', `${dir}/`)
+        .replace('pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`)
+        // The Compose service name does not resolve here; nginx resolves upstreams at load time.
+        .replace('server app:3000;', 'server 127.0.0.1:3000;')
+      const file = path.join(dir, 'nginx.conf')
+      await writeFile(file, local)
+      const { stderr } = await run('nginx', ['-t', '-p', dir, '-c', file, '-e', path.join(dir, 'error.log')])
+      expect(stderr).toMatch(/test is successful/)
+    },
+  )
 })

@@ -8,7 +8,13 @@ describe('scripts/check-install-scripts.ts', () => {
   it("passes on this repository's lockfile and allowScripts", () => {
     const out: string[] = []
     const err: string[] = []
-    expect(runCheck(path.resolve('.'), (l) => out.push(l), (l) => err.push(l))).toBe(0)
+    expect(
+      runCheck(
+        path.resolve('.'),
+        (l) => out.push(l),
+        (l) => err.push(l),
+      ),
+    ).toBe(0)
     expect(err).toEqual([])
     expect(out[0]).toMatch(/^install scripts: \d+ packages, all allow-listed \(.*argon2.*\)$/)
   })

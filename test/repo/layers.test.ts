@@ -17,7 +17,10 @@ async function importErrors(filePath: string, code: string): Promise<string[]> {
 
 describe('layer rule (no-restricted-imports generated from LAYERS)', () => {
   it('refuses a lower folder importing a higher one (accounts -> orgs)', async () => {
-    const errors = await importErrors('src/accounts/snippet.ts', "import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'\nexport const f = assertNotLastOwnerAnywhere\n")
+    const errors = await importErrors(
+      'src/accounts/snippet.ts',
+      "import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'\nexport const f = assertNotLastOwnerAnywhere\n",
+    )
     expect(errors).toHaveLength(1)
     expect(errors[0]).toMatch(/src\/accounts sits in layer \d+: it may import only lower layers/)
   })

@@ -53,7 +53,14 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
   function send(opts: { path?: string; method?: string; from: string; body?: string; headers?: Record<string, string> }): Promise<Answer> {
     return new Promise((resolve, reject) => {
       const req = httpsRequest(
-        { host: '127.0.0.1', port, path: opts.path ?? '/', method: opts.method ?? 'GET', rejectUnauthorized: false, headers: { 'x-forwarded-for': opts.from, ...opts.headers } },
+        {
+          host: '127.0.0.1',
+          port,
+          path: opts.path ?? '/',
+          method: opts.method ?? 'GET',
+          rejectUnauthorized: false,
+          headers: { 'x-forwarded-for': opts.from, ...opts.headers },
+        },
         (res) => {
           let body = ''
           res.setEncoding('utf8')
@@ -82,7 +89,21 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sss-nginx-live-'))
-    await run('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-keyout', path.join(dir, 'privkey.pem'), '-out', path.join(dir, 'fullchain.pem')])
+    await run('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      path.join(dir, 'privkey.pem'),
+      '-out',
+      path.join(dir, 'fullchain.pem'),
+    ])
     await writeFile(path.join(dir, 'chain.pem'), await readFile(path.join(dir, 'fullchain.pem')))
     // The stub app: 200 with the headers the real app sets; /_drop closes the socket (nginx: 502).
     upstream = createServer((req, res) => {
@@ -90,7 +111,12 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
         req.socket.destroy()
         return
       }
-      res.writeHead(200, { 'content-type': 'application/json', 'x-content-type-options': 'nosniff', 'strict-transport-security': 'max-age=1', 'x-powered-by': 'stub' })
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'x-content-type-options': 'nosniff',
+        'strict-transport-security': 'max-age=1',
+        'x-powered-by': 'stub',
+      })
       res.end(JSON.stringify({ ip: req.headers['x-forwarded-for'] }))
     })
     await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
@@ -174,7 +200,10 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
         socket.on('end', () => resolve(data))
         socket.on('error', reject)
       })
-    for (const reply of [await raw({ tls: true }, 'GET / HTTP/1.1\r\nHost: localhost\r\nBroken header line\r\n\r\n'), await raw({ tls: false }, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n')]) {
+    for (const reply of [
+      await raw({ tls: true }, 'GET / HTTP/1.1\r\nHost: localhost\r\nBroken header line\r\n\r\n'),
+      await raw({ tls: false }, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+    ]) {
       expect(reply).toMatch(/^HTTP\/1\.1 400 /)
       expect(reply).toMatch(/\r\nContent-Type: application\/json\r\n/)
       expect(reply).toMatch(/\r\nContent-Security-Policy: default-src 'none'/)

@@ -14,7 +14,9 @@ const pkg = JSON.parse(readFileSync(path.resolve('package.json'), 'utf8')) as {
 const lock = JSON.parse(readFileSync(path.resolve('package-lock.json'), 'utf8')) as { packages: Record<string, { dev?: boolean }> }
 
 function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : []))
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? sourceFiles(path.join(dir, e.name)) : e.name.endsWith('.ts') && !e.name.endsWith('.test.ts') ? [path.join(dir, e.name)] : [],
+  )
 }
 
 describe('production start', () => {

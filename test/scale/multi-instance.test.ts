@@ -144,12 +144,17 @@ describe.skipIf(!available)('two instances, one PostgreSQL and one Redis', () =>
     expect((await call(b, 'GET', '/v1/me', { cookie })).status).toBe(401)
 
     const cookie2 = cookieOf(await call(b, 'POST', '/v1/auth/login', { body: { email: 'two@example.test', password: PASSWORD } }))
-    const created = (await (await call(b, 'POST', '/v1/tokens', { cookie: cookie2, body: { name: 'ci', scopes: ['account:read'] } })).json()) as { id: string; token: string }
+    const created = (await (await call(b, 'POST', '/v1/tokens', { cookie: cookie2, body: { name: 'ci', scopes: ['account:read'] } })).json()) as {
+      id: string
+      token: string
+    }
     expect((await call(a, 'GET', '/v1/me', { bearer: created.token })).status).toBe(200)
     expect((await call(b, 'DELETE', `/v1/tokens/${created.id}`, { cookie: cookie2 })).status).toBe(204)
     expect((await call(a, 'GET', '/v1/me', { bearer: created.token })).status).toBe(401)
 
-    const other = (await (await call(b, 'POST', '/v1/tokens', { cookie: cookie2, body: { name: 'ci-2', scopes: ['account:read'] } })).json()) as { token: string }
+    const other = (await (await call(b, 'POST', '/v1/tokens', { cookie: cookie2, body: { name: 'ci-2', scopes: ['account:read'] } })).json()) as {
+      token: string
+    }
     expect((await call(a, 'GET', '/v1/me', { cookie: cookie2 })).status).toBe(200)
     expect((await call(b, 'DELETE', '/v1/me', { cookie: cookie2, body: { password: PASSWORD } })).status).toBe(204)
     expect((await call(a, 'GET', '/v1/me', { cookie: cookie2 })).status).toBe(401)
@@ -164,15 +169,32 @@ describe.skipIf(!available)('two instances, one PostgreSQL and one Redis', () =>
       .values(subjects.map((subject) => ({ to_address: 'mi@example.test', subject, body_text: 'body', created_at: now, next_attempt_at: now })))
       .execute()
     // An expired session for housekeeping to remove.
-    const account = await testDb.db.insertInto('accounts').values({ email: 'old@example.test', password_hash: 'x', created_at: now, password_changed_at: now }).returning('id').executeTakeFirstOrThrow()
+    const account = await testDb.db
+      .insertInto('accounts')
+      .values({ email: 'old@example.test', password_hash: 'x', created_at: now, password_changed_at: now })
+      .returning('id')
+      .executeTakeFirstOrThrow()
     const longAgo = new Date(now.getTime() - 3 * 86_400_000)
     await testDb.db
       .insertInto('sessions')
-      .values({ account_id: account.id, token_hash: Buffer.alloc(32, 7), created_at: longAgo, last_seen_at: longAgo, absolute_expires_at: longAgo, ip: null, user_agent: null })
+      .values({
+        account_id: account.id,
+        token_hash: Buffer.alloc(32, 7),
+        created_at: longAgo,
+        last_seen_at: longAgo,
+        absolute_expires_at: longAgo,
+        ip: null,
+        user_agent: null,
+      })
       .execute()
     const deadline = Date.now() + 15_000
     for (;;) {
-      const pending = await testDb.db.selectFrom('email_outbox').select('id').where('subject', 'like', 'multi-instance %').where('sent_at', 'is', null).execute()
+      const pending = await testDb.db
+        .selectFrom('email_outbox')
+        .select('id')
+        .where('subject', 'like', 'multi-instance %')
+        .where('sent_at', 'is', null)
+        .execute()
       const sessions = await testDb.db.selectFrom('sessions').select('id').where('account_id', '=', account.id).execute()
       if ((pending.length === 0 && sessions.length === 0) || Date.now() > deadline) break
       await new Promise((r) => setTimeout(r, 100))

@@ -26,8 +26,16 @@ interface Side {
 }
 
 /** Sends `samples` requests for the known and for unknown addresses, interleaved so drift hits both. */
-async function compare(ctx: CheckContext, route: Route, known: () => Record<string, string>, unknown: () => Record<string, string>): Promise<{ known: Side; unknown: Side }> {
-  const sides = { known: { status: new Set<number>(), bodies: new Set<string>(), ms: [] as number[] }, unknown: { status: new Set<number>(), bodies: new Set<string>(), ms: [] as number[] } }
+async function compare(
+  ctx: CheckContext,
+  route: Route,
+  known: () => Record<string, string>,
+  unknown: () => Record<string, string>,
+): Promise<{ known: Side; unknown: Side }> {
+  const sides = {
+    known: { status: new Set<number>(), bodies: new Set<string>(), ms: [] as number[] },
+    unknown: { status: new Set<number>(), bodies: new Set<string>(), ms: [] as number[] },
+  }
   const record = (side: Side, res: ProbeResponse) => {
     side.status.add(res.status)
     side.bodies.add(normalise(res.body))
@@ -45,8 +53,10 @@ async function compare(ctx: CheckContext, route: Route, known: () => Record<stri
 function verdict(ctx: CheckContext, what: string, s: { known: Side; unknown: Side }): { problems: string[]; notes: string[] } {
   const problems: string[] = []
   const fmt = (set: Set<number>) => [...set].join('/')
-  if (fmt(s.known.status) !== fmt(s.unknown.status)) problems.push(`${what}: status ${fmt(s.known.status)} for a known address, ${fmt(s.unknown.status)} for an unknown one`)
-  else if ([...s.known.bodies].join('\n') !== [...s.unknown.bodies].join('\n')) problems.push(`${what}: the body differs between a known and an unknown address`)
+  if (fmt(s.known.status) !== fmt(s.unknown.status))
+    problems.push(`${what}: status ${fmt(s.known.status)} for a known address, ${fmt(s.unknown.status)} for an unknown one`)
+  else if ([...s.known.bodies].join('\n') !== [...s.unknown.bodies].join('\n'))
+    problems.push(`${what}: the body differs between a known and an unknown address`)
   const [mk, mu] = [median(s.known.ms), median(s.unknown.ms)]
   // Slower or faster, the two sets of timings must overlap or stay within the threshold.
   const apart = Math.min(...s.known.ms) > Math.max(...s.unknown.ms) || Math.max(...s.known.ms) < Math.min(...s.unknown.ms)
@@ -122,7 +132,10 @@ export const throttleAddress: Check = {
   needs: ['allowed-host'],
   async run(ctx) {
     const { refusedAt, last } = await guessUntilRefused(ctx, ctx.throttle.addressAttempts, () => unknownEmail(ctx, 'spray'))
-    if (refusedAt === null) return { problems: [`${ctx.throttle.addressAttempts} wrong logins from this client across different emails, none refused (last: ${last?.status ?? '-'})`] }
+    if (refusedAt === null)
+      return {
+        problems: [`${ctx.throttle.addressAttempts} wrong logins from this client across different emails, none refused (last: ${last?.status ?? '-'})`],
+      }
     return { problems: [], notes: [`refused at attempt ${refusedAt}`] }
   },
 }

@@ -205,7 +205,10 @@ export const tlsVersions: Check = {
     }
     const problems: string[] = []
     const notes: string[] = []
-    for (const [min, max] of [['TLSv1', 'TLSv1'], ['TLSv1.1', 'TLSv1.1']] as const) {
+    for (const [min, max] of [
+      ['TLSv1', 'TLSv1'],
+      ['TLSv1.1', 'TLSv1.1'],
+    ] as const) {
       ctx.prober.spend()
       const agreed = await tlsHandshake(url, min, max, ctx.prober.opts.timeoutMs)
       if (agreed) problems.push(`the server accepts ${agreed} (V12.1.1)`)

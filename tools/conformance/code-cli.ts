@@ -8,7 +8,11 @@ import { formatReport, type Format } from './report.js'
 const USAGE = 'usage: npm run conformance:code -- <path to a TypeScript/JavaScript repository> [--format text|markdown|json]'
 
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({ options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', default: false } }, allowPositionals: true, strict: true })
+  const { values, positionals } = parseArgs({
+    options: { format: { type: 'string', default: 'text' }, help: { type: 'boolean', default: false } },
+    allowPositionals: true,
+    strict: true,
+  })
   if (values.help) {
     console.log(USAGE)
     return 0

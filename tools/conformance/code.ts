@@ -124,7 +124,16 @@ export async function scanCodebase(target: string): Promise<CodeReport> {
   }
   const findings: Finding[] = [...byRule].map(([id, hits]) => {
     const info = CODE_RULES[id] ?? { title: id, standards: [], control: 'Use a Static Security Code Analysis tools' }
-    return { id, title: info.title, standards: info.standards, control: info.control, outcome: hits.length > 0 ? 'fail' : 'pass', problems: [...new Set(hits)], notes: [], requests: 0 }
+    return {
+      id,
+      title: info.title,
+      standards: info.standards,
+      control: info.control,
+      outcome: hits.length > 0 ? 'fail' : 'pass',
+      problems: [...new Set(hits)],
+      notes: [],
+      requests: 0,
+    }
   })
   findings.push({
     id: 'secrets',

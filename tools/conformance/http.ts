@@ -66,29 +66,25 @@ export class Prober {
     if (req.body !== undefined) headers['content-length'] = String(Buffer.byteLength(req.body))
     const started = process.hrtime.bigint()
     return new Promise<ProbeResponse>((resolve, reject) => {
-      const request = client.request(
-        url,
-        { method: req.method, headers, timeout: this.opts.timeoutMs, rejectUnauthorized: !this.opts.insecureTls },
-        (res) => {
-          const chunks: Buffer[] = []
-          let size = 0
-          res.on('data', (chunk: Buffer) => {
-            size += chunk.length
-            if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+      const request = client.request(url, { method: req.method, headers, timeout: this.opts.timeoutMs, rejectUnauthorized: !this.opts.insecureTls }, (res) => {
+        const chunks: Buffer[] = []
+        let size = 0
+        res.on('data', (chunk: Buffer) => {
+          size += chunk.length
+          if (size <= MAX_BODY_BYTES) chunks.push(chunk)
+        })
+        res.on('error', reject)
+        res.on('end', () => {
+          const setCookie = res.headers['set-cookie'] ?? []
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            body: Buffer.concat(chunks).toString('utf8'),
+            ms: Number(process.hrtime.bigint() - started) / 1e6,
+            setCookies: setCookie,
           })
-          res.on('error', reject)
-          res.on('end', () => {
-            const setCookie = res.headers['set-cookie'] ?? []
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-              ms: Number(process.hrtime.bigint() - started) / 1e6,
-              setCookies: setCookie,
-            })
-          })
-        },
-      )
+        })
+      })
       request.on('timeout', () => request.destroy(new Error(`${req.method} ${req.path}: no answer within ${this.opts.timeoutMs} ms`)))
       request.on('error', reject)
       request.end(req.body)

@@ -55,7 +55,15 @@ export interface Report {
   summary: Record<'pass' | 'fail' | 'skip', number>
 }
 
-export const DEFAULTS = { budget: 400, delayMs: 0, timeoutMs: 10_000, timingSamples: 5, timingThresholdMs: 100, accountAttempts: 20, addressAttempts: 80 } as const
+export const DEFAULTS = {
+  budget: 400,
+  delayMs: 0,
+  timeoutMs: 10_000,
+  timingSamples: 5,
+  timingThresholdMs: 100,
+  accountAttempts: 20,
+  addressAttempts: 80,
+} as const
 
 export async function runConformance(opts: ConformanceOptions): Promise<Report> {
   const base = new URL(opts.url)
@@ -97,9 +105,21 @@ async function runOne(check: Check, ctx: CheckContext): Promise<Finding> {
   try {
     const result = await check.run(ctx)
     if (result.skipped !== undefined) return skip(result.skipped)
-    return { ...base, outcome: result.problems.length > 0 ? 'fail' : 'pass', problems: result.problems, notes: result.notes ?? [], requests: ctx.prober.used - before }
+    return {
+      ...base,
+      outcome: result.problems.length > 0 ? 'fail' : 'pass',
+      problems: result.problems,
+      notes: result.notes ?? [],
+      requests: ctx.prober.used - before,
+    }
   } catch (err) {
     if (err instanceof BudgetExhausted || err instanceof CannotRun) return skip(err.message)
-    return { ...base, outcome: 'fail', problems: [`the check could not complete: ${err instanceof Error ? err.message : String(err)}`], notes: [], requests: ctx.prober.used - before }
+    return {
+      ...base,
+      outcome: 'fail',
+      problems: [`the check could not complete: ${err instanceof Error ? err.message : String(err)}`],
+      notes: [],
+      requests: ctx.prober.used - before,
+    }
   }
 }

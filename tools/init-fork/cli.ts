@@ -62,7 +62,9 @@ async function main(): Promise<number> {
   }
   try {
     const result = await initFork(process.cwd(), options)
-    console.log(`init-fork: ${options.appName} (${options.name}) — rewrote ${result.changedFiles.length} files, generated fresh development secrets, wrote .fork.json\n`)
+    console.log(
+      `init-fork: ${options.appName} (${options.name}) — rewrote ${result.changedFiles.length} files, generated fresh development secrets, wrote .fork.json\n`,
+    )
     console.log('Still for a human to decide:')
     for (const line of result.checklist) console.log(line.startsWith('  ') ? `     ${line.trim()}` : `  [ ] ${line}`)
     return 0

@@ -29,7 +29,14 @@ export interface ForkOptions {
 
 /** Files the rewrite never touches: the licence notice, and this tool with its test and the two
  * documents that describe it (they name the placeholders by design). The lock file is handled apart. */
-const UNTOUCHED = [/^LICENSE$/, /^tools\/init-fork\//, /^test\/init-fork\//, /^docs\/adopting\.md$/, /^docs\/decisions\/0071-init-fork\.md$/, /^package-lock\.json$/]
+const UNTOUCHED = [
+  /^LICENSE$/,
+  /^tools\/init-fork\//,
+  /^test\/init-fork\//,
+  /^docs\/adopting\.md$/,
+  /^docs\/decisions\/0071-init-fork\.md$/,
+  /^package-lock\.json$/,
+]
 
 export function validate(o: ForkOptions): string[] {
   const problems: string[] = []
@@ -41,7 +48,8 @@ export function validate(o: ForkOptions): string[] {
   } catch {
     problems.push('--origin: not a URL')
   }
-  if (url && (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || url.username)) problems.push('--origin: an https origin only, such as https://app.acme.com')
+  if (url && (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || url.username))
+    problems.push('--origin: an https origin only, such as https://app.acme.com')
   if (!/^[a-z][a-z0-9]{1,9}$/.test(o.tokenPrefix)) problems.push('--token-prefix: 2-10 lower-case letters or digits, starting with a letter')
   if (!/^[^\s@<>"]+@[^\s@<>"]+\.[a-z]{2,}$/i.test(o.contact)) problems.push('--contact: an email address such as security@acme.com')
   return problems
@@ -79,7 +87,8 @@ export async function initFork(root: string, o: ForkOptions): Promise<ForkResult
   if (problems.length > 0) throw new ForkRefused(problems.join('\n'))
   if (existsSync(path.join(root, MARKER_FILE))) throw new ForkRefused(`${MARKER_FILE} exists: this fork was initialised already`)
   // Untracked files are never rewritten, so only changes to tracked files count as dirty.
-  if ((await git(root, 'status', '--porcelain', '--untracked-files=no')).trim() !== '') throw new ForkRefused('the git tree has uncommitted changes: commit or stash them first')
+  if ((await git(root, 'status', '--porcelain', '--untracked-files=no')).trim() !== '')
+    throw new ForkRefused('the git tree has uncommitted changes: commit or stash them first')
   const commit = (await git(root, 'rev-parse', 'HEAD')).trim()
 
   const changedFiles: string[] = []
@@ -108,7 +117,10 @@ export async function initFork(root: string, o: ForkOptions): Promise<ForkResult
   }
 
   await freshDevSecrets(root)
-  await writeFile(path.join(root, MARKER_FILE), `${JSON.stringify({ ...o, forkedFrom: `secure-saas-starter@${commit}`, at: new Date().toISOString() }, null, 2)}\n`)
+  await writeFile(
+    path.join(root, MARKER_FILE),
+    `${JSON.stringify({ ...o, forkedFrom: `secure-saas-starter@${commit}`, at: new Date().toISOString() }, null, 2)}\n`,
+  )
   return { changedFiles, checklist: await checklist(root, o) }
 }
 

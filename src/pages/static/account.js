@@ -208,7 +208,9 @@
     list.replaceChildren(
       ...r.data.sessions.map((s) => {
         const li = document.createElement('li')
-        li.append(`${s.current ? 'This browser' : s.userAgent || 'Unknown device'} (${s.ip || 'unknown address'}, last seen ${new Date(s.lastSeenAt).toLocaleString()}) `)
+        li.append(
+          `${s.current ? 'This browser' : s.userAgent || 'Unknown device'} (${s.ip || 'unknown address'}, last seen ${new Date(s.lastSeenAt).toLocaleString()}) `,
+        )
         if (!s.current) {
           li.append(
             button('End', async () => {
