@@ -14,7 +14,9 @@ import { CHECKS, type Report, runConformance } from '../../tools/conformance/run
 import { startWeakServer, WEAK_ACCOUNT, type WeakServer } from './weak-server.js'
 
 const run = promisify(execFile)
-const FAST = { timingSamples: 3, timingThresholdMs: 150, accountAttempts: 14, addressAttempts: 40, budget: 250 }
+// Timing: five samples and a 250 ms threshold, so a busy CI machine (four test workers on two cores)
+// does not fail the starter on noise; the weak fixture still differs by 400 ms and fails.
+const FAST = { timingSamples: 5, timingThresholdMs: 250, accountAttempts: 14, addressAttempts: 40, budget: 300 }
 
 function outcomes(report: Report): Record<string, string> {
   return Object.fromEntries(report.findings.map((f) => [f.id, f.outcome]))
