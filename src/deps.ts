@@ -18,7 +18,7 @@ export interface Deps {
   readonly db: Db
   readonly clock: Clock
   readonly log: Log
-  /** Shared counters and revocation fan-out across instances; undefined runs single-instance. */
+  /** Shared rate-limit and failure counters across instances (decision 0046); undefined runs single-instance. */
   readonly redis: Redis | undefined
   /** argon2id with bounded concurrency; one per process. */
   readonly hasher: PasswordHasher

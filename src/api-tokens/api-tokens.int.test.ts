@@ -51,7 +51,7 @@ describe('API tokens', () => {
     return res.json()
   }
 
-  describe('the issue 5 flow over HTTP', () => {
+  describe('the API-token flow over HTTP', () => {
     it('a token with account:read reads GET /v1/me, is refused session-only actions, and stops at revocation', async () => {
       const owner = await signIn()
       const { id, token } = await newToken(owner.cookie, ['account:read'])

@@ -1,4 +1,4 @@
-// Email change (issue 9): full re-authentication, a single-use token bound to (account, new address)
+// Email change (decision 0044): full re-authentication, a single-use token bound to (account, new address)
 // mailed to the new address, a notice with a way to stop it to the old one, nothing changes until
 // confirmed, uniqueness re-checked at confirm, enumeration-safe, other sessions end, audit event.
 import { describe, expect, it } from 'vitest'

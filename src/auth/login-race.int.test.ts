@@ -1,4 +1,4 @@
-// A login racing a credential change (issue 9): the login verifies the old password, then, before it
+// A login racing a credential change (decision 0043): the login verifies the old password, then, before it
 // issues its session, the password is changed, reset or flagged. The credential is versioned and
 // locked in the transaction that issues the session, so that login must not leave a live session,
 // and its opportunistic rehash must not write the old password back. The tests pause the argon2

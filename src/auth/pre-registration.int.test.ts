@@ -1,4 +1,4 @@
-// Pre-registration hijack (issue 9): a stranger signs up with the victim's address first, with a
+// Pre-registration hijack (decision 0041): a stranger signs up with the victim's address first, with a
 // password of their own. Nothing the victim does with their mailbox may turn that password into a
 // working login, and whatever the stranger started ends when the mailbox owner takes the address.
 import { describe, expect, it } from 'vitest'

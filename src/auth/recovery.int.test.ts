@@ -1,4 +1,4 @@
-// Recovery that recovers (issue 9): after a reset, the compromise flag or a password change, nothing
+// Recovery that recovers (decision 0042): after a reset, the compromise flag or a password change, nothing
 // an intruder held keeps working: sessions, pending MFA logins, API tokens (reset and flag), and a
 // stolen API token cannot keep the owner out by ending their sessions in a loop.
 import { describe, expect, it } from 'vitest'
