@@ -108,6 +108,13 @@ export interface MailWorker {
   stop(): Promise<void>
 }
 
+/** The first line of an error's message (bounded) and its code: enough to act on, nothing more. */
+function oneLineReason(err: unknown): string {
+  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown }
+  const text = typeof message === 'string' && message.trim() !== '' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'
+  return typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? `${text} (${code})` : text
+}
+
 /**
  * Polls the outbox until stopped. The next tick is scheduled only when the previous one finished,
  * so two ticks of one worker never overlap however slow the mail server is.
@@ -120,7 +127,8 @@ export function startMailWorker(db: Db, transport: Transport, opts: { from: stri
     if (stopped) return
     running = deliverDueMail(db, transport, { from: opts.from, now: opts.now(), log: opts.log })
       .then(() => expireUndeliverable(db))
-      .catch((err: unknown) => opts.log.warn({ err }, 'mail worker tick failed'))
+      // One line a tick (the database may be down for a while): the reason, never a stack or an object dump.
+      .catch((err: unknown) => opts.log.warn({ reason: oneLineReason(err) }, 'mail worker tick failed'))
       .then(() => {
         if (stopped) return
         timer = setTimeout(tick, opts.intervalMs)
