@@ -64,7 +64,7 @@ export async function register(deps: Deps, input: { email: string; password: str
     if (id === undefined) {
       // The owner hears about it (at most a few times an hour, so the form cannot spam them).
       const owner = await repo.findByEmail(trx, email)
-      if (owner === undefined || !(await withinMailQuota(trx, owner.email, now))) return
+      if (owner === undefined || !(await withinMailQuota(deps, trx, owner.email, now))) return
       if (owner.email_verified_at === null) {
         await enqueueMail(trx, mails.setPassword(ctx, owner.email, await issueOneTimeToken(trx, owner.id, 'password_reset', now)), now)
       } else {
@@ -81,16 +81,16 @@ export async function register(deps: Deps, input: { email: string; password: str
 // Unsolicited mails (sign-up notices, repeated verification links) per address per hour.
 const NOTICE_MAILS_PER_HOUR = 3
 
-/** True while `email` may get another unsolicited mail this hour (counts this one). */
-export async function withinMailQuota(db: Db, email: string, now: Date): Promise<boolean> {
-  return (await reserveAttempt(db, { key: accountKey('notice', email), limit: NOTICE_MAILS_PER_HOUR, windowSeconds: 3600 }, now)).allowed
+/** True while `email` may get another unsolicited mail this hour (counts this one); `db` may be a transaction. */
+export async function withinMailQuota(deps: Pick<Deps, 'redis' | 'config'>, db: Db, email: string, now: Date): Promise<boolean> {
+  return (await reserveAttempt({ ...deps, db }, { key: accountKey('notice', email), limit: NOTICE_MAILS_PER_HOUR, windowSeconds: 3600 }, now)).allowed
 }
 
 /** Mails a fresh verification link to an unverified account (within the hourly quota). */
 export async function resendVerification(deps: Deps, accountId: string, email: string): Promise<void> {
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
-    if (!(await withinMailQuota(trx, email, now))) return
+    if (!(await withinMailQuota(deps, trx, email, now))) return
     const token = await issueOneTimeToken(trx, accountId, 'verify_email', now)
     await enqueueMail(trx, mails.verifyEmail(mailContext(deps.config), email, token), now)
   })
@@ -108,7 +108,7 @@ export async function verifyEmail(deps: Deps, input: { token: string; password: 
   const account = accountId === null ? undefined : await repo.findCredentialsById(deps.db, accountId)
   if (account === undefined) throw AccountErrors.invalidToken()
   const rules = verifyThrottleRules(deps, account.email, meta.ip)
-  const reservation = await reserveAll(deps.db, rules, now)
+  const reservation = await reserveAll(deps, rules, now)
   if (!reservation.allowed) throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   // An oversized input is refused before hashing (no hashing-cost denial of service).
   const ok =
@@ -117,7 +117,7 @@ export async function verifyEmail(deps: Deps, input: { token: string; password: 
     await recordEvent(deps.db, { type: 'login.failed', accountId: account.id, meta, at: now, details: { during: 'verify_email' } })
     throw AccountErrors.invalidCredentials()
   }
-  for (const rule of rules) await releaseAttempt(deps.db, rule.key)
+  for (const rule of rules) await releaseAttempt(deps, rule.key)
   await deps.db.transaction().execute(async (trx) => {
     // Consume inside the transaction: of two parallel verifications, exactly one wins.
     if ((await consumeOneTimeToken(trx, input.token, 'verify_email', now)) !== account.id) throw AccountErrors.invalidToken()

@@ -39,11 +39,11 @@ export async function requestEmailChange(deps: Deps, input: EmailChangeInput, me
     const holder = await findAccountByEmail(trx, newEmail)
     if (holder === undefined) {
       // The link goes out within the unsolicited-mail cap of the new address.
-      if (await withinMailQuota(trx, newEmail, now)) {
+      if (await withinMailQuota(deps, trx, newEmail, now)) {
         const token = await issueOneTimeToken(trx, account.id, 'email_change', now, newEmail)
         await enqueueMail(trx, mails.confirmEmailChange(ctx, newEmail, token), now)
       }
-    } else if (holder.id !== account.id && (await withinMailQuota(trx, holder.email, now))) {
+    } else if (holder.id !== account.id && (await withinMailQuota(deps, trx, holder.email, now))) {
       await enqueueMail(trx, mails.addressInUse(ctx, holder.email), now)
     }
     // The old address hears about every request, taken or free, so its answer tells nothing either.

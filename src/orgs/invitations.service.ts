@@ -39,7 +39,11 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
   return deps.db.transaction().execute(async (trx) => {
     const org = await repo.lockOrg(trx, ctx.orgId)
     if (org === undefined) throw OrgErrors.notFound()
-    const quota = await reserveAttempt(trx, { key: accountKey('invitation', email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 }, now)
+    const quota = await reserveAttempt(
+      { ...deps, db: trx },
+      { key: accountKey('invitation', email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 },
+      now,
+    )
     if (!quota.allowed) throw CommonErrors.rateLimited(quota.retryAfterSeconds)
     // A new invitation to the same address replaces the pending one, so only the newest link works.
     await invitationsRepo.revokePendingTo(trx, ctx.orgId, email, now)

@@ -77,7 +77,8 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     const permissions = effectivePermissions(membership.role, principal.kind === 'token' ? principal.scopes : null)
     if (config.permission === undefined) throw OrgErrors.forbidden()
     if (!permissions.has(config.permission)) throw OrgErrors.forbidden()
-    if (membership.mfa_required && !(await hasSecondFactor(deps.db, principal.accountId))) {
+    // The principal's statement already read whether the account has a second factor; ask again only without it.
+    if (membership.mfa_required && !(principal.account?.hasSecondFactor ?? (await hasSecondFactor(deps.db, principal.accountId)))) {
       if (config.orgMfaExempt !== true) throw OrgErrors.mfaRequired()
       request.orgMfaMissing = true
     }

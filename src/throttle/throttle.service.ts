@@ -35,15 +35,14 @@ export function ipKey(kind: string, ip: string): string {
 }
 
 /**
- * Where the counters live: Redis when the app has a client (REDIS_URL), else PostgreSQL. A bare
- * `Db` (older callers) always means PostgreSQL.
+ * Where the counters live: Redis when the app has a client (REDIS_URL), else PostgreSQL (`db`, which
+ * may be the caller's transaction). Every caller passes its deps, so no counter can miss Redis.
  */
 export type CounterDeps = Pick<Deps, 'db' | 'redis' | 'config'> & { readonly log?: Deps['log'] }
-type Counters = Db | CounterDeps
+type Counters = CounterDeps
 
 function backend(c: Counters): { db: Db; redis: Redis | undefined; prefix: string; log: Deps['log'] | undefined } {
-  if ('db' in c && 'config' in c) return { db: c.db, redis: c.redis, prefix: c.config.redis.keyPrefix, log: c.log }
-  return { db: c, redis: undefined, prefix: '', log: undefined }
+  return { db: c.db, redis: c.redis, prefix: c.config.redis.keyPrefix, log: c.log }
 }
 
 /**
