@@ -1,7 +1,8 @@
 // Kysely over a pg pool. Statement and connection timeouts are bounded so a stuck database turns
 // into a 503 (see http/error-handler.ts), never into requests that hang forever.
-import { Kysely, PostgresDialect, type Transaction } from 'kysely'
+import { type DatabaseIntrospector, Kysely, PostgresDialect, type Transaction } from 'kysely'
 import pg from 'pg'
+import { SearchPathIntrospector } from './introspector.js'
 import type { DB } from './schema.js'
 
 export type Db = Kysely<DB>
@@ -60,7 +61,15 @@ export function createDb(opts: DbOptions): Db {
   // the error object whole (see describePoolError).
   pool.on('error', (err) => opts.onPoolError?.(err))
   pool.on('connect', prepareMarkedStatements)
-  return new Kysely<DB>({ dialect: new PostgresDialect({ pool }) })
+  return new Kysely<DB>({ dialect: new AppDialect({ pool }) })
+}
+
+/** PostgreSQL, with introspection limited to the search path (see introspector.ts). */
+class AppDialect extends PostgresDialect {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the dialect's own signature
+  override createIntrospector(db: Kysely<any>): DatabaseIntrospector {
+    return new SearchPathIntrospector(db)
+  }
 }
 
 /**
