@@ -5,7 +5,15 @@
 // scan with 'schema "..." does not exist' (seen between parallel test files, each in its own
 // schema). This introspector sees only the schemas on the connection's search path and joins
 // the catalog by oid, so it never names a schema that is not its own.
-import { type DatabaseIntrospector, type DatabaseMetadata, type DatabaseMetadataOptions, type Kysely, type SchemaMetadata, sql, type TableMetadata } from 'kysely'
+import {
+  type DatabaseIntrospector,
+  type DatabaseMetadata,
+  type DatabaseMetadataOptions,
+  type Kysely,
+  type SchemaMetadata,
+  sql,
+  type TableMetadata,
+} from 'kysely'
 
 interface ColumnRow {
   schema: string
