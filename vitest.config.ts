@@ -6,6 +6,10 @@ import { defineConfig } from 'vitest/config'
 // - integration: PostgreSQL (and Redis where named) through the app (`*.int.test.ts`);
 // - repo: checks of the repository itself: docs, infra, workflows, lint rules, the backup drill.
 const databaseSetup = ['src/testing/global-setup.ts']
+// Files that replace a module with vi.mock need a module registry of their own; every other file
+// shares its worker's (isolate: false), which halves the suite: importing the app graph anew for
+// each file cost more CPU than the tests themselves. Files must not leave global state behind.
+const needsIsolation = ['src/mfa/totp-enrolment.int.test.ts']
 
 export default defineConfig({
   test: {
@@ -18,6 +22,7 @@ export default defineConfig({
     // machine took the auth and orgs folders from 98 s to 58 s (six were no faster).
     maxWorkers: 4,
     restoreMocks: true,
+    isolate: false,
     projects: [
       {
         extends: true,
@@ -26,7 +31,16 @@ export default defineConfig({
       {
         extends: true,
         // Starts the embedded PostgreSQL when DATABASE_URL is unset; checks the server answers.
-        test: { name: 'integration', include: ['src/**/*.int.test.ts', 'migrations/**/*.int.test.ts'], globalSetup: databaseSetup },
+        test: {
+          name: 'integration',
+          include: ['src/**/*.int.test.ts', 'migrations/**/*.int.test.ts'],
+          exclude: [...needsIsolation, '**/node_modules/**'],
+          globalSetup: databaseSetup,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'integration-isolated', include: needsIsolation, isolate: true, globalSetup: databaseSetup },
       },
       {
         extends: true,
