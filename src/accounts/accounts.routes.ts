@@ -12,7 +12,7 @@ import { type MfaStatus, userView, userViewOf } from './user-view.js'
 const tags = ['account']
 
 export const accountsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; mfaEnabled: MfaStatus }> = async (app, { deps, mfaEnabled }) => {
-  app.get('/', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: AccountReply, ...errorReplies(401, 403) } } }, async (request) => {
+  app.get('', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: AccountReply, ...errorReplies(401, 403) } } }, async (request) => {
     const principal = requireAuth(request, { scope: 'account:read', allowDuringMfaEnrolment: true })
     // The account was read with the credential, in the same statement: no second round trip.
     return principal.account ? userViewOf(principal.accountId, principal.account) : userView(deps, principal.accountId, mfaEnabled)

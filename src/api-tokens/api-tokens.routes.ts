@@ -20,7 +20,7 @@ const SECURITY: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
 export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgMember: OrgMembershipCheck }> = async (app, { deps, assertOrgMember }) => {
   app.post(
-    '/',
+    '',
     {
       schema: {
         tags: TAGS,
@@ -40,7 +40,7 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgM
   )
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags: TAGS,

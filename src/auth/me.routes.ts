@@ -50,7 +50,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
   )
 
   app.delete(
-    '/',
+    '',
     { schema: { tags, security: SESSION_ONLY, body: DeleteAccountBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
       const principal = requireAuth(request, { sessionOnly: true })

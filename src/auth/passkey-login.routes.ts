@@ -34,7 +34,7 @@ export const passkeyLoginRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = asy
   })
 
   app.post(
-    '/',
+    '',
     { config: strict, schema: { tags, body: PasskeySignInBody, response: { 200: LoginMfaReply, ...errorReplies(400, 401, 403, 429) } } },
     async (request, reply) => {
       const meta = requestMeta(request)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -61,7 +62,7 @@ describe('HTTP baseline', () => {
     expect(doc.statusCode).toBe(200)
     expect(doc.json()).toMatchObject({ openapi: '3.1.0' })
     expect(Object.keys(doc.json().paths)).toContain('/readyz')
-    expect(doc.json().paths['/v1/me/'].get.security).toEqual([{ session: [] }, { bearer: [] }])
+    expect(doc.json().paths['/v1/me'].get.security).toEqual([{ session: [] }, { bearer: [] }])
     expect(doc.json().paths['/v1/auth/login'].post.security).toBeUndefined()
     const page = await t.app.inject({ method: 'GET', url: '/docs/' })
     expect(page.statusCode).toBe(200)
@@ -72,14 +73,25 @@ describe('HTTP baseline', () => {
     const paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths
     const cookieOnly = [{ session: [] }]
     const cookieOrToken = [{ session: [] }, { bearer: [] }]
-    expect(paths['/v1/tokens/'].post.security).toEqual(cookieOnly)
-    expect(paths['/v1/sessions/'].delete.security).toEqual(cookieOnly)
+    expect(paths['/v1/tokens'].post.security).toEqual(cookieOnly)
+    expect(paths['/v1/sessions'].delete.security).toEqual(cookieOnly)
     expect(paths['/v1/me/password'].post.security).toEqual(cookieOnly)
-    expect(paths['/v1/me/'].delete.security).toEqual(cookieOnly)
+    expect(paths['/v1/me'].delete.security).toEqual(cookieOnly)
     expect(paths['/v1/me/mfa/totp'].post.security).toEqual(cookieOnly)
-    expect(paths['/v1/me/passkeys/'].get.security).toEqual(cookieOnly)
-    expect(paths['/v1/me/'].get.security).toEqual(cookieOrToken)
-    expect(paths['/v1/tokens/'].get.security).toEqual(cookieOrToken)
-    expect(paths['/v1/sessions/'].get.security).toEqual(cookieOrToken)
+    expect(paths['/v1/me/passkeys'].get.security).toEqual(cookieOnly)
+    expect(paths['/v1/me'].get.security).toEqual(cookieOrToken)
+    expect(paths['/v1/tokens'].get.security).toEqual(cookieOrToken)
+    expect(paths['/v1/sessions'].get.security).toEqual(cookieOrToken)
+  })
+
+  it('documents every route of the contract (docs/API.md) under its exact path, none with a trailing slash', async () => {
+    const paths = (await t.app.inject({ method: 'GET', url: '/openapi.json' })).json().paths as Record<string, Record<string, unknown>>
+    const contract = [...readFileSync(new URL('../../docs/API.md', import.meta.url), 'utf8').matchAll(/^\| (GET|POST|PATCH|DELETE) (\/v1\/[^ |,]*)/gm)]
+    expect(contract.length).toBeGreaterThan(40)
+    const missing = contract
+      .map(([, method, path]) => [method?.toLowerCase() ?? '', (path ?? '').replace(/:(\w+)/g, '{$1}')] as const)
+      .filter(([method, path]) => paths[path]?.[method] === undefined)
+    expect(missing).toEqual([])
+    expect(Object.keys(paths).filter((p) => p !== '/' && p.endsWith('/'))).toEqual([])
   })
 })

@@ -19,7 +19,7 @@ const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
 export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
-    '/',
+    '',
     { config: { permission: 'org:read' }, schema: { tags, security, params: OrgParams, response: { 200: OrgReply, ...errorReplies(401, 403, 404) } } },
     async (request) => {
       return orgs.viewOf(orgContext(request))
@@ -27,7 +27,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
   )
 
   app.patch(
-    '/',
+    '',
     {
       config: { permission: 'org:write' },
       schema: {
@@ -47,7 +47,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
   )
 
   app.delete(
-    '/',
+    '',
     {
       config: { permission: 'org:delete' },
       schema: {

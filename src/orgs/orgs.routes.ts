@@ -13,7 +13,7 @@ const tags = ['organizations']
 
 export const orgsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.post(
-    '/',
+    '',
     { schema: { tags, security: [{ session: [] }], body: CreateOrgBody, response: { 201: CreatedOrgReply, ...errorReplies(400, 401, 403, 422) } } },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
@@ -22,7 +22,7 @@ export const orgsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
   )
 
   app.get(
-    '/',
+    '',
     {
       schema: {
         tags,

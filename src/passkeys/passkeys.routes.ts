@@ -44,7 +44,7 @@ export const passkeysRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     },
   )
 
-  app.get('/', { schema: { tags, security: SESSION_ONLY, response: { 200: schemas.PasskeyListReply, ...errorReplies(401, 403) } } }, async (request) => {
+  app.get('', { schema: { tags, security: SESSION_ONLY, response: { 200: schemas.PasskeyListReply, ...errorReplies(401, 403) } } }, async (request) => {
     const auth = requireAuth(request, { sessionOnly: true })
     return { passkeys: await passkeys.listPasskeys(deps, auth.accountId) }
   })

@@ -13,7 +13,7 @@ const security: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
 
 export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
-    '/',
+    '',
     {
       config: { permission: 'projects:read' },
       schema: { tags, security, params: ProjectsParams, response: { 200: ProjectListReply, ...errorReplies(401, 403, 404) } },
@@ -24,7 +24,7 @@ export const projectsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
   )
 
   app.post(
-    '/',
+    '',
     {
       config: { permission: 'projects:write' },
       schema: { tags, security, params: ProjectsParams, body: ProjectBody, response: { 201: ProjectView, ...errorReplies(400, 401, 403, 404, 422) } },

@@ -12,7 +12,7 @@ import { endOtherSessions, endSession, listSessions } from './sessions.service.j
 const tags = ['sessions']
 
 export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
-  app.get('/', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
+  app.get('', { schema: { tags, security: SESSION_OR_TOKEN, response: { 200: SessionListReply, ...errorReplies(401, 403) } } }, async (request) => {
     const principal = requireAuth(request, { scope: 'sessions:read' })
     const current = principal.kind === 'session' ? principal.sessionId : null
     return { sessions: await listSessions(deps, principal.accountId, current) }
@@ -30,7 +30,7 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
 
   // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
   // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
-  app.delete('/', { schema: { tags, security: SESSION_ONLY, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
+  app.delete('', { schema: { tags, security: SESSION_ONLY, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     await endOtherSessions(deps, principal.accountId, principal.sessionId, requestMeta(request))
     return reply.code(204).send()
