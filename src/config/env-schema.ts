@@ -91,7 +91,7 @@ const databaseAndCache = {
     defaultText: 'unset: `DATABASE_URL`',
     description: "the schema owner's connection, for migrations",
   }),
-  DATABASE_APP_ROLE: Type.String({ default: 'app', ...ROLE_NAME, description: 'role granted row access after migrations' }),
+  DATABASE_APP_ROLE: Type.String({ default: 'app', ...ROLE_NAME, description: 'role granted row access after migrations (a plain lowercase role name)' }),
   DATABASE_TENANT_ROLE: Type.String({
     default: 'app_tenant',
     ...ROLE_NAME,
@@ -125,7 +125,7 @@ const mail = {
 const keys = {
   DATA_KEYS: secret('generated', undefined, {
     defaultText: 'generated in development',
-    description: 'key ring sealing TOTP secrets: `id:base64url(32 bytes)`, comma-separated, first active',
+    description: 'key ring sealing TOTP secrets: `id:base64url(32 bytes)`, comma-separated, first active ([rotation](docs/runbooks/rotate-keys.md))',
   }),
   TOKEN_HMAC_KEYS: secret('generated', undefined, { defaultText: 'generated in development', description: 'key ring for API-token HMACs, same format' }),
 }
@@ -168,7 +168,7 @@ const apiTokens = {
     default: 'sss',
     pattern: '^[a-z][a-z0-9]{1,9}$',
     patternMessage: '2-10 lowercase letters or digits, starting with a letter',
-    description: 'token prefix secret scanners match',
+    description: 'token prefix secret scanners match: 2-10 lowercase letters or digits, starting with a letter',
   }),
   API_TOKEN_DEFAULT_DAYS: int(90, 1, 3650, 'expiry when none is asked (capped at `API_TOKEN_MAX_DAYS`)'),
   API_TOKEN_MAX_DAYS: int(365, 1, 3650, 'longest expiry allowed'),
