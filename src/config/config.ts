@@ -12,8 +12,6 @@ import { type KeyRing, KeyRingError, parseKeyRing } from '../crypto/keyring.js'
 import { readEnv } from './read-env.js'
 import { type Env, fetchVaultSecrets, resolveSecrets, VAULT_SETTINGS, vaultSourceFrom } from './secrets.js'
 
-export { OPTIONAL_SECRETS, REQUIRED_SECRETS }
-
 export type NodeEnv = EnvSettings['NODE_ENV']
 
 export interface Config {
