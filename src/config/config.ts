@@ -1,19 +1,18 @@
-// The one place that reads process.env. Everything is validated once, at start-up, into a typed,
-// frozen Config; a bad value stops the process with one line naming the variable, never its value.
-// Secrets have no defaults: production demands them, development generates them once (dev-secrets.ts).
+// The one place that reads process.env. Everything is validated once, at start-up, against the one
+// schema (env-schema.ts: types, defaults, bounds) and then the rules that span variables, into a
+// typed, frozen Config; a bad value stops the process with one line naming the variable, never its
+// value. Secrets have no defaults: production demands them, development generates them once
+// (dev-secrets.ts).
+import Type from 'typebox'
 import { ConfigError } from './config-error.js'
 import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom, type Runtime } from './deployment.js'
 import { ensureDevSecrets } from './dev-secrets.js'
+import { EnvSchema, type EnvSettings, OPTIONAL_SECRETS, REQUIRED_SECRETS } from './env-schema.js'
 import { type KeyRing, KeyRingError, parseKeyRing } from '../crypto/keyring.js'
-import { bool, int, oneOf, optionalStr, origin, str, urlWithScheme } from './readers.js'
-import { type Env, fetchVaultSecrets, resolveSecrets, vaultSourceFrom } from './secrets.js'
+import { readEnv } from './read-env.js'
+import { type Env, fetchVaultSecrets, resolveSecrets, VAULT_SETTINGS, vaultSourceFrom } from './secrets.js'
 
-export type NodeEnv = 'development' | 'production' | 'test'
-
-/** Secrets the server cannot run without: generated in development, demanded in production. */
-export const REQUIRED_SECRETS = ['DATA_KEYS', 'TOKEN_HMAC_KEYS'] as const
-/** Secrets that switch a feature on when present (each also accepts `_FILE` and Vault). */
-export const OPTIONAL_SECRETS = ['DATABASE_URL', 'DATABASE_MIGRATION_URL', 'REDIS_URL', 'SMTP_URL'] as const
+export type NodeEnv = EnvSettings['NODE_ENV']
 
 export interface Config {
   readonly env: NodeEnv
@@ -87,8 +86,7 @@ export interface Config {
   readonly jobs: { readonly mailPollIntervalMs: number; readonly housekeepingIntervalSeconds: number }
 }
 
-function trustProxyFrom(env: Env): Config['http']['trustProxy'] {
-  const raw = optionalStr(env, 'TRUST_PROXY')
+function trustProxyFrom(raw: string | undefined): Config['http']['trustProxy'] {
   if (raw === undefined || raw === 'false') return false
   if (raw === 'true') throw new ConfigError('TRUST_PROXY: "true" would trust any sender; name the proxies (addresses or CIDRs)')
   const list = raw
@@ -109,13 +107,14 @@ export async function loadConfig(
   env: Env = process.env,
   options: { cwd?: string; onNotice?: (line: string) => void; runtime?: Runtime } = {},
 ): Promise<Config> {
-  const nodeEnv = oneOf<NodeEnv>(env, 'NODE_ENV', ['development', 'production', 'test'], 'development')
-  const production = nodeEnv === 'production'
+  // NODE_ENV and Vault's address first: they decide where secrets come from.
+  const early = readEnv(Type.Pick(EnvSchema, ['NODE_ENV', ...VAULT_SETTINGS]), env)
+  const production = early.NODE_ENV === 'production'
   // A container that was not told NODE_ENV is treated as deployed, not as a developer's machine.
-  const nodeEnvSet = optionalStr(env, 'NODE_ENV') !== undefined
+  const nodeEnvSet = (env['NODE_ENV'] ?? '') !== ''
   const runtime = options.runtime ?? detectRuntime(env)
-  assertVaultScheme(env, { developmentLike: !production && (nodeEnvSet || !runtime.inContainer) })
-  const vault = await vaultSourceFrom(env)
+  assertVaultScheme(early.VAULT_ADDR, { developmentLike: !production && (nodeEnvSet || !runtime.inContainer) })
+  const vault = await vaultSourceFrom(early, env)
   const vaultSecrets = vault ? await fetchVaultSecrets(vault) : {}
   const found = await resolveSecrets(env, [...REQUIRED_SECRETS, ...OPTIONAL_SECRETS], vaultSecrets)
 
@@ -124,121 +123,88 @@ export async function loadConfig(
     if (production) throw new ConfigError(`${missing[0]}: required in production (set it, ${missing[0]}_FILE, or put it in Vault)`)
     Object.assign(found, await ensureDevSecrets(options.cwd ?? process.cwd(), missing, options.onNotice))
   }
-  const secret = (name: (typeof REQUIRED_SECRETS)[number]): string => {
-    const value = found[name]
-    if (value === undefined) throw new ConfigError(`${name}: missing`)
-    return value
-  }
+  // Every variable against the schema, the secrets as resolved (from the variable, its _FILE or Vault).
+  const e = readEnv(EnvSchema, { ...env, ...found })
+  return deepFreeze(configFrom(e, { production, nodeEnvSet, runtime, publicOriginSet: (env['PUBLIC_ORIGIN'] ?? '') !== '' }))
+}
 
-  const databaseUrl = urlWithScheme('DATABASE_URL', found['DATABASE_URL'], ['postgres:', 'postgresql:'])
-  if (production && databaseUrl === undefined) throw new ConfigError('DATABASE_URL: required in production (the embedded PostgreSQL is for development)')
-  const publicOrigin = origin(env, 'PUBLIC_ORIGIN', 'http://localhost:3000')
-  if (production && optionalStr(env, 'PUBLIC_ORIGIN') === undefined) throw new ConfigError('PUBLIC_ORIGIN: required in production')
-  if (production && !publicOrigin.startsWith('https:')) throw new ConfigError('PUBLIC_ORIGIN: must be https in production')
-
-  const mfaRequired = bool(env, 'MFA_REQUIRED', false)
+/** The rules that span variables, which a schema cannot say; each error names one variable. */
+function checkCrossField(e: EnvSettings, production: boolean, publicOriginSet: boolean): void {
+  if (production && e.DATABASE_URL === undefined) throw new ConfigError('DATABASE_URL: required in production (the embedded PostgreSQL is for development)')
+  if (production && !publicOriginSet) throw new ConfigError('PUBLIC_ORIGIN: required in production')
+  if (production && !e.PUBLIC_ORIGIN.startsWith('https:')) throw new ConfigError('PUBLIC_ORIGIN: must be https in production')
   // NIST SP 800-63B-4 §3.1.1.2: 15 characters for a single factor; 8 only when a second factor is enforced.
-  const minLength = int(env, 'PASSWORD_MIN_LENGTH', 15, { min: 8, max: 64 })
-  if (minLength < 15 && !mfaRequired) throw new ConfigError('PASSWORD_MIN_LENGTH: below 15 only with MFA_REQUIRED=true (NIST SP 800-63B-4)')
-  const apiTokenMaxDays = int(env, 'API_TOKEN_MAX_DAYS', 365, { min: 1, max: 3650 })
-  const host = str(env, 'HOST', '127.0.0.1')
-  const smtpUrl = urlWithScheme('SMTP_URL', found['SMTP_URL'], ['smtp:', 'smtps:'])
-  const mailChoice = mailTransportFrom(env, { production, nodeEnvSet, host, smtpUrl, runtime })
+  if (e.PASSWORD_MIN_LENGTH < 15 && !e.MFA_REQUIRED) throw new ConfigError('PASSWORD_MIN_LENGTH: below 15 only with MFA_REQUIRED=true (NIST SP 800-63B-4)')
+}
 
-  const config: Config = {
-    env: nodeEnv,
-    appName: str(env, 'APP_NAME', 'Secure SaaS Starter'),
+/** Maps the flat, validated environment onto the structured Config the code reads. */
+function configFrom(e: EnvSettings, ctx: { production: boolean; nodeEnvSet: boolean; runtime: Runtime; publicOriginSet: boolean }): Config {
+  const { production } = ctx
+  checkCrossField(e, production, ctx.publicOriginSet)
+  const mailChoice = mailTransportFrom(e.MAIL_TRANSPORT, { production, nodeEnvSet: ctx.nodeEnvSet, host: e.HOST, smtpUrl: e.SMTP_URL, runtime: ctx.runtime })
+  return {
+    env: e.NODE_ENV,
+    appName: e.APP_NAME,
     http: {
-      host,
-      port: int(env, 'PORT', 3000, { min: 0, max: 65535 }),
-      publicOrigin,
-      trustProxy: trustProxyFrom(env),
-      bodyLimitBytes: int(env, 'BODY_LIMIT_BYTES', 64 * 1024, { min: 1024, max: 10 * 1024 * 1024 }),
-      rateLimitMax: int(env, 'RATE_LIMIT_MAX', 300, { min: 1, max: 1_000_000 }),
-      exposeDocs: bool(env, 'EXPOSE_DOCS', true),
-      metricsPublic: bool(env, 'METRICS_PUBLIC', false),
-      metricsPort: optionalStr(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 9464, { min: 1, max: 65535 }),
-      metricsHost: str(env, 'METRICS_HOST', '127.0.0.1'),
-      shutdownTimeoutMs: int(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, { min: 0, max: 120_000 }),
-      servePages: bool(env, 'SERVE_PAGES', !production),
-      loadShedMaxEventLoopDelayMs: int(env, 'LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS', 1_000, { min: 0, max: 60_000 }),
+      host: e.HOST,
+      port: e.PORT,
+      publicOrigin: new URL(e.PUBLIC_ORIGIN).origin,
+      trustProxy: trustProxyFrom(e.TRUST_PROXY),
+      bodyLimitBytes: e.BODY_LIMIT_BYTES,
+      rateLimitMax: e.RATE_LIMIT_MAX,
+      exposeDocs: e.EXPOSE_DOCS,
+      metricsPublic: e.METRICS_PUBLIC,
+      metricsPort: e.METRICS_PORT,
+      metricsHost: e.METRICS_HOST,
+      shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+      servePages: e.SERVE_PAGES ?? !production,
+      loadShedMaxEventLoopDelayMs: e.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS,
     },
-    log: {
-      level: oneOf(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
-      pretty: nodeEnv === 'development' && bool(env, 'LOG_PRETTY', true),
-    },
+    log: { level: e.LOG_LEVEL, pretty: e.NODE_ENV === 'development' && e.LOG_PRETTY },
     db: {
-      url: databaseUrl,
-      migrationUrl: urlWithScheme('DATABASE_MIGRATION_URL', found['DATABASE_MIGRATION_URL'], ['postgres:', 'postgresql:']),
-      appRole: str(env, 'DATABASE_APP_ROLE', 'app'),
-      tenantRole: str(env, 'DATABASE_TENANT_ROLE', 'app_tenant'),
-      poolMax: int(env, 'DATABASE_POOL_MAX', 10, { min: 1, max: 200 }),
-      migrateOnStart: bool(env, 'MIGRATE_ON_START', !production),
+      url: e.DATABASE_URL,
+      migrationUrl: e.DATABASE_MIGRATION_URL,
+      appRole: e.DATABASE_APP_ROLE,
+      tenantRole: e.DATABASE_TENANT_ROLE,
+      poolMax: e.DATABASE_POOL_MAX,
+      migrateOnStart: e.MIGRATE_ON_START ?? !production,
     },
-    redis: { url: urlWithScheme('REDIS_URL', found['REDIS_URL'], ['redis:', 'rediss:']), keyPrefix: str(env, 'REDIS_KEY_PREFIX', 'sss:') },
+    redis: { url: e.REDIS_URL, keyPrefix: e.REDIS_KEY_PREFIX },
     mail: {
-      smtpUrl,
-      from: str(env, 'MAIL_FROM', 'Secure SaaS Starter <no-reply@localhost>'),
+      smtpUrl: e.SMTP_URL,
+      from: e.MAIL_FROM,
       transport: mailChoice.transport,
       ...(mailChoice.withheld === undefined ? {} : { withheld: mailChoice.withheld }),
     },
-    keys: {
-      data: keyRing('DATA_KEYS', secret('DATA_KEYS')),
-      tokenHmac: keyRing('TOKEN_HMAC_KEYS', secret('TOKEN_HMAC_KEYS')),
-    },
+    keys: { data: keyRing('DATA_KEYS', e.DATA_KEYS), tokenHmac: keyRing('TOKEN_HMAC_KEYS', e.TOKEN_HMAC_KEYS) },
     passwords: {
-      minLength,
-      maxLength: int(env, 'PASSWORD_MAX_LENGTH', 128, { min: 64, max: 1024 }),
-      argon2: {
-        // Above OWASP's floor (m >= 19 MiB, t >= 2), measured here at ~190 ms (docs/decisions/0003).
-        memoryKiB: int(env, 'ARGON2_MEMORY_KIB', 65_536, { min: 19_456, max: 4_194_304 }),
-        iterations: int(env, 'ARGON2_ITERATIONS', 2, { min: 2, max: 100 }),
-        parallelism: int(env, 'ARGON2_PARALLELISM', 1, { min: 1, max: 16 }),
-      },
-      maxConcurrentHashes: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
-      maxQueuedHashes: int(env, 'PASSWORD_HASH_QUEUE_MAX', 64, { min: 0, max: 10_000 }),
-      breachCheck: {
-        enabled: bool(env, 'HIBP_ENABLED', false),
-        timeoutMs: int(env, 'HIBP_TIMEOUT_MS', 1_500, { min: 100, max: 30_000 }),
-        rangeUrl: str(env, 'HIBP_RANGE_URL', 'https://api.pwnedpasswords.com/range/'),
-      },
+      minLength: e.PASSWORD_MIN_LENGTH,
+      maxLength: e.PASSWORD_MAX_LENGTH,
+      argon2: { memoryKiB: e.ARGON2_MEMORY_KIB, iterations: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
+      maxConcurrentHashes: e.PASSWORD_HASH_CONCURRENCY,
+      maxQueuedHashes: e.PASSWORD_HASH_QUEUE_MAX,
+      breachCheck: { enabled: e.HIBP_ENABLED, timeoutMs: e.HIBP_TIMEOUT_MS, rangeUrl: e.HIBP_RANGE_URL },
     },
     auth: {
-      mfaRequired,
-      requireVerifiedEmail: bool(env, 'REQUIRE_VERIFIED_EMAIL', true),
-      // NIST SP 800-63B-4 §2.2.3 (AAL2): re-authenticate after 1 hour idle, 24 hours in all.
-      sessionIdleSeconds: int(env, 'SESSION_IDLE_TIMEOUT_SECONDS', 3_600, { min: 60, max: 30 * 86_400 }),
-      sessionAbsoluteSeconds: int(env, 'SESSION_ABSOLUTE_TIMEOUT_SECONDS', 86_400, { min: 300, max: 365 * 86_400 }),
-      loginMaxFailuresPerAccount: int(env, 'LOGIN_MAX_FAILURES_PER_ACCOUNT', 10, { min: 1, max: 1_000 }),
-      loginMaxFailuresPerIp: int(env, 'LOGIN_MAX_FAILURES_PER_IP', 50, { min: 1, max: 100_000 }),
-      loginFailureWindowSeconds: int(env, 'LOGIN_FAILURE_WINDOW_SECONDS', 900, { min: 60, max: 86_400 }),
-      // NIST SP 800-63B-4 §3.2.2: no more than 100 consecutive failed attempts on one account.
-      maxConsecutiveFailures: int(env, 'LOGIN_MAX_CONSECUTIVE_FAILURES', 100, { min: 1, max: 100 }),
-      unauthenticatedRateLimitMax: int(env, 'UNAUTHENTICATED_RATE_LIMIT_MAX', 30, { min: 1, max: 100_000 }),
-      unverifiedAccountTtlDays: int(env, 'UNVERIFIED_ACCOUNT_TTL_DAYS', 7, { min: 1, max: 365 }),
+      mfaRequired: e.MFA_REQUIRED,
+      requireVerifiedEmail: e.REQUIRE_VERIFIED_EMAIL,
+      sessionIdleSeconds: e.SESSION_IDLE_TIMEOUT_SECONDS,
+      sessionAbsoluteSeconds: e.SESSION_ABSOLUTE_TIMEOUT_SECONDS,
+      loginMaxFailuresPerAccount: e.LOGIN_MAX_FAILURES_PER_ACCOUNT,
+      loginMaxFailuresPerIp: e.LOGIN_MAX_FAILURES_PER_IP,
+      loginFailureWindowSeconds: e.LOGIN_FAILURE_WINDOW_SECONDS,
+      maxConsecutiveFailures: e.LOGIN_MAX_CONSECUTIVE_FAILURES,
+      unauthenticatedRateLimitMax: e.UNAUTHENTICATED_RATE_LIMIT_MAX,
+      unverifiedAccountTtlDays: e.UNVERIFIED_ACCOUNT_TTL_DAYS,
     },
     apiTokens: {
-      prefix: tokenPrefix(env),
-      defaultDays: Math.min(int(env, 'API_TOKEN_DEFAULT_DAYS', 90, { min: 1, max: 3650 }), apiTokenMaxDays),
-      maxDays: apiTokenMaxDays,
+      prefix: e.API_TOKEN_PREFIX,
+      defaultDays: Math.min(e.API_TOKEN_DEFAULT_DAYS, e.API_TOKEN_MAX_DAYS),
+      maxDays: e.API_TOKEN_MAX_DAYS,
     },
-    securityTxt: {
-      contact: str(env, 'SECURITY_CONTACT', 'mailto:security@example.com'),
-      expiresDays: int(env, 'SECURITY_TXT_EXPIRES_DAYS', 180, { min: 1, max: 365 }),
-      policyUrl: optionalStr(env, 'SECURITY_POLICY_URL'),
-    },
-    jobs: {
-      mailPollIntervalMs: int(env, 'MAIL_POLL_INTERVAL_MS', 2_000, { min: 100, max: 600_000 }),
-      housekeepingIntervalSeconds: int(env, 'HOUSEKEEPING_INTERVAL_SECONDS', 600, { min: 1, max: 86_400 }),
-    },
+    securityTxt: { contact: e.SECURITY_CONTACT, expiresDays: e.SECURITY_TXT_EXPIRES_DAYS, policyUrl: e.SECURITY_POLICY_URL },
+    jobs: { mailPollIntervalMs: e.MAIL_POLL_INTERVAL_MS, housekeepingIntervalSeconds: e.HOUSEKEEPING_INTERVAL_SECONDS },
   }
-  return deepFreeze(config)
-}
-
-function tokenPrefix(env: Env): string {
-  const prefix = str(env, 'API_TOKEN_PREFIX', 'sss')
-  if (!/^[a-z][a-z0-9]{1,9}$/.test(prefix)) throw new ConfigError('API_TOKEN_PREFIX: 2-10 lowercase letters or digits, starting with a letter')
-  return prefix
 }
 
 function deepFreeze<T>(value: T): T {
@@ -250,7 +216,8 @@ function deepFreeze<T>(value: T): T {
 }
 
 /** Decodes a key ring at load, so a bad key fails at boot with a ConfigError naming the variable. */
-function keyRing(name: string, value: string): KeyRing {
+function keyRing(name: string, value: string | undefined): KeyRing {
+  if (value === undefined) throw new ConfigError(`${name}: missing`)
   try {
     return parseKeyRing(name, value)
   } catch (err) {

@@ -6,7 +6,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import { isIPv4 } from 'node:net'
 import { ConfigError } from './config-error.js'
-import { oneOf, optionalStr } from './readers.js'
 import type { Env } from './secrets.js'
 
 export type MailTransport = 'smtp' | 'stdout' | 'none'
@@ -22,7 +21,7 @@ export interface Runtime {
  * PID 1's cgroup. False positives only cost an explicit NODE_ENV or MAIL_TRANSPORT.
  */
 export function detectRuntime(env: Env): Runtime {
-  if (optionalStr(env, 'KUBERNETES_SERVICE_HOST') !== undefined || optionalStr(env, 'container') !== undefined) return { inContainer: true }
+  if ((env['KUBERNETES_SERVICE_HOST'] ?? '') !== '' || (env['container'] ?? '') !== '') return { inContainer: true }
   if (existsSync('/.dockerenv') || existsSync('/run/.containerenv')) return { inContainer: true }
   try {
     return { inContainer: /docker|kubepods|containerd|libpod|lxc/.test(readFileSync('/proc/1/cgroup', 'utf8')) }
@@ -46,17 +45,16 @@ export interface MailChoice {
 }
 
 /**
- * Where mail goes. `MAIL_TRANSPORT` unset: SMTP when SMTP_URL is set; in production nothing (the
+ * Where mail goes, given `MAIL_TRANSPORT` (validated by the schema). Unset: SMTP when SMTP_URL is set; in production nothing (the
  * outbox keeps it until SMTP is configured); otherwise the terminal, unless the process looks
  * deployed (no NODE_ENV in a container, or a non-loopback HOST): then the printer is refused and
  * mail stays queued in the outbox (the API still starts, `npm start` keeps working) until SMTP_URL
  * is set or the terminal is chosen explicitly with NODE_ENV=development or MAIL_TRANSPORT=stdout.
  */
 export function mailTransportFrom(
-  env: Env,
+  chosen: 'smtp' | 'stdout' | undefined,
   opts: { production: boolean; nodeEnvSet: boolean; host: string; smtpUrl: string | undefined; runtime: Runtime },
 ): MailChoice {
-  const chosen = optionalStr(env, 'MAIL_TRANSPORT') === undefined ? undefined : oneOf(env, 'MAIL_TRANSPORT', ['smtp', 'stdout'] as const, 'smtp')
   if (chosen === 'smtp') {
     if (opts.smtpUrl === undefined) throw new ConfigError('MAIL_TRANSPORT: smtp needs SMTP_URL')
     return { transport: 'smtp' }
@@ -88,8 +86,7 @@ export function mailTransportFrom(
  * Vault serves the token and every secret: plain http is allowed only in development and tests
  * that were asked for explicitly (not a container that merely lacks NODE_ENV).
  */
-export function assertVaultScheme(env: Env, opts: { developmentLike: boolean }): void {
-  const addr = optionalStr(env, 'VAULT_ADDR')
+export function assertVaultScheme(addr: string | undefined, opts: { developmentLike: boolean }): void {
   if (addr === undefined || opts.developmentLike) return
   if (!/^https:\/\//i.test(addr)) throw new ConfigError('VAULT_ADDR: must be https outside development (the Vault token and every secret travel over it)')
 }

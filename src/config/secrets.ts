@@ -3,6 +3,7 @@
 // every message here names the variable only.
 import { readFile } from 'node:fs/promises'
 import { ConfigError } from './config-error.js'
+import type { EnvSettings } from './env-schema.js'
 
 export type Env = Readonly<Record<string, string | undefined>>
 
@@ -28,16 +29,20 @@ async function readSecretFile(env: Env, name: string): Promise<string | undefine
   }
 }
 
-export async function vaultSourceFrom(env: Env): Promise<VaultSource | undefined> {
-  const addr = env['VAULT_ADDR']
-  if (addr === undefined || addr === '') return undefined
+/** The variables that locate Vault (validated by the schema before any secret is looked for). */
+export const VAULT_SETTINGS = ['VAULT_ADDR', 'VAULT_PATH', 'VAULT_KV_MOUNT', 'VAULT_NAMESPACE'] as const
+type VaultSettings = Pick<EnvSettings, (typeof VAULT_SETTINGS)[number]>
+
+/** Where Vault is, or undefined without VAULT_ADDR. The token comes from `env` (or VAULT_TOKEN_FILE). */
+export async function vaultSourceFrom(settings: VaultSettings, env: Env): Promise<VaultSource | undefined> {
+  const addr = settings.VAULT_ADDR
+  if (addr === undefined) return undefined
   const token = env['VAULT_TOKEN'] ?? (await readSecretFile(env, 'VAULT_TOKEN'))
   if (token === undefined || token === '') throw new ConfigError('VAULT_TOKEN: required when VAULT_ADDR is set (or VAULT_TOKEN_FILE)')
-  const path = env['VAULT_PATH']
-  if (path === undefined || path === '') throw new ConfigError('VAULT_PATH: required when VAULT_ADDR is set')
-  if (!/^https?:\/\//.test(addr)) throw new ConfigError('VAULT_ADDR: must be an http(s) URL')
-  const namespace = env['VAULT_NAMESPACE']
-  return { addr: addr.replace(/\/+$/, ''), token, mount: env['VAULT_KV_MOUNT'] ?? 'secret', path, ...(namespace ? { namespace } : {}) }
+  const path = settings.VAULT_PATH
+  if (path === undefined) throw new ConfigError('VAULT_PATH: required when VAULT_ADDR is set')
+  const namespace = settings.VAULT_NAMESPACE
+  return { addr: addr.replace(/\/+$/, ''), token, mount: settings.VAULT_KV_MOUNT, path, ...(namespace ? { namespace } : {}) }
 }
 
 /** Fetches one KV v2 secret (a map of names to values). A failure stops start-up without detail. */
