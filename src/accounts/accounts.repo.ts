@@ -148,3 +148,9 @@ export async function lockContact(trx: Db, id: string): Promise<{ id: string; em
 export async function findContact(db: Db, id: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
   return db.selectFrom('accounts').select(['email', 'email_verified_at']).where('id', '=', id).executeTakeFirst()
 }
+
+/** The addresses of the accounts among `ids` that exist (one indexed look-up for a whole list). */
+export async function findEmails(db: Db, ids: readonly string[]): Promise<{ id: string; email: string }[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', ids).execute()
+}

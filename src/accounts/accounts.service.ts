@@ -233,6 +233,19 @@ export async function accountEmail(db: Db, accountId: string): Promise<string | 
   return (await repo.findById(db, accountId))?.email
 }
 
+/** A canonical account id (how PostgreSQL prints a uuid); anything else names no account. */
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * The addresses of a list's accounts (members, inviters, audit actors), by id; an id without an
+ * account is absent from the map. For other features' lists: they read ids, this owner the addresses.
+ */
+export async function accountEmails(db: Db, accountIds: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(accountIds)].filter((id) => ACCOUNT_ID.test(id))
+  const rows = await repo.findEmails(db, ids)
+  return new Map(rows.map((r) => [r.id, r.email]))
+}
+
 /** The address and its verification state (to match an invitation). */
 export async function accountContact(db: Db, accountId: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
   return repo.findContact(db, accountId)
