@@ -3,6 +3,7 @@
 import { type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import { emailKey } from '../mail/address.js'
 
 export type AccountRow = Pick<Selectable<DB['accounts']>, (typeof PUBLIC_COLUMNS)[number]>
 
@@ -16,7 +17,7 @@ export async function findByEmail(db: Db, email: string): Promise<AccountRow | u
   return db
     .selectFrom('accounts')
     .select(PUBLIC_COLUMNS)
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', emailKey(email))
     .executeTakeFirst()
 }
 
@@ -27,7 +28,7 @@ export async function findCredentialsByEmail(db: Db, email: string): Promise<Cre
   return db
     .selectFrom('accounts')
     .select(CREDENTIAL_COLUMNS)
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', emailKey(email))
     .executeTakeFirst()
 }
 

@@ -8,6 +8,7 @@ import { AppError, CommonErrors } from '../errors.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
+import { normalizeEmail } from '../mail/address.js'
 import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
@@ -38,10 +39,6 @@ export async function assertAcceptablePassword(deps: Deps, password: string, ema
   const reasons = await checkPasswordOffLoop(password, email, deps.config.passwords)
   if (reasons.length === 0 && (await isBreached(normalizePassword(password), deps.config.passwords.breachCheck))) reasons.push('breached')
   if (reasons.length > 0) throw AccountErrors.weakPassword(reasons)
-}
-
-export function normalizeEmail(email: string): string {
-  return email.normalize('NFKC').trim()
 }
 
 /**

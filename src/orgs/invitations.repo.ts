@@ -3,6 +3,7 @@
 import type { Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import { emailKey } from '../mail/address.js'
 
 export type InvitationRow = Pick<Selectable<DB['invitations']>, (typeof COLUMNS)[number]>
 
@@ -33,7 +34,7 @@ export async function revokePendingTo(db: Db, orgId: string, email: string, now:
     .updateTable('invitations')
     .set({ revoked_at: now })
     .where('org_id', '=', orgId)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', emailKey(email)))
     .where('accepted_at', 'is', null)
     .where('revoked_at', 'is', null)
     .execute()

@@ -5,11 +5,12 @@
 //   attempt changes nothing, so the invitation stays usable for the right account;
 // - nobody invites to a role above their own; inviting an address that already has a membership
 //   answers exactly like any other invitation (no enumeration of accounts or members).
-import { accountContact, accountEmails, normalizeEmail } from '../accounts/accounts.service.js'
+import { accountContact, accountEmails } from '../accounts/accounts.service.js'
 import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
+import { emailKey, normalizeEmail } from '../mail/address.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
@@ -111,7 +112,7 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
     if (invitation === undefined) throw OrgErrors.invalidInvitation()
     const account = await accountContact(trx, accountId)
     if (account === undefined) throw CommonErrors.unauthenticated()
-    if (normalizeEmail(account.email).toLowerCase() !== normalizeEmail(invitation.email).toLowerCase()) throw OrgErrors.invitationMismatch()
+    if (emailKey(account.email) !== emailKey(invitation.email)) throw OrgErrors.invitationMismatch()
     if (account.email_verified_at === null) throw OrgErrors.emailNotVerified()
     if ((await repo.lockMember(trx, invitation.org_id, accountId)) !== undefined) throw OrgErrors.alreadyMember()
     await repo.insertMembership(trx, { org_id: invitation.org_id, account_id: accountId, role: invitation.role, created_at: now })
