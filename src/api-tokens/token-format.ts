@@ -12,7 +12,8 @@ export const API_TOKEN_CHECKSUM_CHARS = 6
 export const API_TOKEN_TAIL_CHARS = API_TOKEN_BODY_CHARS + API_TOKEN_CHECKSUM_CHARS
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-/** The prefix rule, written once: token-format, tools/init-fork and (by a test) log redaction use it. */
+/** The prefix rule, written once: used here and by tools/init-fork; src/config and log redaction sit below
+ * src/api-tokens and keep copies that tests hold equal (token-format.test.ts, redact.test.ts). */
 const PREFIX_SOURCE = '[a-z][a-z0-9]{1,9}'
 const PREFIX = new RegExp(`^${PREFIX_SOURCE}$`)
 /** What a refused prefix is told. */
