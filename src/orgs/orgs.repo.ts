@@ -56,10 +56,6 @@ export async function findMembership(db: Db, orgId: string, accountId: string): 
     .executeTakeFirst()
 }
 
-export async function findOrg(db: Db, orgId: string): Promise<OrgRow | undefined> {
-  return db.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).executeTakeFirst()
-}
-
 /** Locks the organization's row: serialises policy changes and deletion. */
 export async function lockOrg(trx: Trx, orgId: string): Promise<OrgRow | undefined> {
   return trx.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).forUpdate().executeTakeFirst()
