@@ -1,6 +1,7 @@
 // An organization's audit trail as its admins read it: pages of events with actor and target
-// resolved to addresses (events themselves hold ids only; src/accounts gives the addresses), and the NDJSON export, one line at a time
-// (a header, then every event oldest first with its chain data; src/audit/audit-org.ts).
+// resolved to addresses (events hold ids only; src/accounts, the owner of addresses, resolves them),
+// and the NDJSON export, one line at a time (a header, then every event oldest first with its chain
+// data; src/audit/audit-org.ts).
 import { accountEmails } from '../accounts/accounts.service.js'
 import { EXPORT_FORMAT, exportOrgEvents, listOrgEvents, type OrgEventRow } from '../audit/audit-org.js'
 import type { Deps } from '../deps.js'
