@@ -3,6 +3,7 @@
 import { type Selectable, sql } from 'kysely'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import { emailKey } from '../mail/address.js'
 
 export type AccountRow = Pick<Selectable<DB['accounts']>, (typeof PUBLIC_COLUMNS)[number]>
 
@@ -16,7 +17,7 @@ export async function findByEmail(db: Db, email: string): Promise<AccountRow | u
   return db
     .selectFrom('accounts')
     .select(PUBLIC_COLUMNS)
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', emailKey(email))
     .executeTakeFirst()
 }
 
@@ -27,7 +28,7 @@ export async function findCredentialsByEmail(db: Db, email: string): Promise<Cre
   return db
     .selectFrom('accounts')
     .select(CREDENTIAL_COLUMNS)
-    .where(sql<string>`lower(email)`, '=', email.toLowerCase())
+    .where(sql<string>`lower(email)`, '=', emailKey(email))
     .executeTakeFirst()
 }
 
@@ -147,4 +148,10 @@ export async function lockContact(trx: Db, id: string): Promise<{ id: string; em
 /** The address and its verification state. */
 export async function findContact(db: Db, id: string): Promise<{ email: string; email_verified_at: Date | null } | undefined> {
   return db.selectFrom('accounts').select(['email', 'email_verified_at']).where('id', '=', id).executeTakeFirst()
+}
+
+/** The addresses of the accounts among `ids` that exist (one indexed look-up for a whole list). */
+export async function findEmails(db: Db, ids: readonly string[]): Promise<{ id: string; email: string }[]> {
+  if (ids.length === 0) return []
+  return db.selectFrom('accounts').select(['id', 'email']).where('id', 'in', ids).execute()
 }

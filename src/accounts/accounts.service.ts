@@ -8,6 +8,7 @@ import { AppError, CommonErrors } from '../errors.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
+import { normalizeEmail } from '../mail/address.js'
 import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
@@ -38,10 +39,6 @@ export async function assertAcceptablePassword(deps: Deps, password: string, ema
   const reasons = await checkPasswordOffLoop(password, email, deps.config.passwords)
   if (reasons.length === 0 && (await isBreached(normalizePassword(password), deps.config.passwords.breachCheck))) reasons.push('breached')
   if (reasons.length > 0) throw AccountErrors.weakPassword(reasons)
-}
-
-export function normalizeEmail(email: string): string {
-  return email.normalize('NFKC').trim()
 }
 
 /**
@@ -231,6 +228,19 @@ export async function findAccountByEmail(db: Db, email: string): Promise<repo.Ac
 /** The address notices go to; undefined when the account is gone. */
 export async function accountEmail(db: Db, accountId: string): Promise<string | undefined> {
   return (await repo.findById(db, accountId))?.email
+}
+
+/** A canonical account id (how PostgreSQL prints a uuid); anything else names no account. */
+const ACCOUNT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
+/**
+ * The addresses of a list's accounts (members, inviters, audit actors), by id; an id without an
+ * account is absent from the map. For other features' lists: they read ids, this owner the addresses.
+ */
+export async function accountEmails(db: Db, accountIds: Iterable<string>): Promise<Map<string, string>> {
+  const ids = [...new Set(accountIds)].filter((id) => ACCOUNT_ID.test(id))
+  const rows = await repo.findEmails(db, ids)
+  return new Map(rows.map((r) => [r.id, r.email]))
 }
 
 /** The address and its verification state (to match an invitation). */

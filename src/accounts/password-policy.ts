@@ -8,6 +8,7 @@
 import { ZxcvbnFactory } from '@zxcvbn-ts/core'
 import * as common from '@zxcvbn-ts/language-common'
 import * as en from '@zxcvbn-ts/language-en'
+import { emailKey } from '../mail/address.js'
 import { scoreOffThread } from './password-strength.js'
 
 export type WeakPasswordReason = 'too_short' | 'too_long' | 'common_or_guessable' | 'contains_email' | 'breached'
@@ -53,7 +54,7 @@ function prepareCheck(
   if (tooLongOrShort === 'too_long') return { reasons: ['too_long'], userInputs: [] } // never analyse (or hash) an oversized input
   const normalized = normalizePassword(password)
   const reasons: WeakPasswordReason[] = tooLongOrShort ? [tooLongOrShort] : []
-  const local = email.split('@')[0]?.normalize('NFKC').toLowerCase() ?? ''
+  const local = emailKey(email).split('@')[0] ?? ''
   if (local.length >= 3 && normalized.toLowerCase().includes(local)) reasons.push('contains_email')
   // zxcvbn's cost grows with length; beyond 100 code points its dictionary checks add nothing.
   return { reasons, sample: Array.from(normalized).slice(0, 100).join(''), userInputs: [email, local] }

@@ -73,6 +73,8 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
  * whose HMAC matches one of the candidates, last_used_at moved forward when older than
  * `touchBefore`, and the owner's state. Read-only on accounts, totp_factors and passkeys. Never cached.
+ * The one read of other features' tables outside their owners, kept on purpose: the caller and the
+ * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  */
 export async function findLiveAndTouch(
   db: Db,

@@ -1,6 +1,8 @@
 import { crc32 } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
-import { API_TOKEN_ANY_PREFIX_SOURCE, API_TOKEN_PATTERN, apiTokenPattern, generateApiToken, parseApiToken } from './token-format.js'
+import { loadConfig } from '../config/config.js'
+import { validate } from '../../tools/init-fork/init-fork.js'
+import { API_TOKEN_ANY_PREFIX_SOURCE, API_TOKEN_PATTERN, apiTokenPattern, generateApiToken, isApiTokenPrefix, parseApiToken } from './token-format.js'
 
 const ALPHABET = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
@@ -41,6 +43,38 @@ describe('generateApiToken', () => {
   it('refuses a prefix the config would refuse', () => {
     expect(() => generateApiToken('S')).toThrow()
     expect(() => apiTokenPattern('a.*')).toThrow()
+  })
+})
+
+describe('the prefix rule', () => {
+  const SAMPLES = ['sss', 'acme', 'a1', 'abcdefghij', 'S', 'a', '1ab', 'abcdefghijk', 'a_b', 'a-b', 'Acme', '']
+  const PROD = {
+    NODE_ENV: 'production',
+    DATA_KEYS: `k1:${Buffer.alloc(32, 7).toString('base64url')}`,
+    TOKEN_HMAC_KEYS: `k2:${Buffer.alloc(32, 9).toString('base64url')}`,
+    DATABASE_URL: 'postgres://app@db/app',
+    PUBLIC_ORIGIN: 'https://app.example.com',
+  }
+
+  it('accepts 2-10 lowercase letters or digits starting with a letter, and nothing else', () => {
+    expect(SAMPLES.filter(isApiTokenPrefix)).toEqual(['sss', 'acme', 'a1', 'abcdefghij'])
+  })
+
+  it('is the rule init-fork applies to --token-prefix', () => {
+    const fork = { name: 'acme', appName: 'Acme', origin: 'https://app.acme.com', contact: 'security@acme.com' }
+    for (const prefix of SAMPLES) expect(validate({ ...fork, tokenPrefix: prefix }).length === 0, prefix).toBe(isApiTokenPrefix(prefix))
+  })
+
+  // src/config sits below src/api-tokens (it cannot import this module), so it keeps a copy; this keeps them equal.
+  it('is the rule the config applies to API_TOKEN_PREFIX', async () => {
+    // An empty variable counts as unset there (the default prefix).
+    for (const prefix of SAMPLES.filter((p) => p !== '')) {
+      const accepted = await loadConfig({ ...PROD, API_TOKEN_PREFIX: prefix }).then(
+        () => true,
+        () => false,
+      )
+      expect(accepted, prefix).toBe(isApiTokenPrefix(prefix))
+    }
   })
 })
 

@@ -12,13 +12,23 @@ export const API_TOKEN_CHECKSUM_CHARS = 6
 export const API_TOKEN_TAIL_CHARS = API_TOKEN_BODY_CHARS + API_TOKEN_CHECKSUM_CHARS
 
 const BASE62 = '0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
-const PREFIX = /^[a-z][a-z0-9]{1,9}$/
+/** The prefix rule, written once: used here and by tools/init-fork; src/config and log redaction sit below
+ * src/api-tokens and keep copies that tests hold equal (token-format.test.ts, redact.test.ts). */
+const PREFIX_SOURCE = '[a-z][a-z0-9]{1,9}'
+const PREFIX = new RegExp(`^${PREFIX_SOURCE}$`)
+/** What a refused prefix is told. */
+export const API_TOKEN_PREFIX_RULE = '2-10 lowercase letters or digits, starting with a letter'
 const TAIL = /^[0-9A-Za-z]{49}$/
 
 /** The token of the default prefix `sss`, for scanners and docs. */
 export const API_TOKEN_PATTERN = /^sss_[0-9A-Za-z]{49}$/
 /** Any prefix a fork may configure (API_TOKEN_PREFIX), unanchored: what log redaction masks. */
-export const API_TOKEN_ANY_PREFIX_SOURCE = '[a-z][a-z0-9]{1,9}_[0-9A-Za-z]{49}'
+export const API_TOKEN_ANY_PREFIX_SOURCE = `${PREFIX_SOURCE}_[0-9A-Za-z]{${API_TOKEN_TAIL_CHARS}}`
+
+/** Whether `prefix` may prefix API tokens (API_TOKEN_PREFIX, init-fork's --token-prefix). */
+export function isApiTokenPrefix(prefix: string): boolean {
+  return PREFIX.test(prefix)
+}
 
 /** The anchored pattern of tokens with `prefix`. Throws on a prefix the config would refuse. */
 export function apiTokenPattern(prefix: string): RegExp {
@@ -28,7 +38,7 @@ export function apiTokenPattern(prefix: string): RegExp {
 }
 
 function assertPrefix(prefix: string): void {
-  if (!PREFIX.test(prefix)) throw new Error('API token prefix must be 2-10 lowercase letters or digits, starting with a letter')
+  if (!isApiTokenPrefix(prefix)) throw new Error(`API token prefix must be ${API_TOKEN_PREFIX_RULE}`)
 }
 
 function toBase62(value: bigint, width: number): string {

@@ -10,10 +10,11 @@
 // - on confirmation every other session and pending MFA login ends, pending mail tokens die, the
 //   old address is told, and an audit event is written, all in one transaction.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import { AccountErrors, findAccountByEmail, findAccountById, normalizeEmail, replaceEmail, withinMailQuota } from '../accounts/accounts.service.js'
+import { AccountErrors, findAccountByEmail, findAccountById, replaceEmail, withinMailQuota } from '../accounts/accounts.service.js'
 import { isUniqueViolation } from '../db/pg-errors.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
+import { normalizeEmail } from '../mail/address.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { endMfaChallenges, reauthenticate } from '../mfa/mfa.service.js'

@@ -10,14 +10,7 @@
 //   reset or compromise flag leaves nothing live (docs/decisions/0043); a rehash writes only over
 //   the hash it verified.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import {
-  credentialsVersion,
-  findCredentialsByEmail,
-  lockCredentials,
-  normalizeEmail,
-  rehashPasswordIfUnchanged,
-  resendVerification,
-} from '../accounts/accounts.service.js'
+import { credentialsVersion, findCredentialsByEmail, lockCredentials, rehashPasswordIfUnchanged, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
 import { randomToken } from '../crypto/random.js'
@@ -25,6 +18,7 @@ import type { PasswordHasher } from '../crypto/password.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
+import { normalizeEmail } from '../mail/address.js'
 import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaChallenge } from '../mfa/mfa.service.js'
 import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
 import { hasPasskey } from '../passkeys/passkeys.service.js'

@@ -15,11 +15,11 @@ import {
   findAccountByEmail,
   findAccountById,
   markEmailVerified,
-  normalizeEmail,
   setPasswordHash,
 } from '../accounts/accounts.service.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
+import { normalizeEmail } from '../mail/address.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { removeUnprovenSecondFactor } from '../mfa/mfa.service.js'

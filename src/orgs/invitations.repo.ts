@@ -3,6 +3,7 @@
 import type { Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import { emailKey } from '../mail/address.js'
 
 export type InvitationRow = Pick<Selectable<DB['invitations']>, (typeof COLUMNS)[number]>
 
@@ -33,22 +34,22 @@ export async function revokePendingTo(db: Db, orgId: string, email: string, now:
     .updateTable('invitations')
     .set({ revoked_at: now })
     .where('org_id', '=', orgId)
-    .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase()))
+    .where((eb) => eb(eb.fn('lower', ['email']), '=', emailKey(email)))
     .where('accepted_at', 'is', null)
     .where('revoked_at', 'is', null)
     .execute()
 }
 
-export async function listPending(db: Db, orgId: string, now: Date, limit: number): Promise<(InvitationRow & { inviter_email: string | null })[]> {
+/** The organization's pending invitations, newest first (the inviter's address is src/accounts'). */
+export async function listPending(db: Db, orgId: string, now: Date, limit: number): Promise<InvitationRow[]> {
   return db
-    .selectFrom('invitations as i')
-    .leftJoin('accounts as a', 'a.id', 'i.invited_by')
-    .select(['i.id', 'i.org_id', 'i.email', 'i.role', 'i.invited_by', 'i.expires_at', 'a.email as inviter_email'])
-    .where('i.org_id', '=', orgId)
-    .where('i.accepted_at', 'is', null)
-    .where('i.revoked_at', 'is', null)
-    .where('i.expires_at', '>', now)
-    .orderBy('i.created_at', 'desc')
+    .selectFrom('invitations')
+    .select(COLUMNS)
+    .where('org_id', '=', orgId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .orderBy('created_at', 'desc')
     .limit(limit)
     .execute()
 }

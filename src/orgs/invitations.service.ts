@@ -5,11 +5,12 @@
 //   attempt changes nothing, so the invitation stays usable for the right account;
 // - nobody invites to a role above their own; inviting an address that already has a membership
 //   answers exactly like any other invitation (no enumeration of accounts or members).
-import { accountContact, normalizeEmail } from '../accounts/accounts.service.js'
+import { accountContact, accountEmails } from '../accounts/accounts.service.js'
 import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
+import { emailKey, normalizeEmail } from '../mail/address.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { accountKey, reserveAttempt } from '../throttle/throttle.service.js'
@@ -73,13 +74,20 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
 
 export async function listInvitations(deps: Deps, orgId: string): Promise<PendingInvitationView[]> {
   const rows = await invitationsRepo.listPending(deps.db, orgId, deps.clock.now(), MAX_PENDING_INVITATIONS)
-  return rows.map((r) => ({
-    id: r.id,
-    email: r.email,
-    role: r.role,
-    expiresAt: r.expires_at.toISOString(),
-    invitedBy: r.invited_by !== null && r.inviter_email !== null ? { accountId: r.invited_by, email: r.inviter_email } : null,
-  }))
+  const inviters = await accountEmails(
+    deps.db,
+    rows.flatMap((r) => (r.invited_by === null ? [] : [r.invited_by])),
+  )
+  return rows.map((r) => {
+    const inviterEmail = r.invited_by === null ? undefined : inviters.get(r.invited_by)
+    return {
+      id: r.id,
+      email: r.email,
+      role: r.role,
+      expiresAt: r.expires_at.toISOString(),
+      invitedBy: r.invited_by !== null && inviterEmail !== undefined ? { accountId: r.invited_by, email: inviterEmail } : null,
+    }
+  })
 }
 
 /** Revokes a pending invitation of this organization; 404 for any other id. */
@@ -104,7 +112,7 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
     if (invitation === undefined) throw OrgErrors.invalidInvitation()
     const account = await accountContact(trx, accountId)
     if (account === undefined) throw CommonErrors.unauthenticated()
-    if (normalizeEmail(account.email).toLowerCase() !== normalizeEmail(invitation.email).toLowerCase()) throw OrgErrors.invitationMismatch()
+    if (emailKey(account.email) !== emailKey(invitation.email)) throw OrgErrors.invitationMismatch()
     if (account.email_verified_at === null) throw OrgErrors.emailNotVerified()
     if ((await repo.lockMember(trx, invitation.org_id, accountId)) !== undefined) throw OrgErrors.alreadyMember()
     await repo.insertMembership(trx, { org_id: invitation.org_id, account_id: accountId, role: invitation.role, created_at: now })

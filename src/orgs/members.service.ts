@@ -5,8 +5,9 @@
 // - an organization never loses its last owner: every change that could remove an owner first locks
 //   the organization's owner rows (SELECT ... FOR UPDATE), so racing demotions run in turn;
 // - a member's tokens bound to the organization end when the member leaves or is removed.
+import { accountEmails } from '../accounts/accounts.service.js'
 import { revokeOrgTokens } from '../api-tokens/api-tokens.service.js'
-import type { Trx } from '../db/db.js'
+import type { Db, Trx } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
@@ -19,9 +20,22 @@ export const MAX_MEMBERS_LISTED = 1000
 
 export type { MemberView }
 
+type MemberRow = Awaited<ReturnType<typeof repo.listMembers>>[number]
+
+/** The members with their addresses from src/accounts; a membership whose account is gone is left out. */
+async function withEmails(db: Db, rows: MemberRow[]): Promise<MemberView[]> {
+  const emails = await accountEmails(
+    db,
+    rows.map((r) => r.account_id),
+  )
+  return rows.flatMap((r) => {
+    const email = emails.get(r.account_id)
+    return email === undefined ? [] : [{ accountId: r.account_id, email, role: r.role, joinedAt: r.created_at.toISOString() }]
+  })
+}
+
 export async function listMembers(deps: Pick<Deps, 'db'>, orgId: string): Promise<MemberView[]> {
-  const rows = await repo.listMembers(deps.db, orgId, MAX_MEMBERS_LISTED)
-  return rows.map((r) => ({ accountId: r.account_id, email: r.email, role: r.role, joinedAt: r.created_at.toISOString() }))
+  return withEmails(deps.db, await repo.listMembers(deps.db, orgId, MAX_MEMBERS_LISTED))
 }
 
 /** The actor's role now (locked), or not_found when the actor was removed meanwhile. */
@@ -57,9 +71,10 @@ export async function changeRole(deps: Deps, ctx: OrgContext, targetId: string, 
         details: { from: target.role, to: role },
       })
     }
-    const member = (await repo.listMembers(trx, ctx.orgId, MAX_MEMBERS_LISTED)).find((m) => m.account_id === targetId)
+    const row = (await repo.listMembers(trx, ctx.orgId, MAX_MEMBERS_LISTED)).find((m) => m.account_id === targetId)
+    const [member] = await withEmails(trx, row === undefined ? [] : [row])
     if (member === undefined) throw OrgErrors.memberNotFound()
-    return { accountId: member.account_id, email: member.email, role: member.role, joinedAt: member.created_at.toISOString() }
+    return member
   })
 }
 

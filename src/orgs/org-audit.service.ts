@@ -1,16 +1,21 @@
 // An organization's audit trail as its admins read it: pages of events with actor and target
-// resolved to addresses (events themselves hold ids only), and the NDJSON export, one line at a time
-// (a header, then every event oldest first with its chain data; src/audit/audit-org.ts).
+// resolved to addresses (events hold ids only; src/accounts, the owner of addresses, resolves them),
+// and the NDJSON export, one line at a time (a header, then every event oldest first with its chain
+// data; src/audit/audit-org.ts).
+import { accountEmails } from '../accounts/accounts.service.js'
 import { EXPORT_FORMAT, exportOrgEvents, listOrgEvents, type OrgEventRow } from '../audit/audit-org.js'
 import type { Deps } from '../deps.js'
 import type { AuditEventView } from './orgs.schemas.js'
 
 export const AUDIT_PAGE_MAX = 100
 
-function eventView(row: OrgEventRow): AuditEventView {
+/** An address by account id; null when the account is gone. */
+type Emails = (accountId: string) => string | null
+
+function eventView(row: OrgEventRow, email: Emails): AuditEventView {
   const target =
     row.target_account_id !== null
-      ? { kind: 'account' as const, id: row.target_account_id, email: row.target_email }
+      ? { kind: 'account' as const, id: row.target_account_id, email: email(row.target_account_id) }
       : row.target_invitation_id !== null
         ? { kind: 'invitation' as const, id: row.target_invitation_id, email: null }
         : row.target_project_id !== null
@@ -20,7 +25,7 @@ function eventView(row: OrgEventRow): AuditEventView {
     id: String(row.id),
     type: row.type,
     at: row.occurred_at.toISOString(),
-    actor: row.account_id !== null ? { accountId: row.account_id, email: row.actor_email } : null,
+    actor: row.account_id !== null ? { accountId: row.account_id, email: email(row.account_id) } : null,
     ip: row.ip,
     userAgent: row.user_agent,
     target,
@@ -37,8 +42,13 @@ export async function listOrgAudit(
   const size = Math.min(AUDIT_PAGE_MAX, Math.max(1, limit))
   const rows = await listOrgEvents(deps.db, orgId, { limit: size + 1, beforeId: cursor === undefined ? null : Number(cursor) })
   const page = rows.slice(0, size)
+  const emails = await accountEmails(
+    deps.db,
+    page.flatMap((r) => [r.account_id, r.target_account_id].filter((id) => id !== null)),
+  )
+  const email: Emails = (accountId) => emails.get(accountId) ?? null
   const last = page.at(-1)
-  return { events: page.map(eventView), nextCursor: rows.length > size && last !== undefined ? String(last.id) : null }
+  return { events: page.map((row) => eventView(row, email)), nextCursor: rows.length > size && last !== undefined ? String(last.id) : null }
 }
 
 /** The export, line by line: constant memory however long the trail (keyset batches). */

@@ -1,6 +1,6 @@
 // SQL for organizations and memberships (the tenancy directory; not under Row Level Security, so
-// every query here names org_id or account_id). accounts belongs to src/accounts; the reads of its
-// email below are read-only joins kept here so a member list is one query (docs/decisions/0080-layers-enforced.md).
+// every query here names org_id or account_id). Addresses come from src/accounts, the owner of the
+// accounts table (accountEmails in its service; docs/decisions/0080-layers-enforced.md).
 import type { Insertable, Selectable } from 'kysely'
 import type { Db, Trx } from '../db/db.js'
 import type { DB } from '../db/schema.js'
@@ -56,10 +56,6 @@ export async function findMembership(db: Db, orgId: string, accountId: string): 
     .executeTakeFirst()
 }
 
-export async function findOrg(db: Db, orgId: string): Promise<OrgRow | undefined> {
-  return db.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).executeTakeFirst()
-}
-
 /** Locks the organization's row: serialises policy changes and deletion. */
 export async function lockOrg(trx: Trx, orgId: string): Promise<OrgRow | undefined> {
   return trx.selectFrom('organizations').select(ORG_COLUMNS).where('id', '=', orgId).forUpdate().executeTakeFirst()
@@ -74,14 +70,14 @@ export async function deleteOrg(db: Db, orgId: string): Promise<void> {
   await db.deleteFrom('organizations').where('id', '=', orgId).execute()
 }
 
-export async function listMembers(db: Db, orgId: string, limit: number): Promise<{ account_id: string; email: string; role: string; created_at: Date }[]> {
+/** The organization's memberships, oldest first (ids only: the caller asks src/accounts for addresses). */
+export async function listMembers(db: Db, orgId: string, limit: number): Promise<{ account_id: string; role: string; created_at: Date }[]> {
   return db
-    .selectFrom('memberships as m')
-    .innerJoin('accounts as a', 'a.id', 'm.account_id')
-    .select(['m.account_id', 'a.email', 'm.role', 'm.created_at'])
-    .where('m.org_id', '=', orgId)
-    .orderBy('m.created_at')
-    .orderBy('m.account_id')
+    .selectFrom('memberships')
+    .select(['account_id', 'role', 'created_at'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at')
+    .orderBy('account_id')
     .limit(limit)
     .execute()
 }

@@ -29,15 +29,6 @@ export async function listCredentialIds(db: Db, accountId: string): Promise<{ cr
   return db.selectFrom('passkeys').select(['credential_id', 'transports', 'user_handle']).where('account_id', '=', accountId).orderBy('created_at').execute()
 }
 
-export async function countForAccount(db: Db, accountId: string): Promise<number> {
-  const row = await db
-    .selectFrom('passkeys')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('account_id', '=', accountId)
-    .executeTakeFirstOrThrow()
-  return row.n
-}
-
 export async function hasAny(db: Db, accountId: string): Promise<boolean> {
   const row = await db.selectFrom('passkeys').select('id').where('account_id', '=', accountId).limit(1).executeTakeFirst()
   return row !== undefined

@@ -31,6 +31,8 @@ export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB
  * session, moves last_seen_at forward when it is older than `touchBefore` (a data-modifying CTE
  * runs exactly once whether or not it is read), and returns the account's state and whether it
  * has a confirmed second factor. Read-only on accounts, totp_factors and passkeys, whose owners write them.
+ * The one read of other features' tables outside their owners, kept on purpose: the caller and the
+ * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  * Always on the primary and never cached, so a deleted row refuses the very next request.
  */
 export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {

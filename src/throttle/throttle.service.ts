@@ -9,6 +9,7 @@ import { sha256 } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
+import { emailKey } from '../mail/address.js'
 import { clientKey } from './client-key.js'
 import * as redisCounters from './throttle.redis.js'
 import * as repo from './throttle.repo.js'
@@ -26,7 +27,7 @@ export interface Reservation {
 }
 
 export function accountKey(kind: string, email: string): string {
-  return `${kind}:acct:${sha256(email.normalize('NFKC').trim().toLowerCase()).toString('hex')}`
+  return `${kind}:acct:${sha256(emailKey(email)).toString('hex')}`
 }
 
 /** A per-address key: IPv6 clients count by their /64, IPv4-mapped IPv6 as IPv4 (client-key.ts). */

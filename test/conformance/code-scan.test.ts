@@ -8,6 +8,7 @@ import path from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CODE_RULES, type CodeReport, scanCodebase } from '../../tools/conformance/code.js'
+import { codeConformanceCli } from '../../tools/conformance/code-cli.js'
 import { formatReport } from '../../tools/conformance/report.js'
 
 const run = promisify(execFile)
@@ -90,12 +91,18 @@ describe('conformance:code', () => {
   })
 
   it('exits 1 on findings and 0 on a clean codebase (the CLI)', async () => {
+    // One real process proves the wiring (argv in, report on stdout, exit code out); the clean
+    // case runs the same program in-process, without a second tsx start-up.
     const tsx = path.resolve('node_modules/.bin/tsx')
-    const cli = path.resolve('tools/conformance/code-cli.ts')
-    const failing = await run(tsx, [cli, bad, '--format', 'json']).catch((e: unknown) => e as { code: number; stdout: string })
+    const failing = await run(tsx, [path.resolve('tools/conformance/code-cli.ts'), bad, '--format', 'json']).catch(
+      (e: unknown) => e as { code: number; stdout: string },
+    )
     expect(failing).toMatchObject({ code: 1 })
     expect(JSON.parse((failing as { stdout: string }).stdout)).toMatchObject({ summary: { fail: Object.keys(CODE_RULES).length + 1 } })
-    const passing = await run(tsx, [cli, clean])
-    expect(passing.stdout).toMatch(/9 passed, 0 failed/)
+    let stdout = ''
+    const code = await codeConformanceCli([clean], { out: (text) => (stdout += text), err: () => undefined })
+    expect(code).toBe(0)
+    expect(stdout).toMatch(/9 passed, 0 failed/)
+    expect(await codeConformanceCli([bad, clean], { out: () => undefined, err: () => undefined })).toBe(2)
   })
 })

@@ -9,6 +9,7 @@ import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signUpAndLogin, STRONG_PASSWORD } from '../../src/testing/factories.js'
 import { useTestApp } from '../../src/testing/test-app.js'
+import { conformanceCli } from '../../tools/conformance/cli.js'
 import { formatReport } from '../../tools/conformance/report.js'
 import { CHECKS, type Report, runConformance } from '../../tools/conformance/run.js'
 import { startWeakServer, WEAK_ACCOUNT, type WeakServer } from './weak-server.js'
@@ -97,19 +98,31 @@ describe('conformance kit against a deliberately weak API', () => {
   })
 
   it('prints text, markdown and JSON, and exits 1 on a failure, 0 on a pass (the CLI)', async () => {
-    const cli = path.resolve('tools/conformance/cli.ts')
-    const tsx = path.resolve('node_modules/.bin/tsx')
-    const failing = await run(tsx, [cli, '--url', weak.url, '--only', 'trace,headers-success', '--format', 'markdown']).catch(
-      (e: unknown) => e as { code: number; stdout: string },
-    )
+    // One real process proves the wiring (argv in, report on stdout, exit code out); the other
+    // cases run the same program in-process, without another tsx start-up each.
+    const failing = await run(path.resolve('node_modules/.bin/tsx'), [
+      path.resolve('tools/conformance/cli.ts'),
+      '--url',
+      weak.url,
+      '--only',
+      'trace,headers-success',
+      '--format',
+      'markdown',
+    ]).catch((e: unknown) => e as { code: number; stdout: string })
     expect(failing).toMatchObject({ code: 1 })
     expect((failing as { stdout: string }).stdout).toMatch(/\| FAIL \| `trace`/)
-    const json = await run(tsx, [cli, '--url', weak.url, '--only', 'security-txt', '--format', 'json']).catch((e: unknown) => e as { stdout: string })
+    const cli = async (args: string[]) => {
+      const io = { stdout: '', stderr: '' }
+      const code = await conformanceCli(args, {}, { out: (text) => (io.stdout += text), err: (text) => (io.stderr += text) })
+      return { code, ...io }
+    }
+    const json = await cli(['--url', weak.url, '--only', 'security-txt', '--format', 'json'])
+    expect(json.code).toBe(1)
     expect(JSON.parse(json.stdout)).toMatchObject({ summary: { fail: 1 } })
-    const passing = await run(tsx, [cli, '--url', weak.url, '--only', 'tls'])
-    expect(passing.stdout).toMatch(/0 passed, 0 failed, 1 skipped/)
-    const usage = await run(tsx, [cli, '--format', 'text']).catch((e: unknown) => e as { code: number; stderr: string })
-    expect(usage).toMatchObject({ code: 2 })
+    const passing = await cli(['--url', weak.url, '--only', 'tls'])
+    expect(passing).toMatchObject({ code: 0, stdout: expect.stringMatching(/0 passed, 0 failed, 1 skipped/) })
+    const usage = await cli(['--format', 'text'])
+    expect(usage).toMatchObject({ code: 2, stderr: expect.stringMatching(/--url is required[\s\S]*usage: npm run conformance/) })
   })
 })
 

@@ -118,23 +118,29 @@ describe('infra/backup drill (backup -> drop -> restore)', () => {
 
   it('refuses a tampered backup before touching the database', async (ctx) => {
     ctx.skip(skipReason !== undefined, skipReason)
+    // A damaged copy of the first test's backup, restored into an empty database of its own: the
+    // drill database keeps its rows, so nothing has to be backed up or restored again afterwards.
     const file = path.join(dir, 'tamper.dump.gpg')
-    await runScript(BACKUP, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])
-    const bytes = await readFile(file)
+    const bytes = await readFile(path.join(dir, 'drill.dump.gpg'))
     bytes[bytes.length - 40]! ^= 0x01
     await writeFile(file, bytes)
 
-    await recreateEmpty()
-    await expect(runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({
-      stderr: expect.stringMatching(/decryption failed/),
-    })
-    const tables = await withClient(
-      drillUrl,
-      async (c) => (await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0]!.n,
-    )
-    expect(tables).toBe(0)
-    // Put the data back for the other tests in this file.
-    await runScript(RESTORE, { DATABASE_URL: drillUrl, BACKUP_KEY_FILE: keyFile }, [path.join(dir, 'drill.dump.gpg')])
+    const emptyName = `${dbName}_empty`
+    const emptyUrl = new URL(drillUrl)
+    emptyUrl.pathname = `/${emptyName}`
+    await withClient(adminUrl, (c) => c.query(`create database ${c.escapeIdentifier(emptyName)}`))
+    try {
+      await expect(runScript(RESTORE, { DATABASE_URL: emptyUrl.toString(), BACKUP_KEY_FILE: keyFile }, [file])).rejects.toMatchObject({
+        stderr: expect.stringMatching(/decryption failed/),
+      })
+      const tables = await withClient(
+        emptyUrl.toString(),
+        async (c) => (await c.query<{ n: number }>("select count(*)::int as n from pg_tables where schemaname = 'public'")).rows[0]!.n,
+      )
+      expect(tables).toBe(0)
+    } finally {
+      await withClient(adminUrl, (c) => c.query(`drop database if exists ${c.escapeIdentifier(emptyName)} with (force)`))
+    }
   })
 
   it('refuses the wrong key and a short key', async (ctx) => {

@@ -1,7 +1,10 @@
 // npm run conformance -- --url <base> [--profile file] [--format text|markdown|json] [--i-own-this-host]
 // Exit 0 when no check failed, 1 when one did, 2 on a usage error. The account for the checks that
 // sign in comes from CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD (never a flag: argv is visible to
-// every local user and lands in shell history).
+// every local user and lands in shell history). conformanceCli is the whole program, so a test can
+// run it in-process; the last lines run it when this file is the process's entry.
+import { realpathSync } from 'node:fs'
+import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadProfile } from './profile.js'
 import { formatReport, type Format } from './report.js'
@@ -29,8 +32,17 @@ function int(value: string | undefined, name: string): number | undefined {
   return n
 }
 
-async function main(): Promise<number> {
+/** Where the CLI writes: the process's stdout and stderr, or a test's buffers. */
+export interface CliIo {
+  out: (text: string) => void
+  err: (text: string) => void
+}
+
+type Env = Readonly<Record<string, string | undefined>>
+
+async function main(args: string[], env: Env, io: CliIo): Promise<number> {
   const { values } = parseArgs({
+    args,
     options: {
       url: { type: 'string' },
       profile: { type: 'string' },
@@ -50,14 +62,14 @@ async function main(): Promise<number> {
     strict: true,
   })
   if (values.help) {
-    console.log(USAGE)
+    io.out(`${USAGE}\n`)
     return 0
   }
   if (!values.url) throw new Error('--url is required')
   const format = values.format as Format
   if (!['text', 'markdown', 'json'].includes(format)) throw new Error('--format must be text, markdown or json')
-  const email = process.env.CONFORMANCE_EMAIL
-  const password = process.env.CONFORMANCE_PASSWORD
+  const email = env.CONFORMANCE_EMAIL
+  const password = env.CONFORMANCE_PASSWORD
   const report = await runConformance({
     url: values.url,
     ...(values.profile ? { profile: await loadProfile(values.profile) } : {}),
@@ -73,14 +85,24 @@ async function main(): Promise<number> {
     insecureTls: values['insecure-tls'],
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
   })
-  process.stdout.write(formatReport(report, format))
+  io.out(formatReport(report, format))
   return report.summary.fail > 0 ? 1 : 0
 }
 
-main().then(
-  (code) => (process.exitCode = code),
-  (err: unknown) => {
-    console.error(`conformance: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}`)
-    process.exitCode = 2
-  },
-)
+/** Runs the CLI on `args`; resolves to its exit code (2 with the usage on stderr for a usage error). */
+export async function conformanceCli(args: string[], env: Env, io: CliIo): Promise<number> {
+  try {
+    return await main(args, env, io)
+  } catch (err: unknown) {
+    io.err(`conformance: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`)
+    return 2
+  }
+}
+
+const entry = process.argv[1]
+if (entry !== undefined && import.meta.url === pathToFileURL(realpathSync(entry)).href) {
+  process.exitCode = await conformanceCli(process.argv.slice(2), process.env, {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+  })
+}

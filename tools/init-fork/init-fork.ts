@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { promisify } from 'node:util'
+import { API_TOKEN_PREFIX_RULE, isApiTokenPrefix } from '../../src/api-tokens/token-format.js'
 import { DEV_SECRETS_FILE, ensureDevSecrets } from '../../src/config/dev-secrets.js'
 
 const run = promisify(execFile)
@@ -50,7 +51,7 @@ export function validate(o: ForkOptions): string[] {
   }
   if (url && (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || url.username))
     problems.push('--origin: an https origin only, such as https://app.acme.com')
-  if (!/^[a-z][a-z0-9]{1,9}$/.test(o.tokenPrefix)) problems.push('--token-prefix: 2-10 lower-case letters or digits, starting with a letter')
+  if (!isApiTokenPrefix(o.tokenPrefix)) problems.push(`--token-prefix: ${API_TOKEN_PREFIX_RULE}`)
   if (!/^[^\s@<>"]+@[^\s@<>"]+\.[a-z]{2,}$/i.test(o.contact)) problems.push('--contact: an email address such as security@acme.com')
   return problems
 }
