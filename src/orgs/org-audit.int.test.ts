@@ -6,7 +6,7 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../audit/audit-chain.js'
 import { verifyExportLines } from '../audit/audit-org.js'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -23,7 +23,7 @@ describe('audit trail of an organization', () => {
     viewer: { cookie: string; accountId: string }
   }> {
     n += 1
-    const owner = await signUpAndLogin(t, `own${n}@audit.test`)
+    const owner = await signedIn(t, `own${n}@audit.test`)
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, `adm${orgId.slice(0, 8)}@audit.test`, 'admin')
     const viewer = await addMember(t, owner, orgId, `vie${orgId.slice(0, 8)}@audit.test`, 'viewer')
@@ -40,7 +40,7 @@ describe('audit trail of an organization', () => {
 
   it('records every change with actor, target, ip, user agent and request id, newest first, paged by cursor', async () => {
     const { owner, orgId, admin, viewer } = await busyOrg()
-    const other = await signUpAndLogin(t, 'other@audit.test')
+    const other = await signedIn(t, 'other@audit.test')
     await createOrg(t, other, 'Elsewhere')
     const first = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4`, headers: { cookie: owner, 'user-agent': 'audit-test' } })
     expect(first.statusCode).toBe(200)
@@ -114,7 +114,7 @@ describe('audit trail of an organization', () => {
   })
 
   it('streams a long trail in constant-size batches', async () => {
-    const owner = await signUpAndLogin(t, 'long@audit.test')
+    const owner = await signedIn(t, 'long@audit.test')
     const orgId = await createOrg(t, owner)
     for (let i = 0; i < 60; i += 1)
       await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: `p${i}` } })
