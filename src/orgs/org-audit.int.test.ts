@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { promisify } from 'node:util'
@@ -11,6 +11,7 @@ import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
 const run = promisify(execFile)
+const verifyCli = (file: string) => run(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/verify-audit-export.ts', file])
 
 describe('audit trail of an organization', () => {
   const t = useTestApp()
@@ -106,11 +107,16 @@ describe('audit trail of an organization', () => {
     expect(await verifyExportLines(dropped)).toMatchObject({ ok: false, line: 6, reason: expect.stringContaining('missing') })
 
     const dir = await mkdtemp(path.join(tmpdir(), 'org-audit-'))
-    await writeFile(path.join(dir, 'good.ndjson'), res.body)
-    await writeFile(path.join(dir, 'bad.ndjson'), `${tampered.join('\n')}\n`)
-    const good = await run('npx', ['tsx', 'scripts/verify-audit-export.ts', path.join(dir, 'good.ndjson')])
-    expect(good.stdout).toContain('export intact: 11 events')
-    await expect(run('npx', ['tsx', 'scripts/verify-audit-export.ts', path.join(dir, 'bad.ndjson')])).rejects.toMatchObject({ code: 2 })
+    try {
+      await writeFile(path.join(dir, 'good.ndjson'), res.body)
+      await writeFile(path.join(dir, 'bad.ndjson'), `${tampered.join('\n')}\n`)
+      // The two CLI runs in parallel, through tsx's entry directly (npx would resolve it anew each time).
+      const [good, bad] = await Promise.allSettled([verifyCli(path.join(dir, 'good.ndjson')), verifyCli(path.join(dir, 'bad.ndjson'))])
+      expect(good).toMatchObject({ status: 'fulfilled', value: { stdout: expect.stringContaining('export intact: 11 events') } })
+      expect(bad).toMatchObject({ status: 'rejected', reason: { code: 2 } })
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 
   it('streams a long trail in constant-size batches', async () => {
