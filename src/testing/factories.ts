@@ -26,12 +26,13 @@ const passwordHashes = new Map<string, Promise<string>>()
 /** The PHC string of `password` under the app's argon2 parameters, hashed once per process. */
 function passwordHash(t: Pick<TestApp, 'deps'>, password: string): Promise<string> {
   const key = `${JSON.stringify(t.deps.config.passwords.argon2)}\n${password}`
-  let hash = passwordHashes.get(key)
-  if (hash === undefined) {
-    hash = t.deps.hasher.hash(normalizePassword(password))
-    passwordHashes.set(key, hash)
-  }
-  return hash
+  const cached = passwordHashes.get(key)
+  if (cached) return cached
+  const made = t.deps.hasher.hash(normalizePassword(password))
+  passwordHashes.set(key, made)
+  // A failed hash (a saturated hasher) is not remembered: the next account tries again.
+  made.catch(() => passwordHashes.delete(key))
+  return made
 }
 
 export interface AccountOptions {
