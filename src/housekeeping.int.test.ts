@@ -1,7 +1,7 @@
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import { runHousekeeping, runHousekeepingOnce } from './housekeeping.js'
-import { login, signUpAndLogin } from './testing/factories.js'
+import { login, signedIn } from './testing/factories.js'
 import { useTestApp } from './testing/test-app.js'
 
 describe('housekeeping', () => {
@@ -15,7 +15,7 @@ describe('housekeeping', () => {
     ).n
 
   it('removes expired sessions, old throttle windows and long-dead API tokens, and nothing live', async () => {
-    const cookie = await signUpAndLogin(t, 'tidy@example.test')
+    const cookie = await signedIn(t, 'tidy@example.test')
     await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'short', scopes: ['account:read'], expiresInDays: 1 } })
     await login(t, 'tidy@example.test', 'a wrong password for the counter')
     await runHousekeeping(t.deps)

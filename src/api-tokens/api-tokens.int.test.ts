@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { hmacSha256 } from '../crypto/hash.js'
 import { createLogger } from '../logging/logger.js'
-import { issueSession } from '../sessions/sessions.service.js'
+import { createAccount, sessionFor } from '../testing/factories.js'
 import { testConfig } from '../testing/test-config.js'
 import { useTestApp } from '../testing/test-app.js'
 import { BEARER_FAILURE_LIMIT } from './api-tokens.auth.js'
@@ -32,13 +32,8 @@ describe('API tokens', () => {
   async function signIn(): Promise<{ accountId: string; cookie: string; email: string }> {
     accounts += 1
     const email = `owner${accounts}@example.test`
-    const { id } = await t.deps.db
-      .insertInto('accounts')
-      .values({ email, password_hash: 'not-a-password-hash', email_verified_at: t.clock.now() })
-      .returning('id')
-      .executeTakeFirstOrThrow()
-    const { token } = await issueSession(t.deps, t.deps.db, id, { ip: '127.0.0.1', userAgent: 'vitest' })
-    return { accountId: id, cookie: `__Host-session=${token}`, email }
+    const { id } = await createAccount(t, { email })
+    return { accountId: id, cookie: await sessionFor(t, id), email }
   }
 
   async function createToken(cookie: string, body: Record<string, unknown>, app: FastifyInstance = t.app) {

@@ -3,20 +3,14 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { newId, randomSecret } from '../crypto/random.js'
 import { grantAppRole } from '../db/grants.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { createTestDb, useTestDb } from '../testing/test-db.js'
 import { CHAIN_COUNT, verifyChain } from './audit-chain.js'
 import { recordEvent } from './audit.service.js'
 
 const meta = { ip: '192.0.2.1', userAgent: 'vitest' }
 
 describe('audit trail: hash chain', () => {
-  let t: TestDb
-  beforeAll(async () => {
-    t = await createTestDb()
-  })
-  afterAll(async () => {
-    await t.drop()
-  })
+  const t = useTestDb()
 
   it('chains events written in parallel without forking', async () => {
     await Promise.all(
@@ -72,12 +66,11 @@ describe('audit trail: hash chain', () => {
 })
 
 describe('least-privilege app role', () => {
-  let t: TestDb
+  const t = useTestDb()
   const role = `sss_app_${randomSecret(4).toString('hex')}`
   const password = randomSecret(12).toString('hex')
   let client: pg.Client
   beforeAll(async () => {
-    t = await createTestDb()
     await sql`create role ${sql.id(role)} login password ${sql.lit(password)}`.execute(t.db)
     expect(await grantAppRole(t.db, role, t.schema)).toBe(true)
     const url = new URL(t.url)
@@ -90,7 +83,6 @@ describe('least-privilege app role', () => {
     await client.end()
     await sql`drop owned by ${sql.id(role)}`.execute(t.db)
     await sql`drop role ${sql.id(role)}`.execute(t.db)
-    await t.drop()
   })
 
   it('reads and writes rows, appends events, but cannot alter the schema or rewrite the audit trail', async () => {

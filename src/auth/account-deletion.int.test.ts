@@ -1,14 +1,14 @@
 // DELETE /v1/me ends every credential of the account in one transaction: the very next request
 // on any session or API token is refused.
 import { describe, expect, it } from 'vitest'
-import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { login, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('DELETE /v1/me', () => {
   const t = useTestApp()
 
   it('makes two sessions and an API token answer 401 on their next request', async () => {
-    const first = await signUpAndLogin(t, 'leaving@example.test')
+    const first = await signedIn(t, 'leaving@example.test')
     const second = sessionCookieFrom(await login(t, 'leaving@example.test'))
     const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: first }, payload: { name: 'ci', scopes: ['account:read'] } })
     expect(created.statusCode).toBe(201)

@@ -2,7 +2,17 @@
 // mailed to the new address, a notice with a way to stop it to the old one, nothing changes until
 // confirmed, uniqueness re-checked at confirm, enumeration-safe, other sessions end, audit event.
 import { describe, expect, it } from 'vitest'
-import { createApiToken, enableTotp, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import {
+  createApiToken,
+  enableTotp,
+  login,
+  mailsTo,
+  sessionCookieFrom,
+  signedIn,
+  signUpAndLogin,
+  STRONG_PASSWORD,
+  tokenFromMail,
+} from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
@@ -14,7 +24,7 @@ describe('email change', () => {
   const confirm = (cookie: string, token: string) => t.app.inject({ method: 'POST', url: '/v1/me/email/confirm', headers: { cookie }, payload: { token } })
 
   it('changes the address only once the link mailed to the new address is confirmed, ending other sessions', async () => {
-    const cookie = await signUpAndLogin(t, 'old1@example.test')
+    const cookie = await signedIn(t, 'old1@example.test')
     const other = sessionCookieFrom(await login(t, 'old1@example.test'))
     const res = await requestChange({ cookie }, { newEmail: 'new1@example.test', password: STRONG_PASSWORD })
     expect(res.statusCode).toBe(202)
@@ -39,7 +49,7 @@ describe('email change', () => {
   })
 
   it('needs the password, and a code when TOTP is on; a refusal sends nothing', async () => {
-    const cookie = await signUpAndLogin(t, 'old2@example.test')
+    const cookie = await signedIn(t, 'old2@example.test')
     const wrong = await requestChange({ cookie }, { newEmail: 'new2@example.test', password: 'not the password at all' })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
@@ -57,7 +67,7 @@ describe('email change', () => {
   })
 
   it('is a session-only action: an API token gets 403', async () => {
-    const cookie = await signUpAndLogin(t, 'old3@example.test')
+    const cookie = await signedIn(t, 'old3@example.test')
     const token = await createApiToken(t, cookie, ['account:read'])
     const res = await requestChange({ authorization: `Bearer ${token}` }, { newEmail: 'new3@example.test', password: STRONG_PASSWORD })
     expect(res.statusCode).toBe(403)
@@ -65,8 +75,8 @@ describe('email change', () => {
   })
 
   it('answers a taken address exactly like a free one, sends no link to it, and tells its holder', async () => {
-    await signUpAndLogin(t, 'holder@example.test')
-    const cookie = await signUpAndLogin(t, 'old4@example.test')
+    await signedIn(t, 'holder@example.test')
+    const cookie = await signedIn(t, 'old4@example.test')
     const before = (await mailsTo(t, 'holder@example.test')).length
     const taken = await requestChange({ cookie }, { newEmail: 'HOLDER@example.test', password: STRONG_PASSWORD })
     const free = await requestChange({ cookie }, { newEmail: 'free4@example.test', password: STRONG_PASSWORD })
@@ -78,7 +88,7 @@ describe('email change', () => {
   })
 
   it('re-checks the address at confirm: 409 email_taken if someone took it meanwhile, and nothing changes', async () => {
-    const cookie = await signUpAndLogin(t, 'old5@example.test')
+    const cookie = await signedIn(t, 'old5@example.test')
     expect((await requestChange({ cookie }, { newEmail: 'race5@example.test', password: STRONG_PASSWORD })).statusCode).toBe(202)
     const token = await tokenFromMail(t, 'race5@example.test', 'confirm-email')
     await signUpAndLogin(t, 'race5@example.test', 'somebody else entirely took this one')
@@ -89,8 +99,8 @@ describe('email change', () => {
   })
 
   it('refuses the token from another account session; it stays usable for the account it was made for', async () => {
-    const owner = await signUpAndLogin(t, 'old6@example.test')
-    const stranger = await signUpAndLogin(t, 'stranger6@example.test')
+    const owner = await signedIn(t, 'old6@example.test')
+    const stranger = await signedIn(t, 'stranger6@example.test')
     await requestChange({ cookie: owner }, { newEmail: 'new6@example.test', password: STRONG_PASSWORD })
     const token = await tokenFromMail(t, 'new6@example.test', 'confirm-email')
     const res = await confirm(stranger, token)
@@ -101,14 +111,14 @@ describe('email change', () => {
   })
 
   it('expires the link after one hour, and a password reset kills a pending change', async () => {
-    const cookie = await signUpAndLogin(t, 'old7@example.test')
+    const cookie = await signedIn(t, 'old7@example.test')
     await requestChange({ cookie }, { newEmail: 'new7@example.test', password: STRONG_PASSWORD })
     const expired = await tokenFromMail(t, 'new7@example.test', 'confirm-email')
     t.clock.advance(3601)
     const later = sessionCookieFrom(await login(t, 'old7@example.test')) // the first session went idle meanwhile
     expect((await confirm(later, expired)).json()).toMatchObject({ error: 'invalid_token' })
 
-    const fresh = await signUpAndLogin(t, 'old8@example.test')
+    const fresh = await signedIn(t, 'old8@example.test')
     await requestChange({ cookie: fresh }, { newEmail: 'new8@example.test', password: STRONG_PASSWORD })
     const pendingChange = await tokenFromMail(t, 'new8@example.test', 'confirm-email')
     await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'old8@example.test' } })
@@ -122,7 +132,7 @@ describe('email change', () => {
   })
 
   it('lets exactly one of two parallel confirmations of the same token win', async () => {
-    const cookie = await signUpAndLogin(t, 'old9@example.test')
+    const cookie = await signedIn(t, 'old9@example.test')
     await requestChange({ cookie }, { newEmail: 'new9@example.test', password: STRONG_PASSWORD })
     const token = await tokenFromMail(t, 'new9@example.test', 'confirm-email')
     const results = await Promise.all([confirm(cookie, token), confirm(cookie, token)])

@@ -1,7 +1,7 @@
 // MFA_REQUIRED=true: a password alone opens only the enrolment of a second factor; everything else
 // answers 403 mfa_enrolment_required until TOTP is confirmed, and TOTP cannot then be turned off.
 import { describe, expect, it } from 'vitest'
-import { sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
@@ -9,7 +9,7 @@ describe('MFA_REQUIRED=true', () => {
   const t = useTestApp({ env: { MFA_REQUIRED: 'true', PASSWORD_MIN_LENGTH: '8' } })
 
   it('lets a new session only enrol, then opens everything once TOTP is confirmed', async () => {
-    const cookie = await signUpAndLogin(t, 'must-enrol@example.test')
+    const cookie = await signedIn(t, 'must-enrol@example.test')
     let headers = { cookie }
     const blocked = await t.app.inject({ method: 'GET', url: '/v1/sessions', headers })
     expect(blocked.statusCode).toBe(403)

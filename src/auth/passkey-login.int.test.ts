@@ -2,7 +2,7 @@
 // that makes real ES256 assertion objects: what is accepted, and every forgery or replay refused.
 // The registration ceremony: src/passkeys/passkey-ceremony.int.test.ts.
 import { describe, expect, it } from 'vitest'
-import { login, mailsTo, signUpAndLogin } from '../testing/factories.js'
+import { login, mailsTo, signedIn } from '../testing/factories.js'
 import { authenticatorFor, registerPasskey, sendAssertion, signInOptions, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -13,7 +13,7 @@ describe('passkey sign-in', () => {
 
   async function accountWithPasskey(opts: { startCount?: number } = {}) {
     const email = nextEmail()
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     const authenticator = authenticatorFor(t, opts)
     const passkey = await registerPasskey(t, session, authenticator)
     return { email, session, authenticator, passkey }

@@ -2,17 +2,11 @@
 // (decision in src/db/introspector.ts): CI once failed with 'schema "t_..." does not exist' when
 // one test file dropped its schema while another file's migrator scanned the whole catalog.
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { describe, expect, it } from 'vitest'
+import { createTestDb, useTestDb } from '../testing/test-db.js'
 
 describe('introspection', () => {
-  let t: TestDb
-  beforeAll(async () => {
-    t = await createTestDb()
-  })
-  afterAll(async () => {
-    await t.drop()
-  })
+  const t = useTestDb()
 
   it("lists only the search path's tables, not another schema's", async () => {
     const other = await createTestDb({ maxConnections: 1 })

@@ -1,18 +1,12 @@
 import { readdir } from 'node:fs/promises'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { migrations } from '../../migrations/index.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { useTestDb } from '../testing/test-db.js'
 import { MIGRATIONS_DIR, migrateDown, migrateToLatest } from './migrate.js'
 
 describe('migrations', () => {
-  let t: TestDb
-  beforeAll(async () => {
-    t = await createTestDb()
-  })
-  afterAll(async () => {
-    await t.drop()
-  })
+  const t = useTestDb()
 
   it('lists every file of migrations/ in migrations/index.ts, in name order', async () => {
     const files = (await readdir(MIGRATIONS_DIR)).filter((f) => /^\d{12}_.+\.ts$/.test(f) && !f.endsWith('.test.ts')).map((f) => f.replace(/\.ts$/, ''))

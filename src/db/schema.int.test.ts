@@ -5,8 +5,8 @@
 import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import ts from 'typescript'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { useTestDb } from '../testing/test-db.js'
 
 type Kind = 'string' | 'number' | 'boolean' | 'Date' | 'Buffer' | 'string[]' | 'json'
 interface ColumnShape {
@@ -89,11 +89,10 @@ function declaredShape(): Shape {
 }
 
 describe('src/db/schema.ts and the migrations', () => {
-  let t: TestDb
+  const t = useTestDb()
   let declared: Shape
   let migrated: Shape
   beforeAll(async () => {
-    t = await createTestDb()
     // Base and partitioned tables of the fresh schema; a partition is covered by its parent.
     const { rows } = await sql<{ table_name: string; column_name: string; is_nullable: 'YES' | 'NO'; udt_name: string }>`
       select c.table_name, c.column_name, c.is_nullable, c.udt_name
@@ -112,9 +111,6 @@ describe('src/db/schema.ts and the migrations', () => {
     }
     declared = declaredShape()
   }, 120_000)
-  afterAll(async () => {
-    await t.drop()
-  })
 
   it('declares every migrated table, and no table the migrations do not create', () => {
     expect(Object.keys(declared).sort()).toEqual(Object.keys(migrated).sort())

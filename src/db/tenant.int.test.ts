@@ -2,19 +2,18 @@
 // organization of its transaction even when the query forgets its WHERE clause, and a query outside
 // any organization transaction sees nothing, although the tests connect as a superuser.
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { randomSecret } from '../crypto/random.js'
 import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { type TestDb, useTestDb } from '../testing/test-db.js'
 import { ensureTenantRole } from './grants.js'
 import { withTenant } from './tenant.js'
 
 describe('Row Level Security on tenant-owned tables', () => {
-  let t: TestDb
+  const t = useTestDb()
   let deps: { db: TestDb['db']; config: Awaited<ReturnType<typeof testConfig>> }
   const orgs: string[] = []
   beforeAll(async () => {
-    t = await createTestDb()
     const config = await testConfig()
     await ensureTenantRole(t.db, config.db.tenantRole, { schema: t.schema })
     deps = { db: t.db, config }
@@ -29,9 +28,6 @@ describe('Row Level Security on tenant-owned tables', () => {
           .execute()
       })
     }
-  })
-  afterAll(async () => {
-    await t.drop()
   })
 
   it('returns only the rows of the current organization to a query with its WHERE clause removed', async () => {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('CSRF guard on cookie-authenticated state changes', () => {
   const t = useTestApp()
 
   it('refuses a cross-site Origin with 403 csrf_rejected and changes nothing', async () => {
-    const cookie = await signUpAndLogin(t, 'csrf@example.test')
+    const cookie = await signedIn(t, 'csrf@example.test')
     const res = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie, origin: 'https://evil.example' } })
     expect(res.statusCode).toBe(403)
     expect(res.json()).toMatchObject({ error: 'csrf_rejected' })
@@ -14,13 +14,13 @@ describe('CSRF guard on cookie-authenticated state changes', () => {
   })
 
   it('refuses Sec-Fetch-Site: cross-site when Origin is absent', async () => {
-    const cookie = await signUpAndLogin(t, 'csrf2@example.test')
+    const cookie = await signedIn(t, 'csrf2@example.test')
     const res = await t.app.inject({ method: 'POST', url: '/v1/auth/logout', headers: { cookie, 'sec-fetch-site': 'cross-site' } })
     expect(res.statusCode).toBe(403)
   })
 
   it('refuses a form-encoded body with 415', async () => {
-    const cookie = await signUpAndLogin(t, 'csrf3@example.test')
+    const cookie = await signedIn(t, 'csrf3@example.test')
     const res = await t.app.inject({
       method: 'POST',
       url: '/v1/me/password',
@@ -31,7 +31,7 @@ describe('CSRF guard on cookie-authenticated state changes', () => {
   })
 
   it('lets same-origin and header-less (non-browser) requests through', async () => {
-    const cookie = await signUpAndLogin(t, 'csrf4@example.test')
+    const cookie = await signedIn(t, 'csrf4@example.test')
     const same = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie, origin: t.deps.config.http.publicOrigin } })
     expect(same.statusCode).toBe(204)
     const bare = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie } })

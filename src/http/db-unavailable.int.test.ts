@@ -3,25 +3,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb } from '../db/db.js'
-import { createHasher } from '../deps.js'
-import { createLogger } from '../logging/logger.js'
-import { TestClock } from '../testing/test-app.js'
-import { testConfig } from '../testing/test-config.js'
+import { testDeps } from '../testing/test-app.js'
 
 describe('database down', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
   beforeAll(async () => {
-    const config = await testConfig()
     // Port 1 on loopback: connections are refused at once.
-    const db = createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 })
-    app = await buildApp({
-      config,
-      db,
-      clock: new TestClock(),
-      log: createLogger({ level: 'silent', pretty: false }),
-      redis: undefined,
-      hasher: createHasher(config),
-    })
+    app = await buildApp(await testDeps(createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 })))
   })
   afterAll(async () => {
     await app.close()

@@ -3,15 +3,14 @@
 import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
-import { createHasher } from '../deps.js'
 import { createLogger } from '../logging/logger.js'
-import { TestClock } from '../testing/test-app.js'
-import { testConfig } from '../testing/test-config.js'
-import { createTestDb } from '../testing/test-db.js'
+import { testDeps } from '../testing/test-app.js'
+import { useTestDb } from '../testing/test-db.js'
 
 describe('unexpected errors', () => {
+  const testDb = useTestDb()
+
   it('answer 500 internal_error with nothing internal, and are logged with the request id', async () => {
-    const testDb = await createTestDb()
     const lines: string[] = []
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
@@ -19,15 +18,7 @@ describe('unexpected errors', () => {
         done()
       },
     })
-    const config = await testConfig()
-    const app = await buildApp({
-      config,
-      db: testDb.db,
-      clock: new TestClock(),
-      log: createLogger({ level: 'info', pretty: false }, sink),
-      redis: undefined,
-      hasher: createHasher(config),
-    })
+    const app = await buildApp(await testDeps(testDb.db, { log: createLogger({ level: 'info', pretty: false }, sink) }))
     app.get('/boom', async () => {
       throw new Error('relation "secret_table" does not exist at /srv/app/src/x.ts:12')
     })
@@ -41,7 +32,6 @@ describe('unexpected errors', () => {
       expect(logged).toContain('secret_table')
     } finally {
       await app.close()
-      await testDb.drop()
     }
   })
 })

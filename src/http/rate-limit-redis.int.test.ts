@@ -5,11 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { testRedisUrlFromEnv } from '../config/test-env.js'
 import { randomSecret } from '../crypto/random.js'
-import { createHasher } from '../deps.js'
-import { createLogger } from '../logging/logger.js'
-import { TestClock } from '../testing/test-app.js'
+import { testDeps } from '../testing/test-app.js'
 import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { useTestDb } from '../testing/test-db.js'
 
 const redisUrl = testRedisUrlFromEnv() ?? 'redis://127.0.0.1:6379/15'
 
@@ -28,26 +26,17 @@ async function redisAnswers(): Promise<boolean> {
 const available = await redisAnswers()
 
 describe.skipIf(!available)('rate limits shared through Redis', () => {
-  let testDb: TestDb
+  const testDb = useTestDb()
   const redis: Redis[] = []
   const apps: Awaited<ReturnType<typeof buildApp>>[] = []
   const prefix = `test:${randomSecret(6).toString('hex')}:`
 
   beforeAll(async () => {
-    testDb = await createTestDb()
     const config = await testConfig({ RATE_LIMIT_MAX: '4', REDIS_KEY_PREFIX: prefix })
     for (let i = 0; i < 2; i += 1) {
       const client = new Redis(redisUrl, { maxRetriesPerRequest: 1 })
       redis.push(client)
-      const app = await buildApp({
-        config,
-        db: testDb.db,
-        clock: new TestClock(),
-        log: createLogger({ level: 'silent', pretty: false }),
-        redis: client,
-        hasher: createHasher(config),
-      })
-      apps.push(app)
+      apps.push(await buildApp(await testDeps(testDb.db, { config, redis: client })))
     }
   })
   afterAll(async () => {
@@ -55,7 +44,6 @@ describe.skipIf(!available)('rate limits shared through Redis', () => {
     const keys = await redis[0]!.keys(`${prefix}*`)
     if (keys.length > 0) await redis[0]!.del(...keys)
     for (const client of redis) client.disconnect()
-    await testDb.drop()
   })
 
   it('counts requests to two instances against one budget', async () => {

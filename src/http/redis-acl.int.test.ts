@@ -11,11 +11,8 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { randomSecret } from '../crypto/random.js'
-import { createHasher } from '../deps.js'
-import { createLogger } from '../logging/logger.js'
-import { TestClock } from '../testing/test-app.js'
-import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { testDeps } from '../testing/test-app.js'
+import { useTestDb } from '../testing/test-db.js'
 
 function hasRedisServer(): boolean {
   try {
@@ -44,7 +41,7 @@ describe.skipIf(!available)(`the app's Redis ACL${available ? '' : ' [skipped: r
   let server: ChildProcess
   let port: number
   let app: Redis
-  let testDb: TestDb
+  const testDb = useTestDb()
   const password = randomSecret(16).toString('hex')
 
   beforeAll(async () => {
@@ -74,13 +71,11 @@ describe.skipIf(!available)(`the app's Redis ACL${available ? '' : ' [skipped: r
       app.once('ready', resolve)
       app.once('error', reject)
     })
-    testDb = await createTestDb()
   })
 
   afterAll(async () => {
     app?.disconnect()
     server?.kill('SIGTERM')
-    await testDb?.drop()
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
@@ -95,15 +90,7 @@ describe.skipIf(!available)(`the app's Redis ACL${available ? '' : ' [skipped: r
   })
 
   it("lets the app's rate limits count in Redis, under the key prefix", async () => {
-    const config = await testConfig({ RATE_LIMIT_MAX: '3', REDIS_KEY_PREFIX: 'sss:' })
-    const instance = await buildApp({
-      config,
-      db: testDb.db,
-      clock: new TestClock(),
-      log: createLogger({ level: 'silent', pretty: false }),
-      redis: app,
-      hasher: createHasher(config),
-    })
+    const instance = await buildApp(await testDeps(testDb.db, { env: { RATE_LIMIT_MAX: '3', REDIS_KEY_PREFIX: 'sss:' }, redis: app }))
     try {
       const codes: number[] = []
       for (let i = 0; i < 4; i += 1) codes.push((await instance.inject({ method: 'GET', url: '/', remoteAddress: '192.0.2.77' })).statusCode)

@@ -3,40 +3,29 @@
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
-import { createHasher, type Deps } from '../deps.js'
-import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
-import { TestClock } from '../testing/test-app.js'
+import type { Deps } from '../deps.js'
+import { testDeps } from '../testing/test-app.js'
+import { useTestDb } from '../testing/test-db.js'
 import { createLogger } from './logger.js'
 
 describe('log redaction', () => {
   const lines: string[] = []
-  let testDb: TestDb
+  const testDb = useTestDb()
   let deps: Deps
   let app: Awaited<ReturnType<typeof buildApp>>
 
   beforeAll(async () => {
-    testDb = await createTestDb()
-    const config = await testConfig({ LOG_LEVEL: 'trace' })
     const sink = new Writable({
       write(chunk: Buffer, _enc, done) {
         lines.push(chunk.toString())
         done()
       },
     })
-    deps = {
-      config,
-      db: testDb.db,
-      clock: new TestClock(),
-      log: createLogger({ level: 'trace', pretty: false }, sink),
-      redis: undefined,
-      hasher: createHasher(config),
-    }
+    deps = await testDeps(testDb.db, { env: { LOG_LEVEL: 'trace' }, log: createLogger({ level: 'trace', pretty: false }, sink) })
     app = await buildApp(deps)
   })
   afterAll(async () => {
     await app.close()
-    await testDb.drop()
   })
 
   it('keeps the bearer token, cookie and password out of every line', async () => {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { describe, expect, it } from 'vitest'
+import { useTestDb } from '../testing/test-db.js'
 import { createLogger } from '../logging/logger.js'
 import { deliverDueMail, startMailWorker, type Transport } from './mail-sender.js'
 import { enqueueMail } from './outbox.js'
 
 describe('outbox delivery', () => {
-  let t: TestDb
-  beforeAll(async () => {
-    t = await createTestDb()
-  })
-  afterAll(async () => {
-    await t.drop()
-  })
+  const t = useTestDb()
   const now = new Date('2026-03-01T10:00:00Z')
 
   it('delivers each mail once across parallel workers (FOR UPDATE SKIP LOCKED) and erases bodies', async () => {

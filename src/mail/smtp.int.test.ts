@@ -4,18 +4,17 @@ import type { AddressInfo } from 'node:net'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { useTestDb } from '../testing/test-db.js'
 import { deliverDueMail, transportFor } from './mail-sender.js'
 import { enqueueMail } from './outbox.js'
 
 describe('SMTP delivery', () => {
-  let t: TestDb
+  const t = useTestDb()
   let server: SMTPServer
   let port = 0
   const received: { from: string; to: string[]; data: string }[] = []
 
   beforeAll(async () => {
-    t = await createTestDb()
     server = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -33,7 +32,6 @@ describe('SMTP delivery', () => {
   })
   afterAll(async () => {
     await new Promise<void>((resolve) => server.close(() => resolve()))
-    await t.drop()
   })
 
   it('sends each due mail once and erases its body', async () => {

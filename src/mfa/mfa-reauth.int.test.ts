@@ -2,7 +2,7 @@
 // V7.5.1): enrolling TOTP needs the password; new recovery codes and turning TOTP off need the
 // password and a current code. A stolen session alone changes no factor. Each change mails the owner.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { mailsTo, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
@@ -25,7 +25,7 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
 
   async function withTotp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
     const email = `reauth${n}@example.test`
-    let session = await signUpAndLogin(t, email)
+    let session = await signedIn(t, email)
     const enrol = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(enrol.statusCode).toBe(200)
     const secret = enrol.json().secret as string
@@ -39,7 +39,7 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
 
   it('enrolling TOTP needs the password: 401 invalid_credentials for a wrong one, and nothing is stored', async () => {
     const email = `enrol${n}@example.test`
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     const none = await post('/v1/me/mfa/totp', session)
     expect(none.statusCode).toBe(400)
     const wrong = await post('/v1/me/mfa/totp', session, { password: WRONG_PASSWORD })

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createLogger } from '../logging/logger.js'
-import { login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { login, mailsTo, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
@@ -35,7 +35,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   /** A signed-up account with TOTP on; returns its session, secret and recovery codes. */
   async function withTotp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
     const email = `mfa${n}@example.test`
-    const before = await signUpAndLogin(t, email)
+    const before = await signedIn(t, email)
     const { secret } = (await post('/v1/me/mfa/totp', before, { password: STRONG_PASSWORD })).json()
     const res = await post('/v1/me/mfa/totp/confirm', before, { code: await codeNow(secret) })
     expect(res.statusCode).toBe(200)
@@ -46,7 +46,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
 
   it('enrols, confirms, and then logs in with a code: the whole flow', async () => {
     const email = 'flow@example.test'
-    let session = await signUpAndLogin(t, email)
+    let session = await signedIn(t, email)
 
     const enrol = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(enrol.statusCode).toBe(200)
@@ -171,7 +171,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('re-enrolling replaces a pending secret, and enrolling with TOTP on is refused', async () => {
-    let session = await signUpAndLogin(t, 'reenrol@example.test')
+    let session = await signedIn(t, 'reenrol@example.test')
     const first = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
     const second = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
     expect(second).not.toBe(first)
@@ -186,7 +186,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('confirming without an enrolment is 409 totp_not_pending', async () => {
-    const session = await signUpAndLogin(t, 'nothing@example.test')
+    const session = await signedIn(t, 'nothing@example.test')
     const res = await post('/v1/me/mfa/totp/confirm', session, { code: '123456' })
     expect(res.statusCode).toBe(409)
     expect(res.json().error).toBe('totp_not_pending')
@@ -225,7 +225,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
 
   it('needs a session: 401 without one, 403 session_required for an API token', async () => {
     expect((await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', payload: { password: STRONG_PASSWORD } })).statusCode).toBe(401)
-    const session = await signUpAndLogin(t, 'tokens@example.test')
+    const session = await signedIn(t, 'tokens@example.test')
     const created = await post('/v1/tokens', session, { name: 'ci', scopes: ['account:read'] })
     expect(created.statusCode).toBe(201)
     const bearer = { authorization: `Bearer ${created.json().token as string}` }
@@ -235,7 +235,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('refuses unknown and malformed fields', async () => {
-    const session = await signUpAndLogin(t, 'schema@example.test')
+    const session = await signedIn(t, 'schema@example.test')
     for (const payload of [{ code: '123456', extra: 1 }, { code: '12345' }, { code: 123456 }, {}]) {
       const res = await post('/v1/me/mfa/totp/confirm', session, payload)
       expect(res.statusCode).toBe(400)
@@ -255,7 +255,7 @@ describe('MFA secrets in logs', () => {
     const inject = (method: 'POST' | 'DELETE', url: string, cookie: string, payload?: object) =>
       app.inject({ method, url, headers: { cookie }, ...(payload ? { payload } : {}) })
     try {
-      const session = await signUpAndLogin(t, 'logs@example.test')
+      const session = await signedIn(t, 'logs@example.test')
       const { secret } = (await inject('POST', '/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json()
       const confirmCode = await referenceTotpForStep(secret, stepAt(t.clock.now()))
       const confirmed = await inject('POST', '/v1/me/mfa/totp/confirm', session, { code: confirmCode })

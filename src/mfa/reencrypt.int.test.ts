@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { parseKeyRing } from '../crypto/keyring.js'
 import { sealedKeyId } from '../crypto/aead.js'
 import type { Deps } from '../deps.js'
-import { signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { TEST_ENV } from '../testing/test-config.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
@@ -30,7 +30,7 @@ describe('re-encryption of TOTP secrets under a new key', () => {
   async function enrolled(deps: Deps): Promise<{ accountId: string; secret: string }> {
     n += 1
     const email = `rotate${n}@example.test`
-    await signUpAndLogin(t, email)
+    await signedIn(t, email)
     const { id: accountId } = await deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
     const { id: sessionId } = await deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
     const caller = { accountId, sessionId }

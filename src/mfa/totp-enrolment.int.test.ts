@@ -3,7 +3,7 @@
 // gains the factor goes on under a new token. A parallel enrolment from another session cannot swap
 // the secret between the code check and the UPDATE, nor can a session confirm a secret it never saw.
 import { beforeEach, describe, expect, it, vi } from 'vitest'
-import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { login, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
@@ -47,7 +47,7 @@ describe('TOTP enrolment is bound to its session and secret', () => {
   /** One account, two signed-in sessions (two browsers). */
   async function twoSessions(): Promise<{ email: string; a: string; b: string }> {
     const email = `enrol-race${n}@example.test`
-    const a = await signUpAndLogin(t, email)
+    const a = await signedIn(t, email)
     const b = sessionCookieFrom(await login(t, email))
     return { email, a, b }
   }

@@ -2,7 +2,7 @@
 // older step, nor the same code raced in parallel gets a second login (RFC 6238 §5.2, ASVS V6.5.1).
 import { describe, expect, it } from 'vitest'
 import { randomIntBetween } from '../crypto/random.js'
-import { sessionCookieFrom, signUpAndLogin, login, STRONG_PASSWORD } from '../testing/factories.js'
+import { sessionCookieFrom, signedIn, login, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
@@ -17,7 +17,7 @@ describe('TOTP replay protection', () => {
   async function accountWithTotp(): Promise<{ email: string; accountId: string; secret: string; codes: string[] }> {
     n += 1
     const email = `replay${n}@example.test`
-    await signUpAndLogin(t, email)
+    await signedIn(t, email)
     const { id: accountId } = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
     const { id: sessionId } = await t.deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
     const caller = { accountId, sessionId }

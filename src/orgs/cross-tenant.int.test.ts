@@ -4,7 +4,7 @@
 // member, an API token bound to another organization, and (for writes) a viewer. None succeeds,
 // none changes anything, and no answer carries A's data.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { addMember, createOrg, orgToken } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -45,7 +45,7 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
   let routes: RouteEntry[] = []
 
   beforeAll(async () => {
-    a.owner = await signUpAndLogin(t, 'owner-a@sweep.test')
+    a.owner = await signedIn(t, 'owner-a@sweep.test')
     a.orgId = await createOrg(t, a.owner, 'Alpha SECRET-ORG')
     const project = await t.app.inject({
       method: 'POST',
@@ -70,7 +70,7 @@ describe('cross-tenant sweep of every /v1/orgs/:orgId route', () => {
       204,
     )
 
-    const ownerB = await signUpAndLogin(t, 'owner-b@sweep.test')
+    const ownerB = await signedIn(t, 'owner-b@sweep.test')
     const orgB = await createOrg(t, ownerB, 'Bravo')
     attackers['member of another organization'] = { headers: { cookie: ownerB } }
     attackers['removed member'] = { headers: { cookie: removed.cookie } }

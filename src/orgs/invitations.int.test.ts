@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { runHousekeeping } from '../housekeeping.js'
-import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { login, mailsTo, register, sessionCookieFrom, signedIn, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { accept, createOrg, invite } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -8,7 +8,7 @@ describe('invitations', () => {
   const t = useTestApp()
 
   it('mails a single-use link, stores only its hash, and joins the invited account with the role', async () => {
-    const owner = await signUpAndLogin(t, 'own@inv.test')
+    const owner = await signedIn(t, 'own@inv.test')
     const orgId = await createOrg(t, owner, 'Invite Co')
     const res = await invite(t, owner, orgId, 'new@inv.test', 'member')
     expect(res.statusCode).toBe(201)
@@ -22,7 +22,7 @@ describe('invitations', () => {
     const listed = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/invitations`, headers: { cookie: owner } })
     expect(listed.json()).toMatchObject({ invitations: [{ email: 'new@inv.test', role: 'member', invitedBy: { email: 'own@inv.test' } }] })
 
-    const invitee = await signUpAndLogin(t, 'new@inv.test')
+    const invitee = await signedIn(t, 'new@inv.test')
     const joined = await accept(t, invitee, token)
     expect(joined.statusCode).toBe(200)
     expect(joined.json()).toEqual({ orgId, role: 'member' })
@@ -34,23 +34,23 @@ describe('invitations', () => {
   })
 
   it('refuses the wrong account (403 invitation_mismatch) and stays usable for the right one', async () => {
-    const owner = await signUpAndLogin(t, 'own2@inv.test')
+    const owner = await signedIn(t, 'own2@inv.test')
     const orgId = await createOrg(t, owner)
     await invite(t, owner, orgId, 'right@inv.test', 'viewer')
     const token = await tokenFromMail(t, 'right@inv.test', 'accept-invitation')
-    const wrong = await signUpAndLogin(t, 'wrong@inv.test')
+    const wrong = await signedIn(t, 'wrong@inv.test')
     const refused = await accept(t, wrong, token)
     expect(refused.statusCode).toBe(403)
     expect(refused.json()).toMatchObject({ error: 'invitation_mismatch' })
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: wrong } })).statusCode).toBe(404)
-    const right = await signUpAndLogin(t, 'Right@inv.test'.toLowerCase())
+    const right = await signedIn(t, 'Right@inv.test'.toLowerCase())
     expect((await accept(t, right, token)).json()).toEqual({ orgId, role: 'viewer' })
   })
 
   it('refuses an expired invitation, and a revoked one', async () => {
-    const owner = await signUpAndLogin(t, 'own3@inv.test')
+    const owner = await signedIn(t, 'own3@inv.test')
     const orgId = await createOrg(t, owner)
-    await signUpAndLogin(t, 'late@inv.test')
+    await signedIn(t, 'late@inv.test')
     await invite(t, owner, orgId, 'late@inv.test', 'member')
     const token = await tokenFromMail(t, 'late@inv.test', 'accept-invitation')
     t.clock.advance(7 * 24 * 3600 + 1)
@@ -70,17 +70,17 @@ describe('invitations', () => {
   })
 
   it('never invites to a role above the inviter (403), and members cannot invite at all', async () => {
-    const owner = await signUpAndLogin(t, 'own4@inv.test')
+    const owner = await signedIn(t, 'own4@inv.test')
     const orgId = await createOrg(t, owner)
     await invite(t, owner, orgId, 'adm4@inv.test', 'admin')
-    const admin = await signUpAndLogin(t, 'adm4@inv.test')
+    const admin = await signedIn(t, 'adm4@inv.test')
     await accept(t, admin, await tokenFromMail(t, 'adm4@inv.test', 'accept-invitation'))
     const aboveRank = await invite(t, admin, orgId, 'boss@inv.test', 'owner')
     expect(aboveRank.statusCode).toBe(403)
     expect(aboveRank.json()).toMatchObject({ error: 'forbidden' })
     expect((await invite(t, admin, orgId, 'peer@inv.test', 'admin')).statusCode).toBe(201)
     await invite(t, owner, orgId, 'mem4@inv.test', 'member')
-    const member = await signUpAndLogin(t, 'mem4@inv.test')
+    const member = await signedIn(t, 'mem4@inv.test')
     await accept(t, member, await tokenFromMail(t, 'mem4@inv.test', 'accept-invitation'))
     expect((await invite(t, member, orgId, 'friend@inv.test', 'viewer')).statusCode).toBe(403)
     expect(await mailsTo(t, 'boss@inv.test')).toEqual([])
@@ -88,7 +88,7 @@ describe('invitations', () => {
   })
 
   it('answers an invitation to a current member like any other (no enumeration), and accepting it is 409', async () => {
-    const owner = await signUpAndLogin(t, 'own5@inv.test')
+    const owner = await signedIn(t, 'own5@inv.test')
     const orgId = await createOrg(t, owner)
     const stranger = await invite(t, owner, orgId, 'nobody5@inv.test', 'member')
     const self = await invite(t, owner, orgId, 'own5@inv.test', 'member')
@@ -101,7 +101,7 @@ describe('invitations', () => {
   })
 
   it('mails one address at most 10 invitations an hour (429), from any organization', async () => {
-    const owner = await signUpAndLogin(t, 'own6@inv.test')
+    const owner = await signedIn(t, 'own6@inv.test')
     const orgId = await createOrg(t, owner)
     for (let i = 0; i < 10; i += 1) expect((await invite(t, owner, orgId, 'target@inv.test', 'viewer')).statusCode).toBe(201)
     const over = await invite(t, owner, orgId, 'target@inv.test', 'viewer')
@@ -111,7 +111,7 @@ describe('invitations', () => {
   })
 
   it('forgets ended invitations, and the addresses they hold, 30 days later', async () => {
-    const owner = await signUpAndLogin(t, 'own7@inv.test')
+    const owner = await signedIn(t, 'own7@inv.test')
     const orgId = await createOrg(t, owner)
     await invite(t, owner, orgId, 'forget-me@inv.test', 'viewer')
     const count = async () => (await t.deps.db.selectFrom('invitations').select('id').where('email', '=', 'forget-me@inv.test').execute()).length
@@ -131,7 +131,7 @@ describe('invitations and unverified addresses', () => {
   const t = useTestApp({ env: { REQUIRE_VERIFIED_EMAIL: 'false' } })
 
   it('refuses an account whose address is not verified (403 email_not_verified), and stays usable', async () => {
-    const owner = await signUpAndLogin(t, 'own@unv.test')
+    const owner = await signedIn(t, 'own@unv.test')
     const orgId = await createOrg(t, owner)
     await invite(t, owner, orgId, 'unverified@unv.test', 'member')
     const token = await tokenFromMail(t, 'unverified@unv.test', 'accept-invitation')

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { STRONG_PASSWORD, signUpAndLogin } from '../testing/factories.js'
+import { STRONG_PASSWORD, signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -11,7 +11,7 @@ describe('roles, rank and the last owner', () => {
     t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie } })
 
   it('never lets anyone grant, or change a member, above their own role', async () => {
-    const owner = await signUpAndLogin(t, 'o1@members.test')
+    const owner = await signedIn(t, 'o1@members.test')
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 'a1@members.test', 'admin')
     const member = await addMember(t, owner, orgId, 'm1@members.test', 'member')
@@ -32,7 +32,7 @@ describe('roles, rank and the last owner', () => {
   })
 
   it('keeps the last owner: cannot leave, be demoted or removed (409 last_owner)', async () => {
-    const owner = await signUpAndLogin(t, 'o2@members.test')
+    const owner = await signedIn(t, 'o2@members.test')
     const orgId = await createOrg(t, owner)
     const ownerId = await accountIdOf(t, owner)
     expect((await remove(owner, orgId, ownerId)).json()).toMatchObject({ error: 'last_owner' })
@@ -46,7 +46,7 @@ describe('roles, rank and the last owner', () => {
 
   it('leaves exactly one owner when the last two owners demote each other at once', async () => {
     for (let round = 0; round < 5; round += 1) {
-      const one = await signUpAndLogin(t, `r${round}a@members.test`)
+      const one = await signedIn(t, `r${round}a@members.test`)
       const orgId = await createOrg(t, one)
       const two = await addMember(t, one, orgId, `r${round}b@members.test`, 'owner')
       const oneId = await accountIdOf(t, one)
@@ -66,7 +66,7 @@ describe('roles, rank and the last owner', () => {
   })
 
   it('leaves exactly one owner when the last two owners leave at once', async () => {
-    const one = await signUpAndLogin(t, 'l1@members.test')
+    const one = await signedIn(t, 'l1@members.test')
     const orgId = await createOrg(t, one)
     const two = await addMember(t, one, orgId, 'l2@members.test', 'owner')
     const oneId = await accountIdOf(t, one)
@@ -77,7 +77,7 @@ describe('roles, rank and the last owner', () => {
   })
 
   it('transfers ownership atomically: the member becomes owner, the caller admin', async () => {
-    const owner = await signUpAndLogin(t, 't1@members.test')
+    const owner = await signedIn(t, 't1@members.test')
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 't2@members.test', 'admin')
     const byAdmin = await t.app.inject({
@@ -95,7 +95,7 @@ describe('roles, rank and the last owner', () => {
   })
 
   it('refuses to delete the account of the last owner of an organization (409 last_owner), and allows it once another owner exists', async () => {
-    const owner = await signUpAndLogin(t, 'd1@members.test')
+    const owner = await signedIn(t, 'd1@members.test')
     const orgId = await createOrg(t, owner)
     const refused = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: { cookie: owner }, payload: { password: STRONG_PASSWORD } })
     expect(refused.statusCode).toBe(409)
@@ -107,7 +107,7 @@ describe('roles, rank and the last owner', () => {
   })
 
   it('lets a removed member in no more, on the very next request', async () => {
-    const owner = await signUpAndLogin(t, 'x1@members.test')
+    const owner = await signedIn(t, 'x1@members.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'x2@members.test', 'member')
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: member.cookie } })).statusCode).toBe(200)

@@ -6,11 +6,12 @@ import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { verifyChain } from '../audit/audit-chain.js'
 import { verifyExportLines } from '../audit/audit-org.js'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
 const run = promisify(execFile)
+const verifyCli = (file: string) => run(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/verify-audit-export.ts', file])
 
 describe('audit trail of an organization', () => {
   const t = useTestApp()
@@ -23,7 +24,7 @@ describe('audit trail of an organization', () => {
     viewer: { cookie: string; accountId: string }
   }> {
     n += 1
-    const owner = await signUpAndLogin(t, `own${n}@audit.test`)
+    const owner = await signedIn(t, `own${n}@audit.test`)
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, `adm${orgId.slice(0, 8)}@audit.test`, 'admin')
     const viewer = await addMember(t, owner, orgId, `vie${orgId.slice(0, 8)}@audit.test`, 'viewer')
@@ -40,7 +41,7 @@ describe('audit trail of an organization', () => {
 
   it('records every change with actor, target, ip, user agent and request id, newest first, paged by cursor', async () => {
     const { owner, orgId, admin, viewer } = await busyOrg()
-    const other = await signUpAndLogin(t, 'other@audit.test')
+    const other = await signedIn(t, 'other@audit.test')
     await createOrg(t, other, 'Elsewhere')
     const first = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events?limit=4`, headers: { cookie: owner, 'user-agent': 'audit-test' } })
     expect(first.statusCode).toBe(200)
@@ -106,21 +107,20 @@ describe('audit trail of an organization', () => {
     expect(await verifyExportLines(dropped)).toMatchObject({ ok: false, line: 6, reason: expect.stringContaining('missing') })
 
     const dir = await mkdtemp(path.join(tmpdir(), 'org-audit-'))
-    await writeFile(path.join(dir, 'good.ndjson'), res.body)
-    await writeFile(path.join(dir, 'bad.ndjson'), `${tampered.join('\n')}\n`)
-    // The offline script, as an auditor runs it (tsx itself, not through npx: a second less per run).
-    const verify = (file: string) => run(path.resolve('node_modules/.bin/tsx'), ['scripts/verify-audit-export.ts', path.join(dir, file)])
     try {
-      const [good, bad] = await Promise.all([verify('good.ndjson'), verify('bad.ndjson').catch((e: unknown) => e)])
-      expect(good.stdout).toContain('export intact: 11 events')
-      expect(bad).toMatchObject({ code: 2 })
+      await writeFile(path.join(dir, 'good.ndjson'), res.body)
+      await writeFile(path.join(dir, 'bad.ndjson'), `${tampered.join('\n')}\n`)
+      // The two CLI runs in parallel, through tsx's entry directly (npx would resolve it anew each time).
+      const [good, bad] = await Promise.allSettled([verifyCli(path.join(dir, 'good.ndjson')), verifyCli(path.join(dir, 'bad.ndjson'))])
+      expect(good).toMatchObject({ status: 'fulfilled', value: { stdout: expect.stringContaining('export intact: 11 events') } })
+      expect(bad).toMatchObject({ status: 'rejected', reason: { code: 2 } })
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
   })
 
   it('streams a long trail in constant-size batches', async () => {
-    const owner = await signUpAndLogin(t, 'long@audit.test')
+    const owner = await signedIn(t, 'long@audit.test')
     const orgId = await createOrg(t, owner)
     for (let i = 0; i < 60; i += 1)
       await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: `p${i}` } })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { enableTotp, signUpAndLogin } from '../testing/factories.js'
+import { enableTotp, signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -7,7 +7,7 @@ describe('organization policy mfaRequired', () => {
   const t = useTestApp()
 
   it('can only be turned on by someone with a second factor (403 mfa_required)', async () => {
-    let owner = await signUpAndLogin(t, 'own@omfa.test')
+    let owner = await signedIn(t, 'own@omfa.test')
     const orgId = await createOrg(t, owner)
     const refused = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
     expect(refused.statusCode).toBe(403)
@@ -19,7 +19,7 @@ describe('organization policy mfaRequired', () => {
   })
 
   it('turns away members without a second factor (403 mfa_required), who may still leave', async () => {
-    let owner = await signUpAndLogin(t, 'own2@omfa.test')
+    let owner = await signedIn(t, 'own2@omfa.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem2@omfa.test', 'admin')
     const other = await addMember(t, owner, orgId, 'oth2@omfa.test', 'viewer')

@@ -3,7 +3,7 @@
 import Fastify from 'fastify'
 import { describe, expect, it } from 'vitest'
 import { errorHandler } from '../http/error-handler.js'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { accountIdOf, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 import { orgScope } from './org-scope.js'
@@ -12,7 +12,7 @@ describe('orgScope', () => {
   const t = useTestApp()
 
   it('refuses a route that declares no permission (403), and serves one that does', async () => {
-    const owner = await signUpAndLogin(t, 'own@scope.test')
+    const owner = await signedIn(t, 'own@scope.test')
     const orgId = await createOrg(t, owner)
     const accountId = await accountIdOf(t, owner)
     const app = Fastify()

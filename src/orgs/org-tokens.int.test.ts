@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { addMember, createOrg, orgToken } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -8,8 +8,8 @@ describe('API tokens bound to an organization', () => {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
   it('binds only to an organization the caller belongs to (404 otherwise), and org scopes need the binding', async () => {
-    const ana = await signUpAndLogin(t, 'ana@tok.test')
-    const eve = await signUpAndLogin(t, 'eve@tok.test')
+    const ana = await signedIn(t, 'ana@tok.test')
+    const eve = await signedIn(t, 'eve@tok.test')
     const orgId = await createOrg(t, ana)
     const stranger = await t.app.inject({
       method: 'POST',
@@ -28,7 +28,7 @@ describe('API tokens bound to an organization', () => {
   })
 
   it('does what both its scopes and the current role of its member allow, and no more', async () => {
-    const owner = await signUpAndLogin(t, 'own@tok.test')
+    const owner = await signedIn(t, 'own@tok.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem@tok.test', 'member')
     const readOnly = await orgToken(t, member.cookie, orgId, ['projects:read', 'org:read'])
@@ -54,7 +54,7 @@ describe('API tokens bound to an organization', () => {
   })
 
   it('ends when its member is removed from the organization it is bound to', async () => {
-    const owner = await signUpAndLogin(t, 'own2@tok.test')
+    const owner = await signedIn(t, 'own2@tok.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem2@tok.test', 'member')
     const token = await orgToken(t, member.cookie, orgId, ['projects:read'])
@@ -72,7 +72,7 @@ describe('API tokens bound to an organization', () => {
   })
 
   it('ends when the organization is deleted', async () => {
-    const owner = await signUpAndLogin(t, 'own3@tok.test')
+    const owner = await signedIn(t, 'own3@tok.test')
     const orgId = await createOrg(t, owner)
     const token = await orgToken(t, owner, orgId, ['org:read'])
     await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { password: 'correct horse battery staple orbit' } })
@@ -80,7 +80,7 @@ describe('API tokens bound to an organization', () => {
   })
 
   it('cannot delete the organization, transfer it or create tokens, whatever its scopes', async () => {
-    const owner = await signUpAndLogin(t, 'own4@tok.test')
+    const owner = await signedIn(t, 'own4@tok.test')
     const orgId = await createOrg(t, owner)
     const token = await orgToken(t, owner, orgId, ['org:read', 'org:write', 'members:read', 'members:write', 'projects:read', 'projects:write', 'audit:read'])
     expect(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -7,8 +7,8 @@ describe('organizations', () => {
   const t = useTestApp()
 
   it('creates an organization whose creator is its owner, and lists only those of the caller', async () => {
-    const ana = await signUpAndLogin(t, 'ana@orgs.test')
-    const bob = await signUpAndLogin(t, 'bob@orgs.test')
+    const ana = await signedIn(t, 'ana@orgs.test')
+    const bob = await signedIn(t, 'bob@orgs.test')
     const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name: 'Acme' } })
     expect(created.statusCode).toBe(201)
     expect(created.json()).toMatchObject({ name: 'Acme', role: 'owner' })
@@ -21,8 +21,8 @@ describe('organizations', () => {
   })
 
   it('answers 404 not_found to a non-member, for an unknown and for a malformed id alike', async () => {
-    const ana = await signUpAndLogin(t, 'ana2@orgs.test')
-    const eve = await signUpAndLogin(t, 'eve2@orgs.test')
+    const ana = await signedIn(t, 'ana2@orgs.test')
+    const eve = await signedIn(t, 'eve2@orgs.test')
     const orgId = await createOrg(t, ana)
     const stranger = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: eve } })
     const unknown = await t.app.inject({ method: 'GET', url: '/v1/orgs/00000000-0000-4000-8000-000000000000', headers: { cookie: eve } })
@@ -36,7 +36,7 @@ describe('organizations', () => {
   })
 
   it('lets an admin rename the organization, but not a member (403 forbidden)', async () => {
-    const owner = await signUpAndLogin(t, 'own3@orgs.test')
+    const owner = await signedIn(t, 'own3@orgs.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem3@orgs.test', 'member')
     const admin = await addMember(t, owner, orgId, 'adm3@orgs.test', 'admin')
@@ -49,7 +49,7 @@ describe('organizations', () => {
   })
 
   it('deletes the organization with the password of its owner, and everything it owned', async () => {
-    const owner = await signUpAndLogin(t, 'own4@orgs.test')
+    const owner = await signedIn(t, 'own4@orgs.test')
     const orgId = await createOrg(t, owner)
     const admin = await addMember(t, owner, orgId, 'adm4@orgs.test', 'admin')
     await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/projects`, headers: { cookie: owner }, payload: { name: 'P' } })

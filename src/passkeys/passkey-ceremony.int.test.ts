@@ -2,7 +2,7 @@
 // software authenticator that makes real ES256 attestation and assertion objects: what is
 // accepted, and every forgery or replay refused. Passkey sign-in alone: src/auth/passkey-login.int.test.ts.
 import { describe, expect, it } from 'vitest'
-import { login, mailsTo, sessionCookieFrom, signUpAndLogin } from '../testing/factories.js'
+import { login, mailsTo, sessionCookieFrom, signedIn } from '../testing/factories.js'
 import {
   authenticatorFor,
   registerPasskey,
@@ -21,7 +21,7 @@ describe('passkey ceremonies', () => {
 
   async function accountWithPasskey(opts: { startCount?: number } = {}) {
     const email = nextEmail()
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     const authenticator = authenticatorFor(t, opts)
     const passkey = await registerPasskey(t, session, authenticator)
     return { email, session, authenticator, passkey }
@@ -35,10 +35,10 @@ describe('passkey ceremonies', () => {
     const cookie = res.cookies.find((c) => c.name === '__Host-passkey-pending')
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/' })
 
-    const signedIn = await sendAssertion(t, `__Host-passkey-pending=${cookie?.value}`, authenticator.assert(options))
-    expect(signedIn.statusCode).toBe(200)
-    expect(signedIn.json().user).toMatchObject({ email })
-    const session = sessionCookieFrom(signedIn)
+    const passkeyAnswer = await sendAssertion(t, `__Host-passkey-pending=${cookie?.value}`, authenticator.assert(options))
+    expect(passkeyAnswer.statusCode).toBe(200)
+    expect(passkeyAnswer.json().user).toMatchObject({ email })
+    const session = sessionCookieFrom(passkeyAnswer)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).statusCode).toBe(200)
     const succeeded = await t.deps.db
       .selectFrom('security_events')
@@ -51,7 +51,7 @@ describe('passkey ceremonies', () => {
   })
 
   it('asks registration for a discoverable credential, user verification and no attestation', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const res = await registrationOptions(t, session)
     expect(res.statusCode).toBe(200)
     expect(res.json()).toMatchObject({
@@ -63,7 +63,7 @@ describe('passkey ceremonies', () => {
   })
 
   it('refuses a registration made for another origin or RP ID', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const authenticator = authenticatorFor(t)
     for (const bend of [{ origin: 'https://evil.example' }, { rpId: 'evil.example' }]) {
       const options = await registrationOptions(t, session)
@@ -75,7 +75,7 @@ describe('passkey ceremonies', () => {
   })
 
   it('refuses a registration challenge used twice', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const options = (await registrationOptions(t, session)).json()
     expect((await sendRegistration(t, session, authenticatorFor(t).register(options))).statusCode).toBe(201)
     const again = await sendRegistration(t, session, authenticatorFor(t).register(options))
@@ -85,7 +85,7 @@ describe('passkey ceremonies', () => {
 
   it('refuses a challenge from another session or another pending sign-in', async () => {
     const email = nextEmail()
-    const sessionA = await signUpAndLogin(t, email)
+    const sessionA = await signedIn(t, email)
     const sessionB = sessionCookieFrom(await login(t, email))
     // Registration: options asked by session A, answer sent by session B of the same account.
     const optionsA = (await registrationOptions(t, sessionA)).json()
@@ -105,7 +105,7 @@ describe('passkey ceremonies', () => {
   })
 
   it('refuses a credential id longer than 1023 bytes hidden in the attestation', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const options = (await registrationOptions(t, session)).json()
     const long = authenticatorFor(t, { idBytes: 1100 }).register(options)
     const res = await sendRegistration(t, session, { ...long, id: 'AAAA', rawId: 'AAAA' })
@@ -114,7 +114,7 @@ describe('passkey ceremonies', () => {
   })
 
   it('refuses a registration or an assertion without the user-verification flag', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const authenticator = authenticatorFor(t)
     const options = (await registrationOptions(t, session)).json()
     const noUv = await sendRegistration(t, session, authenticator.register(options, { userVerified: false }))

@@ -1,7 +1,7 @@
 // Managing passkeys over HTTP: list, rename, remove (with full re-authentication and a mail), the
 // account's other factors, MFA_REQUIRED, and what account deletion and a password reset leave.
 import { describe, expect, it } from 'vitest'
-import { enableTotp, login, mailsTo, signUpAndLogin, STRONG_PASSWORD } from '../testing/factories.js'
+import { enableTotp, login, mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { authenticatorFor, registerPasskey, registrationOptions, sendRegistration, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
@@ -21,7 +21,7 @@ describe('/v1/me/passkeys', () => {
 
   it('lists, renames and removes a passkey; removal needs the password and mails the owner', async () => {
     const email = nextEmail()
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     const authenticator = authenticatorFor(t, { backupEligible: true })
     const { id } = await registerPasskey(t, session, authenticator, {}, 'Phone')
     const [view] = await list(session)
@@ -55,8 +55,8 @@ describe('/v1/me/passkeys', () => {
   })
 
   it('answers 404 for another account passkey and leaves it working', async () => {
-    const owner = await signUpAndLogin(t, nextEmail())
-    const other = await signUpAndLogin(t, nextEmail())
+    const owner = await signedIn(t, nextEmail())
+    const other = await signedIn(t, nextEmail())
     const authenticator = authenticatorFor(t)
     const { id } = await registerPasskey(t, owner, authenticator)
     const rename = await t.app.inject({ method: 'PATCH', url: `/v1/me/passkeys/${id}`, headers: headers(other), payload: { name: 'mine now' } })
@@ -69,7 +69,7 @@ describe('/v1/me/passkeys', () => {
 
   it('needs a session: 401 without one, 403 session_required for an API token', async () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/me/passkeys' })).statusCode).toBe(401)
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: headers(session), payload: { name: 'ci', scopes: ['account:read'] } })
     const bearer = { authorization: `Bearer ${created.json().token}` }
     const res = await t.app.inject({ method: 'POST', url: '/v1/me/passkeys/registration/options', headers: bearer, payload: { password: STRONG_PASSWORD } })
@@ -79,7 +79,7 @@ describe('/v1/me/passkeys', () => {
 
   it('asks a TOTP account for a code before registering, and then skips TOTP at a passkey sign-in', async () => {
     const email = nextEmail()
-    const { cookie: session, secret } = await enableTotp(t, await signUpAndLogin(t, email))
+    const { cookie: session, secret } = await enableTotp(t, await signedIn(t, email))
     t.clock.advance(30)
 
     const noCode = await registrationOptions(t, session)
@@ -91,13 +91,13 @@ describe('/v1/me/passkeys', () => {
     expect((await sendRegistration(t, session, authenticator.register(options.json()))).statusCode).toBe(201)
 
     expect((await login(t, email)).json()).toEqual({ mfaRequired: true })
-    const signedIn = await signInWithPasskey(t, authenticator)
-    expect(signedIn.statusCode).toBe(200)
-    expect(signedIn.json().user).toMatchObject({ email, mfaEnabled: true })
+    const passkeyAnswer = await signInWithPasskey(t, authenticator)
+    expect(passkeyAnswer.statusCode).toBe(200)
+    expect(passkeyAnswer.json().user).toMatchObject({ email, mfaEnabled: true })
   })
 
   it('refuses a credential id that is already registered', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const authenticator = authenticatorFor(t)
     const options = (await registrationOptions(t, session)).json()
     const first = authenticator.register(options)
@@ -110,13 +110,13 @@ describe('/v1/me/passkeys', () => {
     expect(res.json()).toMatchObject({ error: 'passkey_exists' })
     expect(await list(session)).toHaveLength(1)
     // And the same credential id under another account is refused too.
-    const other = await signUpAndLogin(t, nextEmail())
+    const other = await signedIn(t, nextEmail())
     const theirs = (await registrationOptions(t, other)).json()
     expect((await sendRegistration(t, other, authenticator.register(theirs, { reuseCredential: true }))).statusCode).toBe(409)
   })
 
   it('goes with the account when it is deleted', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
     const authenticator = authenticatorFor(t)
     await registerPasskey(t, session, authenticator)
     const me = (await t.app.inject({ method: 'GET', url: '/v1/me', headers: headers(session) })).json()
@@ -127,8 +127,8 @@ describe('/v1/me/passkeys', () => {
   })
 
   it('removeAllPasskeys() removes every passkey of one account (the password-reset hook)', async () => {
-    const session = await signUpAndLogin(t, nextEmail())
-    const other = await signUpAndLogin(t, nextEmail())
+    const session = await signedIn(t, nextEmail())
+    const other = await signedIn(t, nextEmail())
     const a = authenticatorFor(t)
     const b = authenticatorFor(t)
     const kept = authenticatorFor(t)
@@ -152,7 +152,7 @@ describe('passkeys under MFA_REQUIRED=true', () => {
 
   it('lets a passkey be the second factor: it opens the account, the password alone no longer does', async () => {
     const email = 'pk-required@example.test'
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(session) })).json()).toMatchObject({ error: 'mfa_enrolment_required' })
 
     const authenticator = authenticatorFor(t)
@@ -164,9 +164,9 @@ describe('passkeys under MFA_REQUIRED=true', () => {
     expect(passwordOnly.json()).toMatchObject({ error: 'passkey_required' })
     expect(passwordOnly.cookies.find((c) => c.name === '__Host-session')).toBeUndefined()
 
-    const signedIn = await signInWithPasskey(t, authenticator)
-    expect(signedIn.statusCode).toBe(200)
-    const cookie = signedIn.cookies.find((c) => c.name === '__Host-session')
+    const passkeyAnswer = await signInWithPasskey(t, authenticator)
+    expect(passkeyAnswer.statusCode).toBe(200)
+    const cookie = passkeyAnswer.cookies.find((c) => c.name === '__Host-session')
     const passkeySession = `__Host-session=${cookie?.value}`
     expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: headers(passkeySession) })).statusCode).toBe(200)
 
@@ -183,7 +183,7 @@ describe('passkeys under MFA_REQUIRED=true', () => {
 
   it('removes one of two passkeys, but not the last, even when both removals race', async () => {
     const email = 'pk-race@example.test'
-    const session = await signUpAndLogin(t, email)
+    const session = await signedIn(t, email)
     const a = await registerPasskey(t, session, authenticatorFor(t))
     const b = await registerPasskey(t, session, authenticatorFor(t))
     const results = await Promise.all(

@@ -4,7 +4,7 @@ import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb, PREPARED_MARKER } from '../db/db.js'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 /** Counts the statements sent to PostgreSQL. */
@@ -26,7 +26,7 @@ describe('one database round trip per authenticated request', () => {
   let cookie: string
   let token: string
   beforeAll(async () => {
-    cookie = await signUpAndLogin(t, 'round-trip@example.test')
+    cookie = await signedIn(t, 'round-trip@example.test')
     const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'ci', scopes: ['account:read'] } })
     token = created.json<{ token: string }>().token
     counted = await buildApp({ ...t.deps, db: t.deps.db.withPlugin(counter) })
@@ -53,7 +53,7 @@ describe('one database round trip per authenticated request', () => {
   })
 
   it('refuses a deleted session and a revoked token on the very next request (nothing cached)', async () => {
-    const other = await signUpAndLogin(t, 'round-trip-2@example.test')
+    const other = await signedIn(t, 'round-trip-2@example.test')
     expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
     await t.deps.db
       .deleteFrom('sessions')
@@ -68,7 +68,7 @@ describe('one database round trip per authenticated request', () => {
     const single = createDb({ url: t.testDb.url, maxConnections: 1, searchPath: t.testDb.schema })
     const app = await buildApp({ ...t.deps, db: single })
     try {
-      const cookie2 = await signUpAndLogin(t, 'round-trip-3@example.test')
+      const cookie2 = await signedIn(t, 'round-trip-3@example.test')
       for (let i = 0; i < 2; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: cookie2 } })).statusCode).toBe(200)
       const { rows } = await sql<{ name: string; statement: string }>`select name, statement from pg_prepared_statements`.execute(single)
       expect(rows.some((r) => r.name.startsWith('sss_') && r.statement.startsWith(PREPARED_MARKER) && r.statement.includes('from sessions'))).toBe(true)

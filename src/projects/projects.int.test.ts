@@ -1,6 +1,6 @@
 // The example tenant resource: what every fork's tenant-owned resource must prove.
 import { describe, expect, it } from 'vitest'
-import { signUpAndLogin } from '../testing/factories.js'
+import { signedIn } from '../testing/factories.js'
 import { addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -8,7 +8,7 @@ describe('/v1/orgs/:orgId/projects', () => {
   const t = useTestApp()
 
   it('lets members create, rename and delete, and viewers only read', async () => {
-    const owner = await signUpAndLogin(t, 'own@proj.test')
+    const owner = await signedIn(t, 'own@proj.test')
     const orgId = await createOrg(t, owner)
     const member = await addMember(t, owner, orgId, 'mem@proj.test', 'member')
     const viewer = await addMember(t, owner, orgId, 'vie@proj.test', 'viewer')
@@ -29,7 +29,7 @@ describe('/v1/orgs/:orgId/projects', () => {
   })
 
   it('refuses unknown fields, unbounded names and control characters (400), changing nothing', async () => {
-    const owner = await signUpAndLogin(t, 'own2@proj.test')
+    const owner = await signedIn(t, 'own2@proj.test')
     const orgId = await createOrg(t, owner)
     const base = `/v1/orgs/${orgId}/projects`
     for (const payload of [{ name: 'x', orgId }, { name: 'x'.repeat(101) }, { name: 'a\u0000b' }, {}]) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { login, sessionCookieFrom, signedIn, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('server-side sessions', () => {
@@ -7,7 +7,7 @@ describe('server-side sessions', () => {
   const me = (cookie: string) => t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
 
   it('issues a new token at every login and stores only its hash', async () => {
-    const a = await signUpAndLogin(t, 's1@example.test')
+    const a = await signedIn(t, 's1@example.test')
     const b = sessionCookieFrom(await login(t, 's1@example.test'))
     expect(a).not.toBe(b)
     const rows = await t.deps.db.selectFrom('sessions').select(['token_hash']).execute()
@@ -18,7 +18,7 @@ describe('server-side sessions', () => {
   })
 
   it('lists sessions, marks the current one, and ends another', async () => {
-    const first = await signUpAndLogin(t, 's2@example.test')
+    const first = await signedIn(t, 's2@example.test')
     const second = sessionCookieFrom(await login(t, 's2@example.test', STRONG_PASSWORD, { 'user-agent': 'second-device' }))
     const list = await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: first } })
     expect(list.statusCode).toBe(200)
@@ -32,8 +32,8 @@ describe('server-side sessions', () => {
   })
 
   it("answers 404 for another user's session id", async () => {
-    const mine = await signUpAndLogin(t, 's3@example.test')
-    const theirs = await signUpAndLogin(t, 's4@example.test')
+    const mine = await signedIn(t, 's3@example.test')
+    const theirs = await signedIn(t, 's4@example.test')
     const list = await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: theirs } })
     const theirId = (list.json().sessions as { id: string }[])[0]!.id
     const res = await t.app.inject({ method: 'DELETE', url: `/v1/sessions/${theirId}`, headers: { cookie: mine } })
@@ -42,7 +42,7 @@ describe('server-side sessions', () => {
   })
 
   it('ends every other session with DELETE /v1/sessions', async () => {
-    const keep = await signUpAndLogin(t, 's5@example.test')
+    const keep = await signedIn(t, 's5@example.test')
     const other = sessionCookieFrom(await login(t, 's5@example.test'))
     expect((await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie: keep } })).statusCode).toBe(204)
     expect((await me(other)).statusCode).toBe(401)
@@ -50,7 +50,7 @@ describe('server-side sessions', () => {
   })
 
   it('expires after the idle timeout, and writes last_seen at most once a minute', async () => {
-    const cookie = await signUpAndLogin(t, 's6@example.test')
+    const cookie = await signedIn(t, 's6@example.test')
     const seen = async () =>
       (
         await t.deps.db
@@ -72,7 +72,7 @@ describe('server-side sessions', () => {
   })
 
   it('expires at the absolute timeout even when active', async () => {
-    const cookie = await signUpAndLogin(t, 's7@example.test')
+    const cookie = await signedIn(t, 's7@example.test')
     const step = t.deps.config.auth.sessionIdleSeconds - 60
     let elapsed = 0
     while (elapsed + step < t.deps.config.auth.sessionAbsoluteSeconds) {
@@ -89,7 +89,7 @@ describe('server-side sessions', () => {
   })
 
   it('ends other sessions at password change, keeping the current one', async () => {
-    const current = await signUpAndLogin(t, 's8@example.test')
+    const current = await signedIn(t, 's8@example.test')
     const other = sessionCookieFrom(await login(t, 's8@example.test'))
     const newPassword = 'a completely different passphrase 42'
     const wrong = await t.app.inject({
@@ -117,7 +117,7 @@ describe('server-side sessions', () => {
   })
 
   it('ends every session at password reset and does not log in by itself', async () => {
-    const a = await signUpAndLogin(t, 's9@example.test')
+    const a = await signedIn(t, 's9@example.test')
     await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 's9@example.test' } })
     const token = await tokenFromMail(t, 's9@example.test', 'reset-password')
     const res = await t.app.inject({
@@ -131,7 +131,7 @@ describe('server-side sessions', () => {
   })
 
   it('ends every session when the account is deleted, and needs the password', async () => {
-    const a = await signUpAndLogin(t, 's10@example.test')
+    const a = await signedIn(t, 's10@example.test')
     const b = sessionCookieFrom(await login(t, 's10@example.test'))
     const refused = await t.app.inject({ method: 'DELETE', url: '/v1/me', headers: { cookie: a }, payload: { password: 'not my password at all' } })
     expect(refused.statusCode).toBe(403)

@@ -1,10 +1,74 @@
-// Test helpers that drive the real HTTP flows: sign up, read the mail from the outbox, verify,
-// log in. Tests use these instead of writing rows, so they exercise what users do.
+// Test helpers. Two ways to get a signed-in account:
+// - signUpAndLogin drives the real HTTP flows (sign up, read the mail from the outbox, verify, log
+//   in): three argon2 operations and a strength check per account, and the mails and audit rows
+//   those flows write. Tests about registration, verification, login and passwords use it.
+// - createAccount / signedIn insert the account row (its password hash made once per process and
+//   parameters, so logging in with that password still works) and issue a session through the
+//   sessions service (a genuine cookie). Every other test uses them: no mails, no audit rows.
 import type { LightMyRequestResponse } from 'fastify'
+import type { RequestMeta } from '../audit/audit.service.js'
+import { markEmailVerified, rememberDevice } from '../accounts/accounts.service.js'
+import { normalizeEmail } from '../mail/address.js'
+import { normalizePassword } from '../accounts/password-policy.js'
+import { deviceFingerprint } from '../auth/new-device.js'
+import { randomSecret } from '../crypto/random.js'
+import { SESSION_COOKIE } from '../http/cookies.js'
+import { issueSession } from '../sessions/sessions.service.js'
 import type { TestApp } from './test-app.js'
 import { referenceTotp } from './totp-reference.js'
 
 export const STRONG_PASSWORD = 'correct horse battery staple orbit'
+
+// What app.inject sends unless told otherwise: the session and device an inject login would record.
+const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRequest' }
+
+const passwordHashes = new Map<string, Promise<string>>()
+
+/** The PHC string of `password` under the app's argon2 parameters, hashed once per process. */
+function passwordHash(t: Pick<TestApp, 'deps'>, password: string): Promise<string> {
+  const key = `${JSON.stringify(t.deps.config.passwords.argon2)}\n${password}`
+  const cached = passwordHashes.get(key)
+  if (cached) return cached
+  const made = t.deps.hasher.hash(normalizePassword(password))
+  passwordHashes.set(key, made)
+  // A failed hash (a saturated hasher) is not remembered: the next account tries again.
+  made.catch(() => passwordHashes.delete(key))
+  return made
+}
+
+export interface AccountOptions {
+  /** Defaults to a fresh unique address. */
+  email?: string
+  password?: string
+  verified?: boolean
+}
+
+/** Inserts an account row (verified by default) whose password is `password`; no mail, no audit row. */
+export async function createAccount(t: Pick<TestApp, 'deps'>, opts: AccountOptions = {}): Promise<{ id: string; email: string }> {
+  const email = normalizeEmail(opts.email ?? `user-${randomSecret(6).toString('hex')}@example.test`)
+  const now = t.deps.clock.now()
+  const hash = await passwordHash(t, opts.password ?? STRONG_PASSWORD)
+  const { id } = await t.deps.db
+    .insertInto('accounts')
+    .values({ email, password_hash: hash, created_at: now, password_changed_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow()
+  if (opts.verified ?? true) await markEmailVerified(t.deps.db, id, now)
+  return { id, email }
+}
+
+/** Creates an account (an address or options) and returns a session cookie for it. */
+export async function signedIn(t: Pick<TestApp, 'deps'>, account: string | AccountOptions = {}): Promise<string> {
+  const { id } = await createAccount(t, typeof account === 'string' ? { email: account } : account)
+  return sessionFor(t, id)
+}
+
+/** A session cookie issued by the sessions service, as a login from app.inject's default client would be. */
+export async function sessionFor(t: Pick<TestApp, 'deps'>, accountId: string): Promise<string> {
+  const { token } = await issueSession(t.deps, t.deps.db, accountId, INJECT_META)
+  await rememberDevice(t.deps.db, accountId, deviceFingerprint(INJECT_META), t.deps.clock.now())
+  return `${SESSION_COOKIE}=${token}`
+}
 
 export async function mailsTo(t: TestApp, address: string): Promise<{ subject: string; body_text: string | null }[]> {
   return t.deps.db.selectFrom('email_outbox').select(['subject', 'body_text']).where('to_address', '=', address).orderBy('created_at').execute()

@@ -1,7 +1,7 @@
 // Test helpers for organizations: create one, and bring an account in through the real invitation
 // flow (invite, read the mailed link from the outbox, accept), so tests exercise what users do.
 import type { LightMyRequestResponse } from 'fastify'
-import { signUpAndLogin, tokenFromMail } from './factories.js'
+import { signedIn, tokenFromMail } from './factories.js'
 import type { TestApp } from './test-app.js'
 
 export async function createOrg(t: TestApp, cookie: string, name = 'Acme'): Promise<string> {
@@ -27,7 +27,7 @@ export async function addMember(
   role: string,
   cookie?: string,
 ): Promise<{ cookie: string; accountId: string }> {
-  const memberCookie = cookie ?? (await signUpAndLogin(t, email))
+  const memberCookie = cookie ?? (await signedIn(t, email))
   const invited = await invite(t, ownerCookie, orgId, email, role)
   if (invited.statusCode !== 201) throw new Error(`invite answered ${invited.statusCode}: ${invited.body}`)
   const accepted = await accept(t, memberCookie, await tokenFromMail(t, email, 'accept-invitation'))

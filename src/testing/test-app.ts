@@ -1,12 +1,15 @@
 // useTestApp(): a built app on its own schema for the file that calls it, torn down after.
 // Tests drive it through app.inject (real HTTP semantics, real PostgreSQL, no sockets).
+// testDeps(): the deps a test hands to a service or to an app it builds itself.
 import type { FastifyInstance } from 'fastify'
+import type { Redis } from 'ioredis'
 import { afterAll, beforeAll } from 'vitest'
 import { buildApp } from '../app.js'
 import { ensureTenantRole } from '../db/grants.js'
 import type { Config } from '../config/config.js'
 import { type Clock, createHasher, type Deps } from '../deps.js'
-import { createLogger } from '../logging/logger.js'
+import type { Db } from '../db/db.js'
+import { createLogger, type Log } from '../logging/logger.js'
 import { testConfig } from './test-config.js'
 import { createTestDb, type TestDb } from './test-db.js'
 
@@ -24,6 +27,28 @@ export class TestClock implements Clock {
   }
 }
 
+export interface TestDepsOptions {
+  /** Environment overrides for the test config (ignored when `config` is given). */
+  env?: Record<string, string>
+  config?: Config
+  clock?: TestClock
+  log?: Log
+  redis?: Redis
+}
+
+/** Deps for a service-level test or an app a test builds itself: test config, silent log, a TestClock, no Redis unless given. */
+export async function testDeps(db: Db, opts: TestDepsOptions = {}): Promise<Deps & { clock: TestClock }> {
+  const config = opts.config ?? (await testConfig(opts.env))
+  return {
+    config,
+    db,
+    clock: opts.clock ?? new TestClock(),
+    log: opts.log ?? createLogger({ level: 'silent', pretty: false }),
+    redis: opts.redis,
+    hasher: createHasher(config),
+  }
+}
+
 export interface TestApp {
   app: FastifyInstance
   deps: Deps
@@ -36,11 +61,10 @@ export async function startTestApp(opts: { env?: Record<string, string>; config?
   const config = opts.config ?? (await testConfig(opts.env))
   // Tenant transactions switch to this role; tests connect as a superuser, which RLS would not bind.
   await ensureTenantRole(testDb.db, config.db.tenantRole, { schema: testDb.schema })
-  const clock = opts.clock ?? new TestClock(new Date())
-  const deps: Deps = { config, db: testDb.db, clock, log: createLogger({ level: 'silent', pretty: false }), redis: undefined, hasher: createHasher(config) }
+  const deps = await testDeps(testDb.db, { config, clock: opts.clock ?? new TestClock(new Date()) })
   const app = await buildApp(deps)
   await app.ready()
-  return { app, deps, testDb, clock }
+  return { app, deps, testDb, clock: deps.clock }
 }
 
 /** Registers beforeAll/afterAll; the returned object is filled in before the first test. */

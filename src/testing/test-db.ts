@@ -1,7 +1,8 @@
 // One fresh schema per test file, migrated to the latest version and dropped afterwards, so test
 // files never see each other's rows and can run in parallel against one real PostgreSQL.
+// useTestDb() registers that for the calling file; createTestDb() is for a test that needs more.
 import { sql } from 'kysely'
-import { inject } from 'vitest'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { randomSecret } from '../crypto/random.js'
 import { createDb, type Db } from '../db/db.js'
 import { migrateToLatest } from '../db/migrate.js'
@@ -30,4 +31,16 @@ export async function createTestDb(opts: { maxConnections?: number } = {}): Prom
       await admin.destroy()
     },
   }
+}
+
+/** Registers beforeAll/afterAll for a schema of the calling file; the returned object is filled in before the first test. */
+export function useTestDb(opts: { maxConnections?: number } = {}): TestDb {
+  const holder = {} as TestDb
+  beforeAll(async () => {
+    Object.assign(holder, await createTestDb(opts))
+  })
+  afterAll(async () => {
+    await holder.drop?.()
+  })
+  return holder
 }

@@ -9,12 +9,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { testRedisUrlFromEnv } from '../config/test-env.js'
 import { randomSecret } from '../crypto/random.js'
-import { createHasher, type Deps } from '../deps.js'
-import { createLogger } from '../logging/logger.js'
 import { countVerifies, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
-import { type TestApp, TestClock } from '../testing/test-app.js'
-import { testConfig } from '../testing/test-config.js'
-import { createTestDb, type TestDb } from '../testing/test-db.js'
+import { type TestApp, TestClock, testDeps } from '../testing/test-app.js'
+import { useTestDb } from '../testing/test-db.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
 const redisUrl = testRedisUrlFromEnv() ?? 'redis://127.0.0.1:6379/15'
@@ -37,7 +34,7 @@ const WRONG = 'not the password, a wrong guess'
 describe.skipIf(!available)('failure counters and limits in Redis', () => {
   const prefix = `test:${randomSecret(6).toString('hex')}:`
   const clock = new TestClock(new Date(Math.floor(Date.UTC(2026, 6, 1, 9, 0, 0) / 30_000) * 30_000 + 5_000))
-  let testDb: TestDb
+  const testDb = useTestDb()
   const clients: Redis[] = []
   const instances: TestApp[] = []
 
@@ -50,8 +47,11 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     return r
   }
   async function instance(redis: Redis, env: Record<string, string>): Promise<TestApp> {
-    const config = await testConfig({ REDIS_KEY_PREFIX: prefix, UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000', ...env })
-    const deps: Deps = { config, db: testDb.db, clock, log: createLogger({ level: 'silent', pretty: false }), redis, hasher: createHasher(config) }
+    const deps = await testDeps(testDb.db, {
+      env: { REDIS_KEY_PREFIX: prefix, UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000', ...env },
+      clock,
+      redis,
+    })
     const app: FastifyInstance = await buildApp(deps)
     await app.ready()
     const t = { app, deps, testDb, clock }
@@ -65,7 +65,6 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
   })
 
   beforeAll(async () => {
-    testDb = await createTestDb()
     await client({ connected: true })
   })
   afterAll(async () => {
@@ -73,7 +72,6 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     const mine = await clients[0]!.keys(`${prefix}*`)
     if (mine.length > 0) await clients[0]!.del(...mine)
     for (const c of clients) c.disconnect()
-    await testDb.drop()
   })
 
   it('counts login failures of two instances in one Redis window, and writes none to PostgreSQL', async () => {
