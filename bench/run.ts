@@ -78,7 +78,7 @@ const schema = `bench_${randomSecret(4).toString('hex')}`
 const admin = createDb({ url, maxConnections: 1 })
 await sql`create schema ${sql.id(schema)}`.execute(admin)
 const db = createDb({ url, maxConnections: config.db.poolMax, searchPath: schema })
-const log = createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'info', pretty: false }, pino.destination({ dest: '/dev/null', sync: true }))
+const log = createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'info', pretty: false }, pino.destination({ dest: '/dev/null', sync: false }))
 const deps: Deps = { config, db, clock: systemClock, log, redis: undefined, hasher: createHasher(config) }
 
 try {
@@ -134,6 +134,7 @@ try {
     'me-token': { port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } },
     healthz: { port: appPort, path: '/healthz' },
     ceiling: { port: barePort, path: '/ceiling/7' },
+    bare: { port: barePort, path: '/bare' },
   }
   const profileCase = process.env['BENCH_PROFILE']
   if (profileCase !== undefined) {
