@@ -46,13 +46,13 @@ process.stdout.write(`busy ${(busy / 1e6).toFixed(2)} s of ${(all / 1e6).toFixed
 for (const [k, us] of [...totals]
   .filter(([k]) => k !== '(idle)')
   .sort((a, b) => b[1] - a[1])
-  .slice(0, 25)) {
+  .slice(0, Number(process.env['TOP'] ?? 25))) {
   process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${k}\n`)
 }
 process.stdout.write('\ntop functions (% of busy):\n')
 for (const [k, us] of [...fns]
   .filter(([k]) => !k.startsWith('(idle)'))
   .sort((a, b) => b[1] - a[1])
-  .slice(0, 25)) {
+  .slice(0, Number(process.env['TOP'] ?? 25))) {
   process.stdout.write(`${((100 * us) / busy).toFixed(1).padStart(6)}%  ${k}\n`)
 }

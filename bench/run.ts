@@ -7,14 +7,14 @@
 //   hashing queue gets (503 + Retry-After, at once);
 // - sign-ups/s and logins/s beside the hash's own rate.
 // Uses DATABASE_URL when set (a fresh schema, dropped after), else a temporary embedded PostgreSQL.
-// The app logs at the default level (info) into /dev/null, so logging costs what it costs.
+// The app logs at the default level (info) into /dev/null, through the server's own buffered
+// destination (logDestination), so logging costs what it costs in production.
 // Load comes from worker threads (bench/load.ts), so the client does not share the server's loop.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import Fastify from 'fastify'
 import { sql } from 'kysely'
-import { pino } from 'pino'
 import { buildApp } from '../src/app.js'
 import { loadConfig } from '../src/config/config.js'
 import { randomSecret } from '../src/crypto/random.js'
@@ -22,7 +22,7 @@ import { createDb } from '../src/db/db.js'
 import { ensureTenantRole } from '../src/db/grants.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { createHasher, type Deps, systemClock } from '../src/deps.js'
-import { createLogger } from '../src/logging/logger.js'
+import { createLogger, logDestination } from '../src/logging/logger.js'
 import { warmUp } from '../src/warm-up.js'
 import { type LoadResult, type LoadSpec, runLoad } from './load.js'
 import { benchTenantRequest } from './tenant.js'
@@ -42,7 +42,7 @@ function report(name: string, value: string, target: string, ratio: number | und
   rows.push(line)
   process.stdout.write(`${line}\n`)
 }
-const fmt = (r: LoadResult): string => `${Math.round(r.perSecond)}/s p99=${r.p99Ms.toFixed(1)}ms`
+const fmt = (r: LoadResult): string => `${Math.round(r.perSecond)}/s p99=${r.p99Ms.toFixed(1)}ms ${Math.round(r.cpuUsPerRequest)}us`
 function only2xx(name: string, r: LoadResult): void {
   const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'))
   if (bad.length > 0) throw new Error(`${name}: unexpected answers ${JSON.stringify(r.statuses)}`)
@@ -78,7 +78,7 @@ const schema = `bench_${randomSecret(4).toString('hex')}`
 const admin = createDb({ url, maxConnections: 1 })
 await sql`create schema ${sql.id(schema)}`.execute(admin)
 const db = createDb({ url, maxConnections: config.db.poolMax, searchPath: schema })
-const log = createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'info', pretty: false }, pino.destination({ dest: '/dev/null', sync: false }))
+const log = createLogger({ level: process.env['BENCH_LOG_LEVEL'] ?? 'info', pretty: false }, logDestination('/dev/null'))
 const deps: Deps = { config, db, clock: systemClock, log, redis: undefined, hasher: createHasher(config) }
 
 try {

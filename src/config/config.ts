@@ -5,6 +5,7 @@ import { ConfigError } from './config-error.js'
 import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom, type Runtime } from './deployment.js'
 import { ensureDevSecrets } from './dev-secrets.js'
 import { type KeyRing, KeyRingError, parseKeyRing } from '../crypto/keyring.js'
+import { defaultHashLanes } from '../crypto/password-lanes.js'
 import { bool, int, oneOf, optionalStr, origin, str, urlWithScheme } from './readers.js'
 import { type Env, fetchVaultSecrets, resolveSecrets, vaultSourceFrom } from './secrets.js'
 
@@ -195,7 +196,7 @@ export async function loadConfig(
         iterations: int(env, 'ARGON2_ITERATIONS', 2, { min: 2, max: 100 }),
         parallelism: int(env, 'ARGON2_PARALLELISM', 1, { min: 1, max: 16 }),
       },
-      maxConcurrentHashes: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, { min: 1, max: 64 }),
+      maxConcurrentHashes: int(env, 'PASSWORD_HASH_CONCURRENCY', defaultHashLanes(), { min: 1, max: 64 }),
       maxQueuedHashes: int(env, 'PASSWORD_HASH_QUEUE_MAX', 64, { min: 0, max: 10_000 }),
       breachCheck: {
         enabled: bool(env, 'HIBP_ENABLED', false),

@@ -1,4 +1,4 @@
-// pino, JSON to stdout (pino's own asynchronous destination); pretty only in development. Every
+// pino, JSON to stdout, buffered (logDestination); pretty only in development. Every
 // record passes redactFields, so a secret logged by mistake at any depth is masked. Request lines
 // carry method, path (no query string: it may hold a token) and the request id, never headers or
 // bodies: the req/res/err serializers pick their fields, so nothing else of a request can reach a
@@ -62,6 +62,22 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
   }
 }
 
+/** Bytes of log lines held before one write: about 16 access lines (docs/decisions/0090). */
+export const LOG_BUFFER_BYTES = 4096
+/** A line waits at most this long in the buffer when traffic is low. */
+export const LOG_FLUSH_MS = 1000
+
+/**
+ * Where lines go (stdout unless told otherwise): written asynchronously, in batches of
+ * LOG_BUFFER_BYTES or every LOG_FLUSH_MS, so a busy server makes one write for many lines instead
+ * of one per request. pino writes what is left synchronously when the process exits; a process
+ * killed outright (SIGKILL, out of memory) loses at most one buffer. docs/decisions/0090.
+ */
+export function logDestination(dest: number | string = 1): pino.DestinationStream {
+  return pino.destination({ dest, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
+}
+
 export function createLogger(opts: { level: string; pretty: boolean }, destination?: pino.DestinationStream): Log {
-  return destination ? pino(loggerOptions({ ...opts, pretty: false }), destination) : pino(loggerOptions(opts))
+  if (destination) return pino(loggerOptions({ ...opts, pretty: false }), destination)
+  return opts.pretty ? pino(loggerOptions(opts)) : pino(loggerOptions(opts), logDestination())
 }

@@ -1,6 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { API_TOKEN_ANY_PREFIX_SOURCE, generateApiToken } from '../api-tokens/token-format.js'
-import { createLogger, isoTime } from './logger.js'
+import { createLogger, isoTime, LOG_FLUSH_MS, logDestination } from './logger.js'
 import { REDACTED, redactDeep, redactString } from './redact.js'
 
 describe('redactDeep', () => {
@@ -72,5 +75,14 @@ describe('logger', () => {
     const parsed = JSON.parse(line) as { time: string }
     expect(parsed.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
     expect(Math.abs(Date.parse(parsed.time) - Date.now())).toBeLessThan(1_000)
+  })
+  it('writes a buffered line within the flush interval, with no more lines behind it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sss-log-'))
+    const file = path.join(dir, 'out.log')
+    const log = createLogger({ level: 'info', pretty: false }, logDestination(file))
+    log.info({ n: 1 }, 'a quiet line')
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS + 500))
+    expect(await readFile(file, 'utf8')).toContain('"msg":"a quiet line"')
+    await rm(dir, { recursive: true, force: true })
   })
 })
