@@ -1,9 +1,7 @@
-// Worker-thread load generator (plain JavaScript: a worker thread does not inherit the TypeScript
-// loader). A closed loop per connection over HTTP/1.1 keep-alive, one request in flight each:
+// Load generator, in a child process of its own (plain JavaScript: no TypeScript loader needed). A closed loop per connection over HTTP/1.1 keep-alive, one request in flight each:
 // requests are pre-built bytes and answers are parsed only as far as the status and
 // Content-Length, so the client costs far less than the server it drives. See bench/load.ts.
 import { connect } from 'node:net'
-import { parentPort, workerData } from 'node:worker_threads'
 
 function requestBytes(spec) {
   const lines = [`${spec.method ?? 'GET'} ${spec.path} HTTP/1.1`, 'host: 127.0.0.1', 'connection: keep-alive']
@@ -66,4 +64,12 @@ async function runLoad(spec) {
   return { requests: latencies.length, perSecond: latencies.length / elapsed, p50Ms: pick(0.5), p99Ms: pick(0.99), statuses, p99ByStatus }
 }
 
-parentPort?.postMessage(await runLoad(workerData))
+process.once('message', (spec) => {
+  runLoad(spec).then(
+    (result) => process.send(result, () => process.disconnect()),
+    (err) => {
+      process.stderr.write(`load: ${err instanceof Error ? err.message : 'failed'}\n`)
+      process.exit(1)
+    },
+  )
+})

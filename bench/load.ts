@@ -1,6 +1,8 @@
-// Runs one load case in a worker thread (bench/load-worker.mjs), so the client does not share
-// the event loop of the server it measures.
-import { Worker } from 'node:worker_threads'
+// Runs one load case in a child process (bench/load-worker.mjs), so the client shares neither the
+// event loop nor the CPU accounting of the server it measures: the bench process's CPU time per
+// request (cpuUsPerRequest: the server's thread, its libuv threads and GC) is the server's alone.
+// On a shared machine that figure moves far less than requests per second do.
+import { fork } from 'node:child_process'
 
 export interface LoadSpec {
   port: number
@@ -21,12 +23,25 @@ export interface LoadResult {
   statuses: Record<string, number>
   /** p99 latency of the answers of each status code. */
   p99ByStatus: Record<string, number>
+  /** CPU time of this process (the servers under test) per answer, in microseconds. */
+  cpuUsPerRequest: number
 }
 
 export function runLoad(spec: LoadSpec): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL('./load-worker.mjs', import.meta.url), { workerData: spec })
-    worker.once('message', (result: LoadResult) => resolve(result))
-    worker.once('error', reject)
+    const child = fork(new URL('./load-worker.mjs', import.meta.url), { execArgv: [] })
+    let cpu: NodeJS.CpuUsage | undefined
+    child.once('spawn', () => {
+      cpu = process.cpuUsage()
+      child.send(spec)
+    })
+    child.once('message', (result: Omit<LoadResult, 'cpuUsPerRequest'>) => {
+      const used = process.cpuUsage(cpu)
+      resolve({ ...result, cpuUsPerRequest: (used.user + used.system) / Math.max(1, result.requests) })
+    })
+    child.once('error', reject)
+    child.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`load generator exited with ${code}`))
+    })
   })
 }

@@ -11,7 +11,7 @@ import type { Deps } from './deps.js'
 import { authRoutes } from './auth/auth.routes.js'
 import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
-import { AccessLogController } from './logging/access-log.js'
+import { AccessLogController, requestChildLogger } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { frameworkErrors } from './http/framework-errors.js'
@@ -47,6 +47,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     requestIdHeader: false,
     // One access line per request instead of Fastify's two (src/logging/access-log.ts).
     logController: new AccessLogController(),
+    childLoggerFactory: requestChildLogger,
     trustProxy: config.http.trustProxy,
     bodyLimit: config.http.bodyLimitBytes,
     // Guard against slow-loris style clients and oversized headers.

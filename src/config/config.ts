@@ -9,6 +9,7 @@ import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom
 import { ensureDevSecrets } from './dev-secrets.js'
 import { EnvSchema, type EnvSettings, OPTIONAL_SECRETS, REQUIRED_SECRETS } from './env-schema.js'
 import { type KeyRing, KeyRingError, parseKeyRing } from '../crypto/keyring.js'
+import { defaultHashLanes } from '../crypto/password-lanes.js'
 import { readEnv } from './read-env.js'
 import { type Env, fetchVaultSecrets, resolveSecrets, VAULT_SETTINGS, vaultSourceFrom } from './secrets.js'
 
@@ -181,7 +182,7 @@ function configFrom(e: EnvSettings, ctx: { production: boolean; nodeEnvSet: bool
       minLength: e.PASSWORD_MIN_LENGTH,
       maxLength: e.PASSWORD_MAX_LENGTH,
       argon2: { memoryKiB: e.ARGON2_MEMORY_KIB, iterations: e.ARGON2_ITERATIONS, parallelism: e.ARGON2_PARALLELISM },
-      maxConcurrentHashes: e.PASSWORD_HASH_CONCURRENCY,
+      maxConcurrentHashes: e.PASSWORD_HASH_CONCURRENCY ?? defaultHashLanes(),
       maxQueuedHashes: e.PASSWORD_HASH_QUEUE_MAX,
       breachCheck: { enabled: e.HIBP_ENABLED, timeoutMs: e.HIBP_TIMEOUT_MS, rangeUrl: e.HIBP_RANGE_URL },
     },

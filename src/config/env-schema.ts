@@ -138,7 +138,11 @@ const passwords = {
   ARGON2_MEMORY_KIB: int(65_536, 19_456, 4_194_304, "argon2id memory (64 MiB: ~190 ms here; the floor is OWASP's)"),
   ARGON2_ITERATIONS: int(2, 2, 100, 'argon2id passes'),
   ARGON2_PARALLELISM: int(1, 1, 16, 'argon2id lanes'),
-  PASSWORD_HASH_CONCURRENCY: int(2, 1, 64, 'hashes running at once'),
+  PASSWORD_HASH_CONCURRENCY: optionalInt(1, 64, {
+    defaultText: 'CPU cores - 1, between 1 and 3',
+    description:
+      'hashes running at once; the default leaves a core to the event loop during a login flood ([decision 0090](docs/decisions/0090-hash-lanes-and-buffered-logs.md))',
+  }),
   PASSWORD_HASH_QUEUE_MAX: int(64, 0, 10_000, 'hashes waiting; beyond it 503'),
   HIBP_ENABLED: bool(false, 'refuse passwords found in Have I Been Pwned (k-anonymity range API)'),
   HIBP_TIMEOUT_MS: int(1_500, 100, 30_000, 'fails open after this'),

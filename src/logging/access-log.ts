@@ -1,7 +1,17 @@
 // One access-log line per request, where Fastify writes two ("incoming request" and "request
 // completed"): method, path without the query string, client address, status and time, through
 // the same serializers and redaction as every other line (logger.ts). Never headers or bodies.
-import { type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import { type FastifyBaseLogger, type FastifyReply, type FastifyRequest, LogController } from 'fastify'
+import type { Bindings, ChildLoggerOptions } from 'fastify/types/logger.js'
+
+/**
+ * Fastify's per-request child logger (`childLoggerFactory`), through pino's fast path: Fastify
+ * hands an options object even when it is empty, and pino then rebuilds the child's formatters
+ * on every request. Route-level log levels and serializers still reach pino.
+ */
+export function requestChildLogger(logger: FastifyBaseLogger, bindings: Bindings, opts: ChildLoggerOptions): FastifyBaseLogger {
+  return opts.level === undefined && opts.serializers === undefined ? logger.child(bindings) : logger.child(bindings, opts)
+}
 
 export class AccessLogController extends LogController {
   override incomingRequest(): void {

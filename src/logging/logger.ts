@@ -1,8 +1,10 @@
-// pino, JSON to stdout; pretty only in development. Every record passes redactDeep, so a secret
-// logged by mistake at any depth is masked. Request lines carry method, path (no query string:
-// it may hold a token) and the request id, never headers or bodies.
+// pino, JSON to stdout, buffered (logDestination); pretty only in development. Every
+// record passes redactFields, so a secret logged by mistake at any depth is masked. Request lines
+// carry method, path (no query string: it may hold a token) and the request id, never headers or
+// bodies: the req/res/err serializers pick their fields, so nothing else of a request can reach a
+// line. This runs once per request (the access line), so it is kept cheap: docs/benchmarks.md.
 import { pino, type Logger, type LoggerOptions } from 'pino'
-import { redactDeep, redactString } from './redact.js'
+import { redactDeep, redactFields, redactString } from './redact.js'
 
 export type Log = Logger
 
@@ -13,33 +15,40 @@ interface RequestLike {
   id?: string
 }
 
+// Serialized by their own functions below (pino runs them after formatters.log), not by redactFields.
+const SERIALIZED = new Set(['req', 'res', 'err'])
+
+// pino's isoTime builds a Date and an ISO string per line; the date and time up to the second
+// change once a second, so they are formatted once a second and the milliseconds appended.
+let isoSecond = -1
+let isoPrefix = ''
+export function isoTime(): string {
+  const now = Date.now()
+  const ms = now % 1000
+  const second = now - ms
+  if (second !== isoSecond) {
+    isoSecond = second
+    isoPrefix = new Date(second).toISOString().slice(0, 20) // "2026-12-01T05:46:26."
+  }
+  return `,"time":"${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`
+}
+
 export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerOptions {
   return {
     level: opts.level,
-    // Belt and braces: fast-redact for the well-known places, redactDeep for everything else.
-    redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'headers.authorization', 'headers.cookie'],
-      censor: '[REDACTED]',
-    },
     formatters: {
-      // req/res/err are left to their serializers below (which emit only safe fields); pino
-      // runs formatters.log before serializers, so copying them here would lose their getters.
-      log: (record) => {
-        const { req, res, err, ...rest } = record
-        return {
-          ...(redactDeep(rest) as Record<string, unknown>),
-          ...(req === undefined ? {} : { req }),
-          ...(res === undefined ? {} : { res }),
-          ...(err === undefined ? {} : { err }),
-        }
-      },
+      log: (record) => redactFields(record, SERIALIZED),
       bindings: (bindings): Record<string, unknown> => ({ pid: bindings['pid'] as unknown, hostname: bindings['hostname'] as unknown }),
     },
     // The message string is not part of the record formatters.log sees; mask tokens in it too.
+    // `args` is a fresh array per call (pino's rest parameter), so it is masked in place.
     hooks: {
       logMethod(args, method) {
-        const masked = args.map((arg: unknown) => (typeof arg === 'string' ? redactString(arg) : arg)) as Parameters<typeof method>
-        method.apply(this, masked)
+        for (let i = 0; i < args.length; i += 1) {
+          const arg: unknown = args[i]
+          if (typeof arg === 'string') (args as unknown[])[i] = redactString(arg)
+        }
+        method.apply(this, args)
       },
     },
     serializers: {
@@ -48,11 +57,27 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
       // Serialized after formatters.log runs, so the error's message and stack are masked here.
       err: (err: Error) => redactDeep(pino.stdSerializers.err(err)),
     },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),
   }
 }
 
+/** Bytes of log lines held before one write: about 16 access lines (docs/decisions/0090). */
+export const LOG_BUFFER_BYTES = 4096
+/** A line waits at most this long in the buffer when traffic is low. */
+export const LOG_FLUSH_MS = 1000
+
+/**
+ * Where lines go (stdout unless told otherwise): written asynchronously, in batches of
+ * LOG_BUFFER_BYTES or every LOG_FLUSH_MS, so a busy server makes one write for many lines instead
+ * of one per request. pino writes what is left synchronously when the process exits; a process
+ * killed outright (SIGKILL, out of memory) loses at most one buffer. docs/decisions/0090.
+ */
+export function logDestination(dest: number | string = 1): pino.DestinationStream {
+  return pino.destination({ dest, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
+}
+
 export function createLogger(opts: { level: string; pretty: boolean }, destination?: pino.DestinationStream): Log {
-  return destination ? pino(loggerOptions({ ...opts, pretty: false }), destination) : pino(loggerOptions(opts))
+  if (destination) return pino(loggerOptions({ ...opts, pretty: false }), destination)
+  return opts.pretty ? pino(loggerOptions(opts)) : pino(loggerOptions(opts), logDestination())
 }

@@ -1,6 +1,9 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { API_TOKEN_ANY_PREFIX_SOURCE, generateApiToken } from '../api-tokens/token-format.js'
-import { createLogger } from './logger.js'
+import { createLogger, isoTime, LOG_FLUSH_MS, logDestination } from './logger.js'
 import { REDACTED, redactDeep, redactString } from './redact.js'
 
 describe('redactDeep', () => {
@@ -54,5 +57,32 @@ describe('logger', () => {
     const out = lines.join('\n')
     expect(out).not.toContain(token.slice(4))
     expect(out).toContain(`sss_${REDACTED}`)
+  })
+
+  it('keeps request and response headers out, whether logged raw or through the serializers', () => {
+    const lines: string[] = []
+    const log = createLogger({ level: 'info', pretty: false }, { write: (line: string) => void lines.push(line) })
+    const headers = { authorization: 'Bearer header-secret-1', cookie: '__Host-session=header-secret-2', 'x-api-key': 'header-secret-3' }
+    log.info({ headers, res: { statusCode: 200, headers: { 'set-cookie': 'header-secret-4' } } }, 'raw headers')
+    log.info({ req: { method: 'GET', url: '/a?token=header-secret-5', ip: '192.0.2.1', headers }, request: { headers } }, 'a request')
+    const out = lines.join('\n')
+    for (let i = 1; i <= 5; i += 1) expect(out).not.toContain(`header-secret-${i}`)
+    expect(out).toContain('"req":{"method":"GET","path":"/a","ip":"192.0.2.1"}')
+    expect(out).toContain('"res":{"statusCode":200}')
+  })
+  it('writes ISO timestamps to the millisecond', () => {
+    const line = `{"x":1${isoTime()}}`
+    const parsed = JSON.parse(line) as { time: string }
+    expect(parsed.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/)
+    expect(Math.abs(Date.parse(parsed.time) - Date.now())).toBeLessThan(1_000)
+  })
+  it('writes a buffered line within the flush interval, with no more lines behind it', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'sss-log-'))
+    const file = path.join(dir, 'out.log')
+    const log = createLogger({ level: 'info', pretty: false }, logDestination(file))
+    log.info({ n: 1 }, 'a quiet line')
+    await new Promise((resolve) => setTimeout(resolve, LOG_FLUSH_MS + 500))
+    expect(await readFile(file, 'utf8')).toContain('"msg":"a quiet line"')
+    await rm(dir, { recursive: true, force: true })
   })
 })

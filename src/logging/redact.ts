@@ -22,9 +22,10 @@ export function redactString(value: string): string {
 }
 
 /** Returns a copy of `value` with secret-named fields and bearer strings masked. */
-export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>()): unknown {
+export function redactDeep(value: unknown, depth = 0, seen?: WeakSet<object>): unknown {
   if (typeof value === 'string') return redactString(value)
   if (value === null || typeof value !== 'object') return value
+  seen ??= new WeakSet<object>()
   if (value instanceof Error) return value // errors go through pino's serializer; see logger.ts
   if (seen.has(value)) return '[Circular]'
   if (depth >= MAX_DEPTH) return '[Truncated]'
@@ -34,6 +35,22 @@ export function redactDeep(value: unknown, depth = 0, seen = new WeakSet<object>
   const out: Record<string, unknown> = {}
   for (const [key, child] of Object.entries(value)) {
     out[key] = isSecretKey(key) && child !== undefined && child !== null ? REDACTED : redactDeep(child, depth + 1, seen)
+  }
+  return out
+}
+
+/**
+ * A log record's fields masked as redactDeep masks them, except the fields named in `serialized`,
+ * left as they are for their serializers. A new object: the caller's record is never changed.
+ */
+export function redactFields(record: Record<string, unknown>, serialized: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const key of Object.keys(record)) {
+    const value = record[key]
+    if (serialized.has(key) || value === undefined || value === null) out[key] = value
+    else if (isSecretKey(key)) out[key] = REDACTED
+    else if (typeof value === 'string') out[key] = redactString(value)
+    else out[key] = typeof value === 'object' ? redactDeep(value, 1) : value
   }
   return out
 }
