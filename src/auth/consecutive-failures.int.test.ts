@@ -6,7 +6,7 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/config.js'
 import { login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
-import { TEST_ENV } from '../testing/test-config.js'
+import { TEST_ENV, NO_REQUEST_LIMITS } from '../testing/test-config.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
 const CAP = 5
@@ -152,7 +152,7 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
 })
 
 describe('the default cap of 100 (NIST SP 800-63B-4 §3.2.2)', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
 
   it('answers 429 to the 101st attempt, the right password included, after 100 wrong ones from 100 addresses', async () => {
     t.clock.set(START)

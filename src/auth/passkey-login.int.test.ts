@@ -2,22 +2,13 @@
 // that makes real ES256 assertion objects: what is accepted, and every forgery or replay refused.
 // The registration ceremony: src/passkeys/passkey-ceremony.int.test.ts.
 import { describe, expect, it } from 'vitest'
-import { login, mailsTo, signedIn } from '../testing/factories.js'
-import { authenticatorFor, registerPasskey, sendAssertion, signInOptions, signInWithPasskey } from '../testing/passkeys.js'
+import { login, mailsTo } from '../testing/factories.js'
+import { accountWithPasskey, authenticatorFor, sendAssertion, signInOptions, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 describe('passkey sign-in', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
-  let n = 0
-  const nextEmail = () => `pk${++n}@example.test`
-
-  async function accountWithPasskey(opts: { startCount?: number } = {}) {
-    const email = nextEmail()
-    const session = await signedIn(t, email)
-    const authenticator = authenticatorFor(t, opts)
-    const passkey = await registerPasskey(t, session, authenticator)
-    return { email, session, authenticator, passkey }
-  }
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
 
   const events = (type: string) => t.deps.db.selectFrom('security_events').select(['account_id', 'details']).where('type', '=', type).execute()
 
@@ -31,7 +22,7 @@ describe('passkey sign-in', () => {
   })
 
   it('refuses a replayed assertion', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     const { options, pending } = await signInOptions(t)
     const assertion = authenticator.assert(options)
     expect((await sendAssertion(t, pending, assertion)).statusCode).toBe(200)
@@ -44,7 +35,7 @@ describe('passkey sign-in', () => {
   })
 
   it('refuses an assertion made for another origin', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     const res = await signInWithPasskey(t, authenticator, { origin: 'https://evil.example' })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toMatchObject({ error: 'invalid_credentials' })
@@ -54,14 +45,14 @@ describe('passkey sign-in', () => {
   })
 
   it('refuses an assertion made for another RP ID', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     const res = await signInWithPasskey(t, authenticator, { rpId: 'evil.example' })
     expect(res.statusCode).toBe(401)
     expect(res.json()).toMatchObject({ error: 'invalid_credentials' })
   })
 
   it('refuses a sign-in challenge used twice, even with a new signature', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     const { options, pending } = await signInOptions(t)
     expect((await sendAssertion(t, pending, authenticator.assert(options))).statusCode).toBe(200)
     const again = await sendAssertion(t, pending, authenticator.assert(options))
@@ -69,14 +60,14 @@ describe('passkey sign-in', () => {
   })
 
   it('spends a sign-in challenge on a failed attempt too', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     const { options, pending } = await signInOptions(t)
     expect((await sendAssertion(t, pending, authenticator.assert(options, { origin: 'https://evil.example' }))).statusCode).toBe(401)
     expect((await sendAssertion(t, pending, authenticator.assert(options))).statusCode).toBe(401)
   })
 
   it('refuses a sign-in whose counter went backwards, mails the owner, and keeps the passkey', async () => {
-    const { email, session, authenticator, passkey } = await accountWithPasskey({ startCount: 5 })
+    const { email, session, authenticator, passkey } = await accountWithPasskey(t, { startCount: 5 })
     expect((await signInWithPasskey(t, authenticator)).statusCode).toBe(200) // counter 6
     const cloned = await signInWithPasskey(t, authenticator, { signCount: 6 })
     expect(cloned.statusCode).toBe(401)
@@ -93,7 +84,7 @@ describe('passkey sign-in', () => {
   })
 
   it('lets only one of two assertions with the same counter through when they race (a clone racing the original)', async () => {
-    const { authenticator } = await accountWithPasskey({ startCount: 1 })
+    const { authenticator } = await accountWithPasskey(t, { startCount: 1 })
     const a = await signInOptions(t)
     const b = await signInOptions(t)
     const first = authenticator.assert(a.options, { signCount: 7 })
@@ -103,7 +94,7 @@ describe('passkey sign-in', () => {
   })
 
   it('accepts a passkey whose counter stays at zero (synced passkeys do that)', async () => {
-    const { authenticator } = await accountWithPasskey()
+    const { authenticator } = await accountWithPasskey(t)
     expect((await signInWithPasskey(t, authenticator, { signCount: 0 })).statusCode).toBe(200)
     expect((await signInWithPasskey(t, authenticator, { signCount: 0 })).statusCode).toBe(200)
   })
@@ -119,7 +110,7 @@ describe('passkey sign-in', () => {
   })
 
   it('counts failed assertions for a known credential as failed logins of its account', async () => {
-    const { email, authenticator } = await accountWithPasskey()
+    const { email, authenticator } = await accountWithPasskey(t)
     const limit = t.deps.config.auth.loginMaxFailuresPerAccount
     for (let i = 0; i < limit; i++) expect((await signInWithPasskey(t, authenticator, { origin: 'https://evil.example' })).statusCode).toBe(401)
     const failed = await events('login.failed')
@@ -132,7 +123,7 @@ describe('passkey sign-in', () => {
   })
 
   it('passes the account checks of the password login: flagged password, unverified email', async () => {
-    const { email, authenticator, passkey } = await accountWithPasskey()
+    const { email, authenticator, passkey } = await accountWithPasskey(t)
     const row = await t.deps.db.selectFrom('passkeys').select('account_id').where('id', '=', passkey.id).executeTakeFirstOrThrow()
     await t.deps.db.updateTable('accounts').set({ email_verified_at: null }).where('id', '=', row.account_id).execute()
     const unverified = await signInWithPasskey(t, authenticator)

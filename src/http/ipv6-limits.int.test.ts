@@ -4,6 +4,7 @@
 // whether the address is the socket's or comes from a trusted proxy's X-Forwarded-For.
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../testing/test-app.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const get = (t: ReturnType<typeof useTestApp>, remoteAddress: string, headers: Record<string, string> = {}) =>
   t.app.inject({ method: 'GET', url: '/', remoteAddress, headers })
@@ -39,7 +40,7 @@ describe('behind a trusted proxy, X-Forwarded-For addresses are keyed by /64 too
 })
 
 describe('the login failure throttle keys IPv6 clients by /64', () => {
-  const t = useTestApp({ env: { LOGIN_MAX_FAILURES_PER_IP: '3', UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: { LOGIN_MAX_FAILURES_PER_IP: '3', ...NO_REQUEST_LIMITS } })
   const attempt = (remoteAddress: string, i: number) =>
     t.app.inject({ method: 'POST', url: '/v1/auth/login', remoteAddress, payload: { email: `v6-${i}@example.test`, password: 'wrong password for sure' } })
 

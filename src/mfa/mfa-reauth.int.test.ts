@@ -5,12 +5,13 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const START = new Date(Math.floor(Date.UTC(2026, 3, 7, 8, 0, 0) / 30_000) * 30_000 + 5_000)
 const WRONG_PASSWORD = 'not the password at all, sorry'
 
 describe('re-authentication for factor changes (/v1/me/mfa)', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
   let n = 0
   beforeEach(() => {
     t.clock.set(START)

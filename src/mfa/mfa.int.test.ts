@@ -5,6 +5,7 @@ import { createLogger } from '../logging/logger.js'
 import { login, mailsTo, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const PENDING = '__Host-mfa-pending'
 // A step boundary plus 5 s, so "the next step" is always exactly 30 s away.
@@ -12,7 +13,7 @@ const START = new Date(Math.floor(Date.UTC(2026, 0, 5, 9, 0, 0) / 30_000) * 30_0
 
 describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   // Many logins from one test address: lift the per-address limit so only the account rules under test apply.
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
   let n = 0
   beforeEach(() => {
     t.clock.set(START)
@@ -246,7 +247,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
 })
 
 describe('MFA secrets in logs', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
 
   it('never writes the seed, a code, a recovery code, the pending token or the ciphertext to the log', async () => {
     t.clock.set(START)

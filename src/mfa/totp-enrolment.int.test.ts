@@ -6,6 +6,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { login, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 // A pause between "the code matched this secret" and the confirming UPDATE, where a test can run a
 // parallel request: the window a read-check-write confirmation leaves open.
@@ -27,7 +28,7 @@ vi.mock('./totp.js', async (importOriginal) => {
 const START = new Date(Math.floor(Date.UTC(2026, 4, 2, 10, 0, 0) / 30_000) * 30_000 + 5_000)
 
 describe('TOTP enrolment is bound to its session and secret', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
   let n = 0
   beforeEach(() => {
     t.clock.set(START)

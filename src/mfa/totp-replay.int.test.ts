@@ -6,12 +6,13 @@ import { sessionCookieFrom, signedIn, login, STRONG_PASSWORD } from '../testing/
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const META = { ip: '192.0.2.1', userAgent: 'vitest' }
 const START = new Date(Math.floor(Date.UTC(2026, 2, 1, 12, 0, 0) / 30_000) * 30_000 + 1_000)
 
 describe('TOTP replay protection', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000', LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000' } })
+  const t = useTestApp({ env: { ...NO_REQUEST_LIMITS, LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000' } })
   let n = 0
 
   async function accountWithTotp(): Promise<{ email: string; accountId: string; secret: string; codes: string[] }> {

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import { login, mailsTo, sessionCookieFrom, signedIn } from '../testing/factories.js'
 import {
+  accountWithPasskey,
   authenticatorFor,
   registerPasskey,
   registrationOptions,
@@ -13,22 +14,15 @@ import {
   signInWithPasskey,
 } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 describe('passkey ceremonies', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
   let n = 0
   const nextEmail = () => `pk${++n}@example.test`
 
-  async function accountWithPasskey(opts: { startCount?: number } = {}) {
-    const email = nextEmail()
-    const session = await signedIn(t, email)
-    const authenticator = authenticatorFor(t, opts)
-    const passkey = await registerPasskey(t, session, authenticator)
-    return { email, session, authenticator, passkey }
-  }
-
   it('registers a passkey and signs in with it, with no account hint in the options', async () => {
-    const { email, authenticator } = await accountWithPasskey()
+    const { email, authenticator } = await accountWithPasskey(t)
     const { options, res } = await signInOptions(t)
     expect(Object.keys(options).sort()).toEqual(['challenge', 'rpId', 'timeout', 'userVerification'])
     expect(options).toMatchObject({ rpId: 'localhost', userVerification: 'required' })

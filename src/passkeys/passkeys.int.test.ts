@@ -7,11 +7,12 @@ import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 import type { PasskeyView } from './passkeys.schemas.js'
 import { removeAllPasskeys } from './passkeys.service.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const headers = (cookie: string) => ({ cookie })
 
 describe('/v1/me/passkeys', () => {
-  const t = useTestApp({ env: { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' } })
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
   let n = 0
   const nextEmail = () => `keys${++n}@example.test`
   const list = async (session: string): Promise<PasskeyView[]> => {

@@ -1,7 +1,8 @@
 // Test helpers for the passkey ceremonies over app.inject: ask for options, let a SoftAuthenticator
 // answer, send the answer. They return the raw responses so tests can assert on refusals.
 import type { LightMyRequestResponse } from 'fastify'
-import { sessionCookieFrom, STRONG_PASSWORD } from './factories.js'
+import { randomSecret } from '../crypto/random.js'
+import { sessionCookieFrom, signedIn, STRONG_PASSWORD } from './factories.js'
 import { type Bend, SoftAuthenticator } from './soft-authenticator.js'
 import type { TestApp } from './test-app.js'
 
@@ -49,4 +50,13 @@ export async function sendAssertion(t: TestApp, pending: string, response: objec
 export async function signInWithPasskey(t: TestApp, authenticator: SoftAuthenticator, bend: Bend = {}): Promise<LightMyRequestResponse> {
   const { options, pending } = await signInOptions(t)
   return sendAssertion(t, pending, authenticator.assert(options, bend))
+}
+
+/** A fresh signed-in account with one registered passkey, and the authenticator that holds it. */
+export async function accountWithPasskey(t: TestApp, opts: { startCount?: number } = {}) {
+  const email = `pk-${randomSecret(6).toString('hex')}@example.test`
+  const session = await signedIn(t, email)
+  const authenticator = authenticatorFor(t, opts)
+  const passkey = await registerPasskey(t, session, authenticator)
+  return { email, session, authenticator, passkey }
 }

@@ -20,3 +20,7 @@ export const TEST_ENV: Record<string, string> = {
 export async function testConfig(overrides: Record<string, string> = {}): Promise<Config> {
   return loadConfig({ ...TEST_ENV, ...overrides })
 }
+
+/** Lifts the per-client request limits, for files that send many requests from one test address
+ * so that only the account rules under test apply. */
+export const NO_REQUEST_LIMITS: Record<string, string> = { UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000' }

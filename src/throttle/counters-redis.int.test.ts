@@ -13,6 +13,7 @@ import { countVerifies, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRON
 import { type TestApp, TestClock, testDeps } from '../testing/test-app.js'
 import { useTestDb } from '../testing/test-db.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
+import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const redisUrl = testRedisUrlFromEnv() ?? 'redis://127.0.0.1:6379/15'
 
@@ -48,7 +49,7 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
   }
   async function instance(redis: Redis, env: Record<string, string>): Promise<TestApp> {
     const deps = await testDeps(testDb.db, {
-      env: { REDIS_KEY_PREFIX: prefix, UNAUTHENTICATED_RATE_LIMIT_MAX: '100000', RATE_LIMIT_MAX: '100000', ...env },
+      env: { REDIS_KEY_PREFIX: prefix, ...NO_REQUEST_LIMITS, ...env },
       clock,
       redis,
     })
