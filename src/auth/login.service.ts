@@ -67,7 +67,7 @@ export async function login(deps: Deps, input: { email: string; password: string
   const rules = loginThrottleRules(deps, email, meta.ip)
   const reservation = await reserveAll(deps, rules, deps.clock.now())
   if (!reservation.allowed) {
-    await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
+    if (reservation.firstRefusal) await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
 

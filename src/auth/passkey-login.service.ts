@@ -55,7 +55,8 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
   const rules = account === undefined ? [ipRule(deps, meta.ip)] : loginThrottleRules(deps, account.email, meta.ip)
   const reservation = await reserveAll(deps, rules, now)
   if (!reservation.allowed) {
-    await recordEvent(deps.db, { type: 'login.throttled', accountId: account?.id ?? null, meta, at: now, details: { factor: 'passkey' } })
+    if (reservation.firstRefusal)
+      await recordEvent(deps.db, { type: 'login.throttled', accountId: account?.id ?? null, meta, at: now, details: { factor: 'passkey' } })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
   const refuse = async (reason: string): Promise<never> => {

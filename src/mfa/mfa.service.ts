@@ -77,7 +77,7 @@ async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: Requ
   const rule = accountRule(deps, accountId)
   const reservation = await reserveAttempt(deps, rule, now)
   if (!reservation.allowed) {
-    await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
+    if (reservation.firstRefusal) await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
     throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
   }
   const counted = streak ? await reserveCodeAttempt(deps, accountId, meta) : null

@@ -45,7 +45,8 @@ async function reserve(deps: StreakDeps, key: string, factor: Factor, accountId:
   const now = deps.clock.now()
   const streak = await reserveStreak(deps, key, cap(deps), now)
   if (!streak.allowed) {
-    await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor, reason: 'consecutive_failures' } })
+    if (streak.firstRefusal)
+      await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor, reason: 'consecutive_failures' } })
     throw StreakErrors.capped(deps.config.auth.loginFailureWindowSeconds)
   }
   return streak

@@ -24,6 +24,12 @@ export interface Reservation {
   readonly allowed: boolean
   /** Seconds until the window ends (for Retry-After); 0 when allowed. */
   readonly retryAfterSeconds: number
+  /**
+   * This attempt is the first one refused in its window (of any rule): the one to record. Counts
+   * are atomic, so exactly one attempt per window and rule sees it; the refusals after it write
+   * nothing, so a flood past the limit cannot grow the audit trail.
+   */
+  readonly firstRefusal: boolean
 }
 
 export function accountKey(kind: string, email: string): string {
@@ -77,9 +83,9 @@ export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now
       throw failClosed(log, err)
     }
   }
-  if (row.attempts <= rule.limit) return { allowed: true, retryAfterSeconds: 0 }
+  if (row.attempts <= rule.limit) return { allowed: true, retryAfterSeconds: 0, firstRefusal: false }
   const endsAt = row.startedAt.getTime() + rule.windowSeconds * 1000
-  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)) }
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)), firstRefusal: row.attempts === rule.limit + 1 }
 }
 
 /** Gives back an attempt that turned out to be a success, so only failures accumulate. */
@@ -92,11 +98,13 @@ export async function releaseAttempt(counters: Counters, key: string): Promise<v
 /** Reserves against every rule; refused when any is over its limit (the longest wait wins). */
 export async function reserveAll(counters: Counters, rules: readonly ThrottleRule[], now: Date): Promise<Reservation> {
   let retryAfterSeconds = 0
+  let firstRefusal = false
   for (const rule of rules) {
     const r = await reserveAttempt(counters, rule, now)
     if (!r.allowed) retryAfterSeconds = Math.max(retryAfterSeconds, r.retryAfterSeconds)
+    firstRefusal ||= r.firstRefusal
   }
-  return { allowed: retryAfterSeconds === 0, retryAfterSeconds }
+  return { allowed: retryAfterSeconds === 0, retryAfterSeconds, firstRefusal }
 }
 
 /** The password streak of an address (unknown addresses count alike, so the cap reveals nothing). */
@@ -113,6 +121,8 @@ export interface StreakReservation {
   readonly allowed: boolean
   /** Consecutive attempts since the last success, this one included. */
   readonly failures: number
+  /** The first attempt refused past the cap: the one to record (see Reservation). */
+  readonly firstRefusal: boolean
 }
 
 /**
@@ -132,7 +142,7 @@ export async function reserveStreak(counters: Counters, key: string, cap: number
       throw failClosed(log, err)
     }
   }
-  return { allowed: failures <= cap, failures }
+  return { allowed: failures <= cap, failures, firstRefusal: failures === cap + 1 }
 }
 
 /** Gives back an attempt that was never checked (refused by another limit first). */
