@@ -17,6 +17,7 @@ import { errorHandler, notFoundHandler } from './http/error-handler.js'
 import { frameworkErrors } from './http/framework-errors.js'
 import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
+import { passwordRouteShedding } from './http/password-route-shedding.js'
 import { rateLimits } from './http/rate-limit.js'
 import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
@@ -69,6 +70,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(securityHeaders)
   // Load shedding: past the event-loop lag limit, 503 + Retry-After before any other work.
   await app.register(loadShedding, { maxEventLoopDelayMs: config.http.loadShedMaxEventLoopDelayMs })
+  // Routes that take a password: 503 + Retry-After before any other work while the hasher is full.
+  await app.register(passwordRouteShedding, { saturated: () => deps.hasher.saturated })
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)

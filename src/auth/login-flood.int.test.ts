@@ -1,5 +1,6 @@
 // A flood of logins must queue or be refused with 503, never starve the other routes.
 import { describe, expect, it } from 'vitest'
+import { signedIn } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('login flood', () => {
@@ -46,5 +47,40 @@ describe('login flood', () => {
     release()
     await Promise.all(held)
     expect(t.deps.hasher.saturated).toBe(false)
+  })
+
+  it('sheds every route that takes a password before reading its body, and nothing else', async () => {
+    const cookie = await signedIn(t)
+    let release: () => void = () => undefined
+    const gate = new Promise<void>((r) => (release = r))
+    const held = Array.from({ length: 3 }, () =>
+      (t.deps.hasher as unknown as { withSlot: (w: () => Promise<unknown>) => Promise<unknown> }).withSlot(() => gate),
+    )
+    try {
+      // Not even valid JSON: the 503 comes before the body is parsed, and before the session is looked up.
+      for (const [method, url] of [
+        ['POST', '/v1/auth/login'],
+        ['POST', '/v1/auth/register'],
+        ['POST', '/v1/auth/password-reset/confirm'],
+        ['POST', '/v1/me/password'],
+        ['DELETE', '/v1/me'],
+      ] as const) {
+        const res = await t.app.inject({
+          method,
+          url,
+          headers: { 'content-type': 'application/json', cookie },
+          payload: '{not json',
+        })
+        expect([url, res.statusCode, res.headers['retry-after'], res.json()]).toEqual([url, 503, '5', expect.objectContaining({ error: 'unavailable' })])
+        expect(res.headers['x-ratelimit-remaining'], url).toBeUndefined()
+      }
+      // Routes that hash nothing answer as usual.
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(200)
+      const reset = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'someone@example.test' } })
+      expect(reset.statusCode).toBe(202)
+    } finally {
+      release()
+      await Promise.all(held)
+    }
   })
 })
