@@ -9,6 +9,8 @@ import { NOT_SHED } from '../http/load-shedding.js'
 import { errorReplies, StrictObject } from '../http/schemas.js'
 
 const READY_TIMEOUT_MS = 2_000
+/** The probes' own log level: warnings and errors only, so a 200 writes nothing (decision 0092). */
+const PROBE_LOG_LEVEL = 'warn'
 
 const Status = StrictObject({ status: Type.String({ maxLength: 32 }) })
 
@@ -23,22 +25,32 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   )
 
   // Liveness answers under load shedding too: a slow process is alive, restarting it would not help.
-  app.get('/healthz', { config: { rateLimit: false, ...NOT_SHED }, schema: { tags: ['operations'], response: { 200: Status } } }, async () => ({
-    status: 'ok',
-  }))
+  // The probes poll every few seconds from every load balancer: their successful answers write no
+  // access line (PROBE_LOG_LEVEL); a failing /readyz is still logged, and metrics count them all.
+  app.get(
+    '/healthz',
+    { logLevel: PROBE_LOG_LEVEL, config: { rateLimit: false, ...NOT_SHED }, schema: { tags: ['operations'], response: { 200: Status } } },
+    async () => ({
+      status: 'ok',
+    }),
+  )
 
-  app.get('/readyz', { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } }, async () => {
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(CommonErrors.unavailable()), READY_TIMEOUT_MS)
-    })
-    try {
-      await Promise.race([sql`select 1`.execute(deps.db), timeout])
-    } catch {
-      throw CommonErrors.unavailable()
-    } finally {
-      clearTimeout(timer)
-    }
-    return { status: 'ready' }
-  })
+  app.get(
+    '/readyz',
+    { logLevel: PROBE_LOG_LEVEL, config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } },
+    async () => {
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(CommonErrors.unavailable()), READY_TIMEOUT_MS)
+      })
+      try {
+        await Promise.race([sql`select 1`.execute(deps.db), timeout])
+      } catch {
+        throw CommonErrors.unavailable()
+      } finally {
+        clearTimeout(timer)
+      }
+      return { status: 'ready' }
+    },
+  )
 }

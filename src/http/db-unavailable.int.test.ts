@@ -1,15 +1,25 @@
 // When PostgreSQL does not answer, routes that need it answer 503 `unavailable` with Retry-After:
 // nobody is let in, nobody is logged out, and nothing internal leaks.
+import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb } from '../db/db.js'
+import { createLogger } from '../logging/logger.js'
 import { testDeps } from '../testing/test-app.js'
 
 describe('database down', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
+  const lines: string[] = []
   beforeAll(async () => {
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString())
+        done()
+      },
+    })
+    const log = createLogger({ level: 'info', pretty: false }, sink)
     // Port 1 on loopback: connections are refused at once.
-    app = await buildApp(await testDeps(createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 })))
+    app = await buildApp(await testDeps(createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 }), { log }))
   })
   afterAll(async () => {
     await app.close()
@@ -20,6 +30,9 @@ describe('database down', () => {
     expect(ready.statusCode).toBe(503)
     expect(ready.json()).toEqual({ error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' })
     expect(ready.headers['retry-after']).toBeDefined()
+    // A successful probe writes no line, a failing one does (decision 0092).
+    expect(lines.filter((l) => l.includes('"/readyz"') || l.includes('request failed'))).toHaveLength(1)
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 50, msg: 'request failed' })
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
   })
 

@@ -47,11 +47,20 @@ describe('log redaction', () => {
 
   it('writes one access line per request, not two', async () => {
     const before = lines.length
-    await app.inject({ method: 'GET', url: '/healthz' })
+    await app.inject({ method: 'GET', url: '/' })
     const written = lines.slice(before)
     expect(written).toHaveLength(1)
     expect(written[0]).toContain('"msg":"request completed"')
-    expect(written[0]).toMatch(/"req":\{"method":"GET","path":"\/healthz".*"res":\{"statusCode":200\}/)
+    expect(written[0]).toMatch(/"req":\{"method":"GET","path":"\/".*"res":\{"statusCode":200\}/)
+  })
+
+  it('writes no line for a successful health probe, while metrics still count it (decision 0092)', async () => {
+    const before = lines.length
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
+    expect((await app.inject({ method: 'GET', url: '/readyz' })).statusCode).toBe(200)
+    expect(lines.slice(before)).toEqual([])
+    const metrics = await app.metricsRegistry.metrics()
+    expect(metrics).toMatch(/http_requests_total\{method="GET",route="\/healthz",status_code="200"\} [1-9]/)
   })
 
   it('masks secret-named fields at any depth and bearer strings anywhere', () => {
