@@ -34,4 +34,34 @@ describe('unexpected errors', () => {
       await app.close()
     }
   })
+
+  it('log load shedding as a refusal, not as an error with a stack: a flood must not flood the error log', async () => {
+    const lines: string[] = []
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString())
+        done()
+      },
+    })
+    const deps = await testDeps(testDb.db, {
+      env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_MAX: '0' },
+      log: createLogger({ level: 'info', pretty: false }, sink),
+    })
+    const app = await buildApp(deps)
+    let release: () => void = () => undefined
+    const held = (deps.hasher as unknown as { withSlot: (w: () => Promise<unknown>) => Promise<unknown> }).withSlot(
+      () => new Promise<void>((r) => (release = r)),
+    )
+    try {
+      const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a@example.test', password: 'some password guess' } })
+      expect(res.statusCode).toBe(503)
+      const refused = lines.map((l) => JSON.parse(l) as { level: number; msg: string; error?: string; err?: unknown })
+      expect(refused.filter((l) => l.level >= 50)).toEqual([])
+      expect(refused).toContainEqual(expect.objectContaining({ level: 30, msg: 'request refused', error: 'unavailable' }))
+    } finally {
+      release()
+      await held
+      await app.close()
+    }
+  })
 })

@@ -60,10 +60,17 @@ function toBody(err: FastifyError | AppError | Error): { status: number; body: E
   return { status: 500, body: { error: 'internal_error', message: 'Internal server error' }, headers: {} }
 }
 
+function isShedding(err: FastifyError | Error): boolean {
+  return err instanceof HasherBusyError || (err as FastifyError).code === 'FST_UNDER_PRESSURE'
+}
+
 export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, headers } = toBody(err)
-  if (status >= 500) request.log.error({ err }, 'request failed')
-  else request.log.info({ code: body.error, status }, 'request refused')
+  // Shedding load (the hashing queue full, the event loop lagging) is the server working as
+  // designed: a refusal like a 429, logged without a stack, so a flood cannot flood the error log.
+  if (status >= 500 && !isShedding(err)) request.log.error({ err }, 'request failed')
+  // `error`, not `code`: a field named code is masked (it may be a TOTP code, src/logging/redact.ts).
+  else request.log.info({ error: body.error, status }, 'request refused')
   return reply.code(status).headers(headers).send(body)
 }
 
