@@ -66,6 +66,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
+  // The error code of a refused request, for its access line (src/logging/access-log.ts).
+  app.decorateRequest('refusal', null)
   // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).
   await app.register(securityHeaders)
   // Load shedding: past the event-loop lag limit, 503 + Retry-After before any other work.

@@ -55,9 +55,10 @@ describe('unexpected errors', () => {
     try {
       const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'a@example.test', password: 'some password guess' } })
       expect(res.statusCode).toBe(503)
-      const refused = lines.map((l) => JSON.parse(l) as { level: number; msg: string; error?: string; err?: unknown })
+      const refused = lines.map((l) => JSON.parse(l) as { level: number; msg: string; error?: string; err?: unknown; res?: unknown })
       expect(refused.filter((l) => l.level >= 50)).toEqual([])
-      expect(refused).toContainEqual(expect.objectContaining({ level: 30, msg: 'request refused', error: 'unavailable' }))
+      // One line: the access line, which carries the refusal's code.
+      expect(refused).toEqual([expect.objectContaining({ level: 30, msg: 'request completed', error: 'unavailable', res: { statusCode: 503 } })])
     } finally {
       release()
       await held

@@ -66,11 +66,11 @@ function isShedding(err: FastifyError | Error): boolean {
 
 export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, headers } = toBody(err)
-  // Shedding load (the hashing queue full, the event loop lagging) is the server working as
-  // designed: a refusal like a 429, logged without a stack, so a flood cannot flood the error log.
+  // Refusals (4xx, and shed 503s: the hashing queue full, the event loop lagging) are the server
+  // working as designed: their code goes on the request's one access line (src/logging/access-log.ts),
+  // with no line of their own and no stack, so a flood of refusals cannot flood the log.
   if (status >= 500 && !isShedding(err)) request.log.error({ err }, 'request failed')
-  // `error`, not `code`: a field named code is masked (it may be a TOTP code, src/logging/redact.ts).
-  else request.log.info({ error: body.error, status }, 'request refused')
+  else request.refusal = body.error
   return reply.code(status).headers(headers).send(body)
 }
 

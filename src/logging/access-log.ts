@@ -13,6 +13,13 @@ export function requestChildLogger(logger: FastifyBaseLogger, bindings: Bindings
   return opts.level === undefined && opts.serializers === undefined ? logger.child(bindings) : logger.child(bindings, opts)
 }
 
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The error code of a refused request (4xx, shed 503), for its access line; set by the error handler. */
+    refusal: string | null
+  }
+}
+
 export class AccessLogController extends LogController {
   override incomingRequest(): void {
     // Nothing: the completion line says everything the start line did.
@@ -21,6 +28,8 @@ export class AccessLogController extends LogController {
   override requestCompleted(error: Error | null, request: FastifyRequest, reply: FastifyReply): void {
     const responseTime = Math.round(reply.elapsedTime * 100) / 100
     if (error) reply.log.error({ req: request, res: reply, err: error, responseTime }, 'request errored')
+    // `error`, not `code`: a field named code is masked as a possible TOTP code (redact.ts).
+    else if (request.refusal !== null) reply.log.info({ req: request, res: reply, responseTime, error: request.refusal }, 'request completed')
     else reply.log.info({ req: request, res: reply, responseTime }, 'request completed')
   }
 }

@@ -54,6 +54,14 @@ describe('log redaction', () => {
     expect(written[0]).toMatch(/"req":\{"method":"GET","path":"\/".*"res":\{"statusCode":200\}/)
   })
 
+  it('writes one line for a refused request too, carrying its error code', async () => {
+    const before = lines.length
+    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'nobody@example.test', password: 'a wrong password here' } })
+    expect(res.statusCode).toBe(401)
+    const written = lines.slice(before).map((l) => JSON.parse(l) as Record<string, unknown>)
+    expect(written).toEqual([expect.objectContaining({ msg: 'request completed', error: 'invalid_credentials', res: { statusCode: 401 } })])
+  })
+
   it('writes no line for a successful health probe, while metrics still count it (decision 0092)', async () => {
     const before = lines.length
     expect((await app.inject({ method: 'GET', url: '/healthz' })).statusCode).toBe(200)
