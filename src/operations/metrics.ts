@@ -1,7 +1,7 @@
 // Prometheus metrics (prom-client), one registry per app instance. Counted from responses, so no
 // feature needs to know about metrics. The names match infra/prometheus/alerts.yml. /metrics is
 // not on the public listener unless METRICS_PUBLIC=true; server.ts can serve it on METRICS_PORT.
-import type { FastifyInstance } from 'fastify'
+import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
 
@@ -46,15 +46,26 @@ async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean;
     return child
   }
 
-  app.addHook('onResponse', (request, reply, done) => {
-    // The route pattern, never the raw URL: ids and tokens must not become label values.
-    const route = request.routeOptions.url ?? 'unmatched'
-    const status = reply.statusCode
-    const child = childFor(request.method, route, status)
+  const record = (method: string, route: string, status: number, seconds: number): void => {
+    const child = childFor(method, route, status)
     child.count()
-    child.observe(reply.elapsedTime / 1000)
+    child.observe(seconds)
     if (status === 429) rateLimited.inc({ route })
     if (status === 401 && route === '/v1/auth/login') loginFailures.inc()
+  }
+  // The route pattern, never the raw URL: ids and tokens must not become label values. Each route
+  // gets its own hook with its pattern bound at start-up (reading request.routeOptions builds an
+  // object on every access); requests that match no route count as "unmatched".
+  app.addHook('onRoute', (route) => {
+    const pattern = route.url
+    const hook: onResponseHookHandler = (request, reply, done) => {
+      record(request.method, pattern, reply.statusCode, reply.elapsedTime / 1000)
+      done()
+    }
+    route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook]
+  })
+  app.addHook('onResponse', (request, reply, done) => {
+    if (request.is404) record(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 

@@ -29,10 +29,14 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
   it('counts responses by route pattern, failed logins and 429s', async () => {
     await login(t, 'nobody@example.test', 'wrong password for metrics')
     await t.app.inject({ method: 'GET', url: '/v1/sessions/00000000-0000-0000-0000-000000000000' })
+    await t.app.inject({ method: 'GET', url: '/no/such/route/probe-0000' })
     const res = await t.app.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode).toBe(200)
     expect(res.body).toMatch(/^auth_login_failures_total 1$/m)
     expect(res.body).toMatch(/http_requests_total\{method="POST",route="\/v1\/auth\/login",status_code="401"\} 1/)
+    // GET has no route at /v1/sessions/:id (only DELETE): both probes count as unmatched.
+    expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 2/)
     expect(res.body).not.toContain('00000000-0000') // raw URLs never become labels
+    expect(res.body).not.toContain('probe-0000')
   })
 })
