@@ -51,6 +51,11 @@ describe('login flood', () => {
 
   it('sheds every route that takes a password before reading its body, and nothing else', async () => {
     const cookie = await signedIn(t)
+    // The session was last seen two minutes ago: a request that looks it up moves last_seen_at.
+    t.clock.advance(120)
+    const lastSeen = async (): Promise<number> =>
+      (await t.deps.db.selectFrom('sessions').select('last_seen_at').orderBy('created_at', 'desc').executeTakeFirstOrThrow()).last_seen_at.getTime()
+    const seenBefore = await lastSeen()
     let release: () => void = () => undefined
     const gate = new Promise<void>((r) => (release = r))
     const held = Array.from({ length: 3 }, () =>
@@ -74,8 +79,10 @@ describe('login flood', () => {
         expect([url, res.statusCode, res.headers['retry-after'], res.json()]).toEqual([url, 503, '5', expect.objectContaining({ error: 'unavailable' })])
         expect(res.headers['x-ratelimit-remaining'], url).toBeUndefined()
       }
-      // Routes that hash nothing answer as usual.
+      expect(await lastSeen()).toBe(seenBefore)
+      // Routes that hash nothing answer as usual (and this one does look the session up).
       expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(200)
+      expect(await lastSeen()).toBeGreaterThan(seenBefore)
       const reset = await t.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email: 'someone@example.test' } })
       expect(reset.statusCode).toBe(202)
     } finally {
