@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { type ForkOptions, ForkRefused, initFork as initForkInProcess } from '../../tools/init-fork/init-fork.js'
+import { runTs } from '../../src/testing/run-ts.js'
 
 const run = promisify(execFile)
 const ROOT = path.resolve('.')
@@ -48,11 +49,7 @@ describe.skipIf(isFork)(`npm run init-fork${isFork ? ' [skipped: this repository
   // follow. tsgo (the native TypeScript compiler) gives tsc's verdict on this tree for a quarter of
   // the CPU; one checker thread, since the rest of the suite is running beside it.
   let typecheck: Promise<Run> | undefined
-  const initFork = (args: string[]): Promise<Run> =>
-    run(path.join(fork, 'node_modules/.bin/tsx'), ['tools/init-fork/cli.ts', ...args], { cwd: fork }).then(
-      (r) => ({ code: 0, ...r }),
-      (e: unknown) => e as Run,
-    )
+  const initFork = (args: string[]): Promise<Run> => runTs('tools/init-fork/cli.ts', args, { cwd: fork })
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'init-fork-'))
