@@ -65,6 +65,9 @@ function declaredShape(): Shape {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
+    // As tsconfig.json: without them the compiler also loads the DOM library and every @types package.
+    lib: ['lib.es2023.d.ts'],
+    types: ['node'],
   })
   const checker = program.getTypeChecker()
   const source = program.getSourceFile(file)
