@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest'
 import { parseKeyRing } from '../crypto/keyring.js'
 import { sealedKeyId } from '../crypto/aead.js'
 import type { Deps } from '../deps.js'
-import { signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountWithTotp } from '../testing/mfa.js'
 import { runTs } from '../testing/run-ts.js'
 import { useTestApp } from '../testing/test-app.js'
 import { TEST_ENV } from '../testing/test-config.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
-import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
+import { completeMfaChallenge, startMfaChallenge } from './mfa.service.js'
 import { reencryptTotpSecrets } from './reencrypt.js'
 
 const META = { ip: '192.0.2.1', userAgent: 'vitest' }
@@ -22,19 +22,9 @@ function withDataKeys(deps: Deps, value: string): Deps {
 
 describe('re-encryption of TOTP secrets under a new key', () => {
   const t = useTestApp({ env: { DATA_KEYS: KEY_A, UNAUTHENTICATED_RATE_LIMIT_MAX: '100000' } })
-  let n = 0
-
   async function enrolled(deps: Deps): Promise<{ accountId: string; secret: string }> {
-    n += 1
-    const email = `rotate${n}@example.test`
-    await signedIn(t, email)
-    const { id: accountId } = await deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const { id: sessionId } = await deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
-    const caller = { accountId, sessionId }
-    const { secret } = await enrolTotp(deps, caller, STRONG_PASSWORD, META)
-    await confirmTotp(deps, caller, await referenceTotpForStep(secret, stepAt(deps.clock.now())), META)
-    t.clock.advance(30)
-    return { accountId, secret }
+    const { id, secret } = await accountWithTotp({ deps, clock: t.clock })
+    return { accountId: id, secret }
   }
 
   const kidOf = async (accountId: string) =>
