@@ -16,7 +16,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 30_000,
     hookTimeout: 60_000,
-    // Each integration test file gets its own schema (src/testing/test-db.ts), so files run in parallel.
+    // Each integration test file gets its own database (src/testing/test-db.ts), so files run in parallel.
     fileParallelism: true,
     // Integration files spend most of their time waiting on PostgreSQL: four workers on a 2-core
     // machine took the auth and orgs folders from 98 s to 58 s (six were no faster).

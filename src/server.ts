@@ -2,9 +2,7 @@
 // migrate (development) -> buildApp -> listen. SIGTERM/SIGINT drain in-flight requests, then close
 // the pool; a second signal or the shutdown timeout forces the exit.
 import { createServer, type Server } from 'node:http'
-import { Redis } from 'ioredis'
 import type { Registry } from 'prom-client'
-import { buildApp } from './app.js'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
 import { createDb, type Db, describePoolError } from './db/db.js'
@@ -12,10 +10,7 @@ import type { EmbeddedPostgres } from './db/embedded.js'
 import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
-import { startHousekeeping } from './housekeeping.js'
-import { warmUp } from './warm-up.js'
 import { createLogger, type Log } from './logging/logger.js'
-import { startMailWorker, transportFor } from './mail/mail-sender.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
@@ -82,6 +77,14 @@ async function main(): Promise<void> {
     await ensureTenantRole(migrationDb, config.db.tenantRole, { appRole: config.db.appRole })
     if (migrationDb !== db) await migrationDb.destroy()
   }
+  // The app and its workers load only now: a process refused above exits without loading them.
+  const [{ Redis }, { buildApp }, { startHousekeeping }, { warmUp }, { startMailWorker, transportFor }] = await Promise.all([
+    import('ioredis'),
+    import('./app.js'),
+    import('./housekeeping.js'),
+    import('./warm-up.js'),
+    import('./mail/mail-sender.js'),
+  ])
   // Only the commands infra/redis/users.acl.template allows: no CLIENT SETINFO (disableClientInfo).
   const redis = config.redis.url
     ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, disableClientInfo: true })

@@ -5,9 +5,10 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/config.js'
 import { login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { totpNow, wrongTotp } from '../testing/mfa.js'
+import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
 import { TEST_ENV, NO_REQUEST_LIMITS } from '../testing/test-config.js'
-import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 
 const CAP = 5
 const WINDOW_LIMIT = 3
@@ -32,9 +33,7 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
     n += 1
   })
 
-  const post = (url: string, cookie: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: { cookie }, ...(payload ? { payload } : {}) })
-  const codeNow = (secret: string) => referenceTotpForStep(secret, stepAt(t.clock.now()))
-  const wrongCode = async (secret: string) => ((await codeNow(secret)) === '000000' ? '999999' : '000000')
+  const { post } = asSession(t)
   /** Wrong guesses that stay under the window limit: a new window before each would-be 429. */
   async function patientlyFail(times: number, attempt: (i: number) => Promise<number>): Promise<void> {
     for (let i = 0; i < times; i += 1) {
@@ -52,7 +51,7 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
   async function withTotp(email: string): Promise<{ session: string; secret: string }> {
     const before = await signUpAndLogin(t, email)
     const secret = (await post('/v1/me/mfa/totp', before, { password: STRONG_PASSWORD })).json().secret as string
-    const confirmed = await post('/v1/me/mfa/totp/confirm', before, { code: await codeNow(secret) })
+    const confirmed = await post('/v1/me/mfa/totp/confirm', before, { code: await totpNow(t, secret) })
     expect(confirmed.statusCode).toBe(200)
     t.clock.advance(30)
     return { session: sessionCookieFrom(confirmed), secret }
@@ -109,18 +108,18 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
     let cookie = ''
     await patientlyFail(CAP, async (i) => {
       if (i % WINDOW_LIMIT === 0) cookie = await pending()
-      return (await post('/v1/auth/login/mfa', cookie, { code: await wrongCode(secret) })).statusCode
+      return (await post('/v1/auth/login/mfa', cookie, { code: await wrongTotp(t, secret) })).statusCode
     })
-    const blocked = await post('/v1/auth/login/mfa', await pending(), { code: await codeNow(secret) })
+    const blocked = await post('/v1/auth/login/mfa', await pending(), { code: await totpNow(t, secret) })
     expect(blocked.statusCode).toBe(429)
     expect(blocked.json().error).toBe('rate_limited')
     t.clock.advance(86_400)
-    expect((await post('/v1/auth/login/mfa', await pending(), { code: await codeNow(secret) })).statusCode).toBe(429)
+    expect((await post('/v1/auth/login/mfa', await pending(), { code: await totpNow(t, secret) })).statusCode).toBe(429)
 
     await reset(email)
     const first = await login(t, email, NEW_PASSWORD)
     expect(first.json()).toEqual({ mfaRequired: true })
-    expect((await post('/v1/auth/login/mfa', sessionCookieFrom(first, '__Host-mfa-pending'), { code: await codeNow(secret) })).statusCode).toBe(200)
+    expect((await post('/v1/auth/login/mfa', sessionCookieFrom(first, '__Host-mfa-pending'), { code: await totpNow(t, secret) })).statusCode).toBe(200)
   })
 
   it('mails the owner at the third wrong code in a row, once per window', async () => {
@@ -128,13 +127,13 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
     const { secret } = await withTotp(email)
     const notices = async () => (await mailsTo(t, email)).filter((m) => /Repeated wrong two-factor codes/.test(m.subject))
     const cookie = sessionCookieFrom(await login(t, email), '__Host-mfa-pending')
-    for (let i = 0; i < 2; i += 1) expect((await post('/v1/auth/login/mfa', cookie, { code: await wrongCode(secret) })).statusCode).toBe(401)
+    for (let i = 0; i < 2; i += 1) expect((await post('/v1/auth/login/mfa', cookie, { code: await wrongTotp(t, secret) })).statusCode).toBe(401)
     expect(await notices()).toHaveLength(0)
-    expect((await post('/v1/auth/login/mfa', cookie, { code: await wrongCode(secret) })).statusCode).toBe(401)
+    expect((await post('/v1/auth/login/mfa', cookie, { code: await wrongTotp(t, secret) })).statusCode).toBe(401)
     expect(await notices()).toHaveLength(1)
     t.clock.advance(WINDOW_SECONDS + 1)
     const again = sessionCookieFrom(await login(t, email), '__Host-mfa-pending')
-    expect((await post('/v1/auth/login/mfa', again, { code: await wrongCode(secret) })).statusCode).toBe(401)
+    expect((await post('/v1/auth/login/mfa', again, { code: await wrongTotp(t, secret) })).statusCode).toBe(401)
     // The fourth in a row falls in a new window: one more notice, not one per code.
     expect(await notices()).toHaveLength(2)
     const body = (await notices())[0]!.body_text ?? ''

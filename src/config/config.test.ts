@@ -1,13 +1,12 @@
-import { execFile } from 'node:child_process'
 import { createServer, type Server } from 'node:http'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadConfig } from './config.js'
 import { ConfigError } from './config-error.js'
 import { DEV_SECRETS_FILE } from './dev-secrets.js'
+import { runTs } from '../testing/run-ts.js'
 
 const KEY_A = `k1:${Buffer.alloc(32, 7).toString('base64url')}`
 const KEY_B = `k2:${Buffer.alloc(32, 9).toString('base64url')}`
@@ -156,7 +155,6 @@ describe('deployment guards (docs/decisions/0077)', () => {
 
 describe('server start-up', () => {
   it('exits non-zero with one line naming the missing secret in production', async () => {
-    const run = promisify(execFile)
     // The child needs PATH and nothing else of ours.
     const env = {
       PATH: process.env['PATH'] ?? '',
@@ -165,10 +163,8 @@ describe('server start-up', () => {
       PUBLIC_ORIGIN: 'https://a.example',
       TOKEN_HMAC_KEYS: KEY_B,
     }
-    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env }).catch((e: unknown) => e as { code: number; stderr: string })
+    const result = await runTs('src/server.ts', [], { env })
     expect(result).toMatchObject({ code: 1 })
-    expect((result as { stderr: string }).stderr.trim()).toBe(
-      'configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)',
-    )
+    expect(result.stderr.trim()).toBe('configuration error: DATA_KEYS: required in production (set it, DATA_KEYS_FILE, or put it in Vault)')
   })
 })

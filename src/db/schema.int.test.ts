@@ -1,5 +1,5 @@
-// src/db/schema.ts is the one definition of every table (docs/decisions/0085): this test migrates a
-// fresh schema, reads its columns from PostgreSQL, reads the `DB` interface with the TypeScript
+// src/db/schema.ts is the one definition of every table (docs/decisions/0085): this test takes a
+// freshly migrated schema, reads its columns from PostgreSQL, reads the `DB` interface with the TypeScript
 // compiler, and fails when a table or column is missing on either side, when a column's nullability
 // differs, or when its TypeScript type cannot hold what the driver returns for the SQL type.
 import { fileURLToPath } from 'node:url'
@@ -65,6 +65,9 @@ function declaredShape(): Shape {
     module: ts.ModuleKind.NodeNext,
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     target: ts.ScriptTarget.ES2022,
+    // As tsconfig.json: without them the compiler also loads the DOM library and every @types package.
+    lib: ['lib.es2023.d.ts'],
+    types: ['node'],
   })
   const checker = program.getTypeChecker()
   const source = program.getSourceFile(file)

@@ -3,8 +3,9 @@
 // password and a current code. A stolen session alone changes no factor. Each change mails the owner.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountWithTotp, totpNow, wrongTotp } from '../testing/mfa.js'
+import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
-import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const START = new Date(Math.floor(Date.UTC(2026, 3, 7, 8, 0, 0) / 30_000) * 30_000 + 5_000)
@@ -18,25 +19,8 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
     n += 1
   })
 
-  const post = (url: string, cookie: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: { cookie }, ...(payload ? { payload } : {}) })
-  const del = (url: string, cookie: string, payload: object) => t.app.inject({ method: 'DELETE', url, headers: { cookie }, payload })
-  const codeNow = (secret: string, offsetSteps = 0) => referenceTotpForStep(secret, stepAt(t.clock.now()) + offsetSteps)
-  const wrongCode = async (secret: string) => ((await codeNow(secret)) === '000000' ? '999999' : '000000')
+  const { post, del } = asSession(t)
   const mfaOn = async (session: string) => (await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled as boolean
-
-  async function withTotp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
-    const email = `reauth${n}@example.test`
-    let session = await signedIn(t, email)
-    const enrol = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
-    expect(enrol.statusCode).toBe(200)
-    const secret = enrol.json().secret as string
-    const res = await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(secret) })
-    expect(res.statusCode).toBe(200)
-    const rotated = res.cookies.find((c) => c.name === '__Host-session')
-    if (rotated?.value) session = `__Host-session=${rotated.value}`
-    t.clock.advance(30)
-    return { email, session, secret, codes: res.json().recoveryCodes }
-  }
 
   it('enrolling TOTP needs the password: 401 invalid_credentials for a wrong one, and nothing is stored', async () => {
     const email = `enrol${n}@example.test`
@@ -55,14 +39,14 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
   })
 
   it('new recovery codes need the password and a current code: missing, wrong or replayed codes are refused', async () => {
-    const { email, session, secret, codes } = await withTotp()
+    const { email, session, secret, recoveryCodes: codes } = await accountWithTotp(t)
     const missing = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD })
     expect(missing.statusCode).toBe(401)
     expect(missing.json().error).toBe('mfa_code_required')
-    const wrongCodeRes = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await wrongCode(secret) })
+    const wrongCodeRes = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await wrongTotp(t, secret) })
     expect(wrongCodeRes.statusCode).toBe(401)
     expect(wrongCodeRes.json().error).toBe('invalid_credentials')
-    const code = await codeNow(secret)
+    const code = await totpNow(t, secret)
     const wrongPassword = await post('/v1/me/mfa/recovery-codes', session, { password: WRONG_PASSWORD, code })
     expect(wrongPassword.statusCode).toBe(401)
     expect(wrongPassword.json()).toEqual(wrongCodeRes.json())
@@ -82,26 +66,26 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
   })
 
   it('turning TOTP off needs the password and a current code; a stolen session alone cannot', async () => {
-    const { email, session, secret } = await withTotp()
+    const { email, session, secret } = await accountWithTotp(t)
     const passwordOnly = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(passwordOnly.statusCode).toBe(401)
     expect(passwordOnly.json().error).toBe('mfa_code_required')
-    const wrong = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await wrongCode(secret) })
+    const wrong = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await wrongTotp(t, secret) })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error).toBe('invalid_credentials')
-    const badPassword = await del('/v1/me/mfa/totp', session, { password: WRONG_PASSWORD, code: await codeNow(secret) })
+    const badPassword = await del('/v1/me/mfa/totp', session, { password: WRONG_PASSWORD, code: await totpNow(t, secret) })
     expect(badPassword.statusCode).toBe(401)
     expect(await mfaOn(session)).toBe(true)
 
     t.clock.advance(30)
-    const ok = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })
+    const ok = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await totpNow(t, secret) })
     expect(ok.statusCode).toBe(204)
     expect(await mfaOn(session)).toBe(false)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/turned off/))
   })
 
   it('a recovery code re-authenticates once, and only once', async () => {
-    const { session, codes } = await withTotp()
+    const { session, recoveryCodes: codes } = await accountWithTotp(t)
     const first = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: codes[0]! })
     expect(first.statusCode).toBe(200)
     // The regeneration replaced the set; an older code of the first set is dead too.
@@ -112,18 +96,18 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
   })
 
   it('a recovery code spent on a refused change (wrong password first) is not used up', async () => {
-    const { session, codes } = await withTotp()
+    const { session, recoveryCodes: codes } = await accountWithTotp(t)
     expect((await post('/v1/me/mfa/recovery-codes', session, { password: WRONG_PASSWORD, code: codes[2]! })).statusCode).toBe(401)
     expect((await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: codes[2]! })).statusCode).toBe(200)
   })
 
   it('throttles re-authentication: 429 with Retry-After past the per-account limit, even for the right password and code', async () => {
-    const { session, secret } = await withTotp()
+    const { session, secret } = await accountWithTotp(t)
     const limit = t.deps.config.auth.loginMaxFailuresPerAccount
     for (let i = 0; i < limit; i += 1) {
-      expect((await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await wrongCode(secret) })).statusCode).toBe(401)
+      expect((await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await wrongTotp(t, secret) })).statusCode).toBe(401)
     }
-    const blocked = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })
+    const blocked = await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await totpNow(t, secret) })
     expect(blocked.statusCode).toBe(429)
     expect(blocked.json().error).toBe('rate_limited')
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
@@ -133,7 +117,7 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
   })
 
   it('refuses unknown and malformed fields on the re-authentication bodies', async () => {
-    const { session } = await withTotp()
+    const { session } = await accountWithTotp(t)
     for (const payload of [
       { password: STRONG_PASSWORD, code: '123456', extra: 1 },
       { code: '123456' },

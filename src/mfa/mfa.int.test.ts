@@ -3,8 +3,9 @@ import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createLogger } from '../logging/logger.js'
 import { login, mailsTo, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountWithTotp, totpNow } from '../testing/mfa.js'
+import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
-import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const PENDING = '__Host-mfa-pending'
@@ -20,9 +21,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     n += 1
   })
 
-  const post = (url: string, cookie: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: { cookie }, ...(payload ? { payload } : {}) })
-  const del = (url: string, cookie: string, payload: object) => t.app.inject({ method: 'DELETE', url, headers: { cookie }, payload })
-  const codeNow = (secret: string, offsetSteps = 0) => referenceTotpForStep(secret, stepAt(t.clock.now()) + offsetSteps)
+  const { post, del } = asSession(t)
 
   async function pendingLogin(email: string): Promise<string> {
     const res = await login(t, email)
@@ -33,12 +32,13 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   }
   const sendCode = (pending: string, code: string): Promise<LightMyRequestResponse> => post('/v1/auth/login/mfa', pending, { code })
 
-  /** A signed-up account with TOTP on; returns its session, secret and recovery codes. */
-  async function withTotp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
+  /** An account that turned TOTP on over HTTP, for the test of what that enrolment stores; the
+   * tests of what comes after enrolment take accountWithTotp() (the same service, no requests). */
+  async function enrolOverHttp(): Promise<{ email: string; session: string; secret: string; codes: string[] }> {
     const email = `mfa${n}@example.test`
     const before = await signedIn(t, email)
     const { secret } = (await post('/v1/me/mfa/totp', before, { password: STRONG_PASSWORD })).json()
-    const res = await post('/v1/me/mfa/totp/confirm', before, { code: await codeNow(secret) })
+    const res = await post('/v1/me/mfa/totp/confirm', before, { code: await totpNow(t, secret) })
     expect(res.statusCode).toBe(200)
     t.clock.advance(30)
     // Confirming re-issued the session: it goes on under the new cookie.
@@ -65,11 +65,11 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(false)
     expect((await login(t, email)).json().user).toBeDefined()
 
-    const wrong = await post('/v1/me/mfa/totp/confirm', session, { code: (await codeNow(secret)) === '000000' ? '111111' : '000000' })
+    const wrong = await post('/v1/me/mfa/totp/confirm', session, { code: (await totpNow(t, secret)) === '000000' ? '111111' : '000000' })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error).toBe('invalid_code')
 
-    const confirmCode = await codeNow(secret)
+    const confirmCode = await totpNow(t, secret)
     const confirmed = await post('/v1/me/mfa/totp/confirm', session, { code: confirmCode })
     expect(confirmed.statusCode).toBe(200)
     const codes: string[] = confirmed.json().recoveryCodes
@@ -87,7 +87,7 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     expect((await sendCode(pending, confirmCode)).json().error).toBe('invalid_code')
 
     t.clock.advance(30)
-    const code = await codeNow(secret)
+    const code = await totpNow(t, secret)
     const ok = await sendCode(pending, code)
     expect(ok.statusCode).toBe(200)
     expect(ok.json().user).toMatchObject({ email, mfaEnabled: true })
@@ -95,16 +95,16 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     expect(newSession).not.toBe(session)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: newSession } })).statusCode).toBe(200)
     // The pending login is spent too.
-    expect((await sendCode(pending, await codeNow(secret, 1))).statusCode).toBe(401)
+    expect((await sendCode(pending, await totpNow(t, secret, 1))).statusCode).toBe(401)
 
     // The same code on a new login, and an older (still in-window) code: both refused.
     const again = await pendingLogin(email)
     expect((await sendCode(again, code)).json().error).toBe('invalid_code')
-    expect((await sendCode(again, await codeNow(secret, -1))).json().error).toBe('invalid_code')
+    expect((await sendCode(again, await totpNow(t, secret, -1))).json().error).toBe('invalid_code')
   })
 
   it('stores the secret only as a sealed JWE bound to the account', async () => {
-    const { email, secret } = await withTotp()
+    const { email, secret } = await enrolOverHttp()
     const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
     const row = await t.deps.db.selectFrom('totp_factors').selectAll().where('account_id', '=', account.id).executeTakeFirstOrThrow()
     expect(JSON.stringify(row)).not.toContain(secret)
@@ -118,17 +118,17 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('refuses a code from another time: two steps back or ahead', async () => {
-    const { email, secret } = await withTotp()
+    const { email, secret } = await accountWithTotp(t)
     const pending = await pendingLogin(email)
-    expect((await sendCode(pending, await codeNow(secret, -2))).statusCode).toBe(401)
-    expect((await sendCode(pending, await codeNow(secret, 2))).statusCode).toBe(401)
+    expect((await sendCode(pending, await totpNow(t, secret, -2))).statusCode).toBe(401)
+    expect((await sendCode(pending, await totpNow(t, secret, 2))).statusCode).toBe(401)
     // Typed the way authenticator apps show it.
-    const code = await codeNow(secret, 1)
+    const code = await totpNow(t, secret, 1)
     expect((await sendCode(pending, `${code.slice(0, 3)} ${code.slice(3)}`)).statusCode).toBe(200)
   })
 
   it('lets a recovery code in once, and only once', async () => {
-    const { email, codes } = await withTotp()
+    const { email, recoveryCodes: codes } = await accountWithTotp(t)
     const first = await sendCode(await pendingLogin(email), codes[0]!.toUpperCase())
     expect(first.statusCode).toBe(200)
     const reuse = await sendCode(await pendingLogin(email), codes[0]!)
@@ -139,30 +139,30 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('ends the pending login after five wrong codes', async () => {
-    const { email, secret } = await withTotp()
+    const { email, secret } = await accountWithTotp(t)
     const pending = await pendingLogin(email)
     for (let i = 0; i < 5; i += 1)
-      expect((await sendCode(pending, '000000' === (await codeNow(secret)) ? '999999' : '000000')).json().error).toBe('invalid_code')
-    const late = await sendCode(pending, await codeNow(secret))
+      expect((await sendCode(pending, '000000' === (await totpNow(t, secret)) ? '999999' : '000000')).json().error).toBe('invalid_code')
+    const late = await sendCode(pending, await totpNow(t, secret))
     expect(late.statusCode).toBe(401)
     expect(late.json().error).toBe('unauthenticated')
   })
 
   it('counts wrong codes per account across pending logins and answers 429 with Retry-After', async () => {
-    const { email, secret } = await withTotp()
-    const wrong = (await codeNow(secret)) === '000000' ? '999999' : '000000'
+    const { email, secret } = await accountWithTotp(t)
+    const wrong = (await totpNow(t, secret)) === '000000' ? '999999' : '000000'
     const limit = t.deps.config.auth.loginMaxFailuresPerAccount
     let pending = ''
     for (let i = 0; i < limit; i += 1) {
       if (i % 4 === 0) pending = await pendingLogin(email)
       expect((await sendCode(pending, wrong)).statusCode).toBe(401)
     }
-    const blocked = await sendCode(await pendingLogin(email), await codeNow(secret))
+    const blocked = await sendCode(await pendingLogin(email), await totpNow(t, secret))
     expect(blocked.statusCode).toBe(429)
     expect(blocked.json().error).toBe('rate_limited')
     expect(Number(blocked.headers['retry-after'])).toBeGreaterThan(0)
     t.clock.advance(t.deps.config.auth.loginFailureWindowSeconds + 1)
-    expect((await sendCode(await pendingLogin(email), await codeNow(secret))).statusCode).toBe(200)
+    expect((await sendCode(await pendingLogin(email), await totpNow(t, secret))).statusCode).toBe(200)
   })
 
   it('refuses a pending-login cookie that was never issued', async () => {
@@ -176,14 +176,14 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
     const first = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
     const second = (await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json().secret
     expect(second).not.toBe(first)
-    expect((await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(first) })).statusCode).toBe(401)
-    const confirmed = await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(second) })
+    expect((await post('/v1/me/mfa/totp/confirm', session, { code: await totpNow(t, first) })).statusCode).toBe(401)
+    const confirmed = await post('/v1/me/mfa/totp/confirm', session, { code: await totpNow(t, second) })
     expect(confirmed.statusCode).toBe(200)
     session = sessionCookieFrom(confirmed)
     const again = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(again.statusCode).toBe(409)
     expect(again.json().error).toBe('mfa_already_enabled')
-    expect((await post('/v1/me/mfa/totp/confirm', session, { code: await codeNow(second, 1) })).json().error).toBe('mfa_already_enabled')
+    expect((await post('/v1/me/mfa/totp/confirm', session, { code: await totpNow(t, second, 1) })).json().error).toBe('mfa_already_enabled')
   })
 
   it('confirming without an enrolment is 409 totp_not_pending', async () => {
@@ -194,11 +194,11 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('makes a new set of recovery codes after the password and a code; the old set dies', async () => {
-    const { email, session, secret, codes } = await withTotp()
-    const wrong = await post('/v1/me/mfa/recovery-codes', session, { password: 'not the password at all', code: await codeNow(secret) })
+    const { email, session, secret, recoveryCodes: codes } = await accountWithTotp(t)
+    const wrong = await post('/v1/me/mfa/recovery-codes', session, { password: 'not the password at all', code: await totpNow(t, secret) })
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json().error).toBe('invalid_credentials')
-    const res = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })
+    const res = await post('/v1/me/mfa/recovery-codes', session, { password: STRONG_PASSWORD, code: await totpNow(t, secret) })
     expect(res.statusCode).toBe(200)
     const fresh: string[] = res.json().recoveryCodes
     expect(fresh).toHaveLength(10)
@@ -209,13 +209,13 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
   })
 
   it('turns TOTP off only with the password and a code, and mails the owner', async () => {
-    const { email, session, secret, codes } = await withTotp()
-    const wrong = await del('/v1/me/mfa/totp', session, { password: 'not the password at all', code: await codeNow(secret) })
+    const { email, session, secret, recoveryCodes: codes } = await accountWithTotp(t)
+    const wrong = await del('/v1/me/mfa/totp', session, { password: 'not the password at all', code: await totpNow(t, secret) })
     expect(wrong.statusCode).toBe(401)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(true)
     const pending = await pendingLogin(email)
 
-    expect((await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await codeNow(secret) })).statusCode).toBe(204)
+    expect((await del('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD, code: await totpNow(t, secret) })).statusCode).toBe(204)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: session } })).json().mfaEnabled).toBe(false)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/turned off/))
     // Pending logins and recovery codes went with it; the next login needs no code.
@@ -258,7 +258,7 @@ describe('MFA secrets in logs', () => {
     try {
       const session = await signedIn(t, 'logs@example.test')
       const { secret } = (await inject('POST', '/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })).json()
-      const confirmCode = await referenceTotpForStep(secret, stepAt(t.clock.now()))
+      const confirmCode = await totpNow(t, secret)
       const confirmed = await inject('POST', '/v1/me/mfa/totp/confirm', session, { code: confirmCode })
       const codes: string[] = confirmed.json().recoveryCodes
       const pendingRes = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: 'logs@example.test', password: STRONG_PASSWORD } })

@@ -1,18 +1,15 @@
-import { execFile } from 'node:child_process'
-import path from 'node:path'
-import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
 import { parseKeyRing } from '../crypto/keyring.js'
 import { sealedKeyId } from '../crypto/aead.js'
 import type { Deps } from '../deps.js'
-import { signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountWithTotp } from '../testing/mfa.js'
+import { runTs } from '../testing/run-ts.js'
 import { useTestApp } from '../testing/test-app.js'
 import { TEST_ENV } from '../testing/test-config.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
-import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
+import { completeMfaChallenge, startMfaChallenge } from './mfa.service.js'
 import { reencryptTotpSecrets } from './reencrypt.js'
 
-const run = promisify(execFile)
 const META = { ip: '192.0.2.1', userAgent: 'vitest' }
 const KEY_A = `keyA:${Buffer.alloc(32, 0x0a).toString('base64url')}`
 const KEY_B = `keyB:${Buffer.alloc(32, 0x0b).toString('base64url')}`
@@ -25,19 +22,9 @@ function withDataKeys(deps: Deps, value: string): Deps {
 
 describe('re-encryption of TOTP secrets under a new key', () => {
   const t = useTestApp({ env: { DATA_KEYS: KEY_A, UNAUTHENTICATED_RATE_LIMIT_MAX: '100000' } })
-  let n = 0
-
   async function enrolled(deps: Deps): Promise<{ accountId: string; secret: string }> {
-    n += 1
-    const email = `rotate${n}@example.test`
-    await signedIn(t, email)
-    const { id: accountId } = await deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const { id: sessionId } = await deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
-    const caller = { accountId, sessionId }
-    const { secret } = await enrolTotp(deps, caller, STRONG_PASSWORD, META)
-    await confirmTotp(deps, caller, await referenceTotpForStep(secret, stepAt(deps.clock.now())), META)
-    t.clock.advance(30)
-    return { accountId, secret }
+    const { id, secret } = await accountWithTotp({ deps, clock: t.clock })
+    return { accountId: id, secret }
   }
 
   const kidOf = async (accountId: string) =>
@@ -83,9 +70,7 @@ describe('re-encryption of TOTP secrets under a new key', () => {
     const url = new URL(t.testDb.url)
     url.searchParams.set('options', `-c search_path=${t.testDb.schema}`)
     const env = { ...TEST_ENV, DATABASE_URL: url.toString(), DATA_KEYS: `${KEY_C},${KEY_B},${KEY_A}` }
-    const result = await run(process.execPath, [path.resolve('node_modules/tsx/dist/cli.mjs'), 'scripts/reencrypt-secrets.ts'], { env }).catch(
-      (err: unknown) => err as { stdout: string; code: number },
-    )
+    const result = await runTs('scripts/reencrypt-secrets.ts', [], { env })
     expect(result.stdout).toMatch(/re-sealed \d+ under key "keyC"/)
     expect(result.stdout).not.toContain(d.secret)
     expect(await kidOf(d.accountId)).toBe('keyC')

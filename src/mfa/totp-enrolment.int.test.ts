@@ -4,8 +4,9 @@
 // the secret between the code check and the UPDATE, nor can a session confirm a secret it never saw.
 import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { login, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { totpNow } from '../testing/mfa.js'
+import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
-import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 // A pause between "the code matched this secret" and the confirming UPDATE, where a test can run a
@@ -36,13 +37,12 @@ describe('TOTP enrolment is bound to its session and secret', () => {
     n += 1
   })
 
-  const post = (url: string, cookie: string, payload?: object) => t.app.inject({ method: 'POST', url, headers: { cookie }, ...(payload ? { payload } : {}) })
+  const { post } = asSession(t)
   const enrol = async (cookie: string) => {
     const res = await post('/v1/me/mfa/totp', cookie, { password: STRONG_PASSWORD })
     expect(res.statusCode).toBe(200)
     return res.json().secret as string
   }
-  const codeNow = (secret: string, offset = 0) => referenceTotpForStep(secret, stepAt(t.clock.now()) + offset)
   const mfaOn = async (cookie: string) => (await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).json().mfaEnabled as boolean
 
   /** One account, two signed-in sessions (two browsers). */
@@ -60,7 +60,7 @@ describe('TOTP enrolment is bound to its session and secret', () => {
     pause.afterMatch = async () => {
       secretB = await enrol(b)
     }
-    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await codeNow(secretA) })
+    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await totpNow(t, secretA) })
     expect(secretB).toMatch(/^[A-Z2-7]{32}$/)
     expect(confirm.statusCode).not.toBe(200)
     expect(await mfaOn(b)).toBe(false)
@@ -72,7 +72,7 @@ describe('TOTP enrolment is bound to its session and secret', () => {
     const { email, a, b } = await twoSessions()
     const secretA = await enrol(a)
     await enrol(b)
-    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await codeNow(secretA) })
+    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await totpNow(t, secretA) })
     expect(confirm.statusCode).toBe(409)
     expect(confirm.json().error).toBe('totp_not_pending')
     expect(await mfaOn(a)).toBe(false)
@@ -83,18 +83,18 @@ describe('TOTP enrolment is bound to its session and secret', () => {
     const { a, b } = await twoSessions()
     const secretA = await enrol(a)
     // B presents a valid code of A's secret (seen over a shoulder, say): still not B's enrolment.
-    const stranger = await post('/v1/me/mfa/totp/confirm', b, { code: await codeNow(secretA) })
+    const stranger = await post('/v1/me/mfa/totp/confirm', b, { code: await totpNow(t, secretA) })
     expect(stranger.statusCode).toBe(409)
     expect(stranger.json().error).toBe('totp_not_pending')
     expect(await mfaOn(a)).toBe(false)
-    const own = await post('/v1/me/mfa/totp/confirm', a, { code: await codeNow(secretA) })
+    const own = await post('/v1/me/mfa/totp/confirm', a, { code: await totpNow(t, secretA) })
     expect(own.statusCode).toBe(200)
   })
 
   it('re-issues the session token when TOTP is confirmed: a new cookie, the old token dead, other sessions untouched', async () => {
     const { a, b } = await twoSessions()
     const secret = await enrol(a)
-    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await codeNow(secret) })
+    const confirm = await post('/v1/me/mfa/totp/confirm', a, { code: await totpNow(t, secret) })
     expect(confirm.statusCode).toBe(200)
     const cookie = confirm.cookies.find((c) => c.name === '__Host-session')
     expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax', path: '/' })

@@ -2,10 +2,11 @@
 // older step, nor the same code raced in parallel gets a second login (RFC 6238 §5.2, ASVS V6.5.1).
 import { describe, expect, it } from 'vitest'
 import { randomIntBetween } from '../crypto/random.js'
-import { sessionCookieFrom, signedIn, login, STRONG_PASSWORD } from '../testing/factories.js'
+import { sessionCookieFrom, login } from '../testing/factories.js'
+import { accountWithTotp } from '../testing/mfa.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
-import { completeMfaChallenge, confirmTotp, enrolTotp, startMfaChallenge } from './mfa.service.js'
+import { completeMfaChallenge, startMfaChallenge } from './mfa.service.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
 
 const META = { ip: '192.0.2.1', userAgent: 'vitest' }
@@ -13,21 +14,6 @@ const START = new Date(Math.floor(Date.UTC(2026, 2, 1, 12, 0, 0) / 30_000) * 30_
 
 describe('TOTP replay protection', () => {
   const t = useTestApp({ env: { ...NO_REQUEST_LIMITS, LOGIN_MAX_FAILURES_PER_ACCOUNT: '1000' } })
-  let n = 0
-
-  async function accountWithTotp(): Promise<{ email: string; accountId: string; secret: string; codes: string[] }> {
-    n += 1
-    const email = `replay${n}@example.test`
-    await signedIn(t, email)
-    const { id: accountId } = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const { id: sessionId } = await t.deps.db.selectFrom('sessions').select('id').where('account_id', '=', accountId).executeTakeFirstOrThrow()
-    const caller = { accountId, sessionId }
-    const { secret } = await enrolTotp(t.deps, caller, STRONG_PASSWORD, META)
-    const { recoveryCodes: codes } = await confirmTotp(t.deps, caller, await referenceTotpForStep(secret, stepAt(t.clock.now())), META)
-    t.clock.advance(30)
-    return { email, accountId, secret, codes }
-  }
-
   /** 'ok', or the error code the attempt was refused with. */
   const attempt = async (accountId: string, code: string): Promise<string> => {
     const { token } = await startMfaChallenge(t.deps, t.deps.db, accountId)
@@ -39,7 +25,7 @@ describe('TOTP replay protection', () => {
 
   it('accepts exactly the codes whose step is in the window and above every step accepted before', async () => {
     t.clock.set(START)
-    const { accountId, secret } = await accountWithTotp()
+    const { id: accountId, secret } = await accountWithTotp(t)
     let lastAccepted = stepAt(t.clock.now()) - 1 // the confirmation spent the previous step
     for (let i = 0; i < 60; i += 1) {
       t.clock.advance(randomIntBetween(0, 3) * 15)
@@ -56,7 +42,7 @@ describe('TOTP replay protection', () => {
   it('lets the same code through once when it is sent on five pending logins at once', async () => {
     t.clock.set(START)
     for (let round = 0; round < 5; round += 1) {
-      const { accountId, secret } = await accountWithTotp()
+      const { id: accountId, secret } = await accountWithTotp(t)
       const code = await referenceTotpForStep(secret, stepAt(t.clock.now()))
       const tokens = await Promise.all(Array.from({ length: 5 }, () => startMfaChallenge(t.deps, t.deps.db, accountId)))
       const outcomes = await Promise.allSettled(tokens.map(({ token }) => completeMfaChallenge(t.deps, token, code, META)))
@@ -67,7 +53,7 @@ describe('TOTP replay protection', () => {
 
   it('lets one pending login through once when five codes race on it', async () => {
     t.clock.set(START)
-    const { accountId, codes } = await accountWithTotp()
+    const { id: accountId, recoveryCodes: codes } = await accountWithTotp(t)
     const { token } = await startMfaChallenge(t.deps, t.deps.db, accountId)
     const outcomes = await Promise.allSettled(codes.slice(0, 5).map((code) => completeMfaChallenge(t.deps, token, code, META)))
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
@@ -75,7 +61,7 @@ describe('TOTP replay protection', () => {
 
   it('spends a recovery code once when it races on five pending logins', async () => {
     t.clock.set(START)
-    const { accountId, codes } = await accountWithTotp()
+    const { id: accountId, recoveryCodes: codes } = await accountWithTotp(t)
     const tokens = await Promise.all(Array.from({ length: 5 }, () => startMfaChallenge(t.deps, t.deps.db, accountId)))
     const outcomes = await Promise.allSettled(tokens.map(({ token }) => completeMfaChallenge(t.deps, token, codes[3]!, META)))
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(1)
@@ -85,7 +71,7 @@ describe('TOTP replay protection', () => {
 
   it('over HTTP: the same code on five parallel POST /v1/auth/login/mfa gives one session', async () => {
     t.clock.set(START)
-    const { email, secret } = await accountWithTotp()
+    const { email, secret } = await accountWithTotp(t)
     const pendings = await Promise.all(Array.from({ length: 5 }, async () => sessionCookieFrom(await login(t, email), '__Host-mfa-pending')))
     const code = await referenceTotpForStep(secret, stepAt(t.clock.now()))
     const answers = await Promise.all(

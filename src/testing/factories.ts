@@ -65,9 +65,14 @@ export async function signedIn(t: Pick<TestApp, 'deps'>, account: string | Accou
 
 /** A session cookie issued by the sessions service, as a login from app.inject's default client would be. */
 export async function sessionFor(t: Pick<TestApp, 'deps'>, accountId: string): Promise<string> {
-  const { token } = await issueSession(t.deps, t.deps.db, accountId, INJECT_META)
+  return (await issueTestSession(t, accountId)).cookie
+}
+
+/** sessionFor, and the session's id (what a service call on behalf of that session names). */
+export async function issueTestSession(t: Pick<TestApp, 'deps'>, accountId: string): Promise<{ cookie: string; sessionId: string }> {
+  const { token, sessionId } = await issueSession(t.deps, t.deps.db, accountId, INJECT_META)
   await rememberDevice(t.deps.db, accountId, deviceFingerprint(INJECT_META), t.deps.clock.now())
-  return `${SESSION_COOKIE}=${token}`
+  return { cookie: `${SESSION_COOKIE}=${token}`, sessionId }
 }
 
 export async function mailsTo(t: TestApp, address: string): Promise<{ subject: string; body_text: string | null }[]> {

@@ -1,4 +1,4 @@
-// useTestApp(): a built app on its own schema for the file that calls it, torn down after.
+// useTestApp(): a built app on its own database for the file that calls it, torn down after.
 // Tests drive it through app.inject (real HTTP semantics, real PostgreSQL, no sockets).
 // testDeps(): the deps a test hands to a service or to an app it builds itself.
 import type { FastifyInstance } from 'fastify'

@@ -1,17 +1,14 @@
 // conformance:code must fire each rule on a codebase that breaks it, stay quiet on one that does
 // not, and say so through its exit code. The bad codebase is written at run time into a temporary
 // folder, so this repository's own lint and secret scan never see it.
-import { execFile } from 'node:child_process'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CODE_RULES, type CodeReport, scanCodebase } from '../../tools/conformance/code.js'
 import { codeConformanceCli } from '../../tools/conformance/code-cli.js'
 import { formatReport } from '../../tools/conformance/report.js'
-
-const run = promisify(execFile)
+import { runTs } from '../../src/testing/run-ts.js'
 
 // Assembled so that this file holds no secret-shaped text.
 const AWS_LINE = ['aws_secret_access_key', ' = "', 'wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYSECRETSAMP', '"'].join('')
@@ -93,12 +90,9 @@ describe('conformance:code', () => {
   it('exits 1 on findings and 0 on a clean codebase (the CLI)', async () => {
     // One real process proves the wiring (argv in, report on stdout, exit code out); the clean
     // case runs the same program in-process, without a second tsx start-up.
-    const tsx = path.resolve('node_modules/.bin/tsx')
-    const failing = await run(tsx, [path.resolve('tools/conformance/code-cli.ts'), bad, '--format', 'json']).catch(
-      (e: unknown) => e as { code: number; stdout: string },
-    )
+    const failing = await runTs(path.resolve('tools/conformance/code-cli.ts'), [bad, '--format', 'json'])
     expect(failing).toMatchObject({ code: 1 })
-    expect(JSON.parse((failing as { stdout: string }).stdout)).toMatchObject({ summary: { fail: Object.keys(CODE_RULES).length + 1 } })
+    expect(JSON.parse(failing.stdout)).toMatchObject({ summary: { fail: Object.keys(CODE_RULES).length + 1 } })
     let stdout = ''
     const code = await codeConformanceCli([clean], { out: (text) => (stdout += text), err: () => undefined })
     expect(code).toBe(0)

@@ -8,6 +8,7 @@ import { promisify } from 'node:util'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { signUpAndLogin, STRONG_PASSWORD } from '../../src/testing/factories.js'
+import { runTs } from '../../src/testing/run-ts.js'
 import { useTestApp } from '../../src/testing/test-app.js'
 import { conformanceCli } from '../../tools/conformance/cli.js'
 import { formatReport } from '../../tools/conformance/report.js'
@@ -100,17 +101,9 @@ describe('conformance kit against a deliberately weak API', () => {
   it('prints text, markdown and JSON, and exits 1 on a failure, 0 on a pass (the CLI)', async () => {
     // One real process proves the wiring (argv in, report on stdout, exit code out); the other
     // cases run the same program in-process, without another tsx start-up each.
-    const failing = await run(path.resolve('node_modules/.bin/tsx'), [
-      path.resolve('tools/conformance/cli.ts'),
-      '--url',
-      weak.url,
-      '--only',
-      'trace,headers-success',
-      '--format',
-      'markdown',
-    ]).catch((e: unknown) => e as { code: number; stdout: string })
+    const failing = await runTs(path.resolve('tools/conformance/cli.ts'), ['--url', weak.url, '--only', 'trace,headers-success', '--format', 'markdown'])
     expect(failing).toMatchObject({ code: 1 })
-    expect((failing as { stdout: string }).stdout).toMatch(/\| FAIL \| `trace`/)
+    expect(failing.stdout).toMatch(/\| FAIL \| `trace`/)
     const cli = async (args: string[]) => {
       const io = { stdout: '', stderr: '' }
       const code = await conformanceCli(args, {}, { out: (text) => (io.stdout += text), err: (text) => (io.stderr += text) })
