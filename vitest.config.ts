@@ -22,6 +22,9 @@ export default defineConfig({
     // machine took the auth and orgs folders from 98 s to 58 s (six were no faster).
     maxWorkers: 4,
     restoreMocks: true,
+    // expect.poll waits for a page to show what a request answered (the browser tests): one second
+    // is too short when an argon2 hash shares a busy CI machine; a poll ends as soon as it passes.
+    expect: { poll: { timeout: 15_000 } },
     isolate: false,
     projects: [
       {
