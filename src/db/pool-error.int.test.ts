@@ -1,10 +1,9 @@
 // A dropped database connection is logged in one line, not as a dump of the pg client object that
 // pg-pool hangs on the error (connection parameters, type parsers, socket state).
-import { Writable } from 'node:stream'
 import { sql } from 'kysely'
 import { inject } from 'vitest'
 import { afterAll, describe, expect, it } from 'vitest'
-import { createLogger } from '../logging/logger.js'
+import { capturedLog } from '../testing/log-capture.js'
 import { createDb, describePoolError } from './db.js'
 
 describe('a dropped pooled connection', () => {
@@ -15,14 +14,7 @@ describe('a dropped pooled connection', () => {
   })
 
   it('is logged as one line with the server message and SQLSTATE (pg_terminate_backend)', async () => {
-    const lines: string[] = []
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(...chunk.toString('utf8').split('\n').filter(Boolean))
-        done()
-      },
-    })
-    const log = createLogger({ level: 'info', pretty: false }, sink)
+    const { log, lines } = capturedLog()
     let resolveLost: () => void = () => undefined
     const lost = new Promise<void>((resolve) => (resolveLost = resolve))
     // The same wiring as src/server.ts.

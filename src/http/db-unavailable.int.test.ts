@@ -1,23 +1,15 @@
 // When PostgreSQL does not answer, routes that need it answer 503 `unavailable` with Retry-After:
 // nobody is let in, nobody is logged out, and nothing internal leaks.
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb } from '../db/db.js'
-import { createLogger } from '../logging/logger.js'
+import { capturedLog } from '../testing/log-capture.js'
 import { testDeps } from '../testing/test-app.js'
 
 describe('database down', () => {
   let app: Awaited<ReturnType<typeof buildApp>>
-  const lines: string[] = []
+  const { log, lines } = capturedLog()
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString())
-        done()
-      },
-    })
-    const log = createLogger({ level: 'info', pretty: false }, sink)
     // Port 1 on loopback: connections are refused at once.
     app = await buildApp(await testDeps(createDb({ url: 'postgres://nobody@127.0.0.1:1/none', maxConnections: 2 }), { log }))
   })

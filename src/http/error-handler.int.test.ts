@@ -1,9 +1,8 @@
 // An unexpected error becomes a generic 500 in the error model: no message, stack or SQL leaks,
 // and the request id lets an operator find the logged details.
-import { Writable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
-import { createLogger } from '../logging/logger.js'
+import { capturedLog } from '../testing/log-capture.js'
 import { testDeps } from '../testing/test-app.js'
 import { useTestDb } from '../testing/test-db.js'
 
@@ -11,14 +10,8 @@ describe('unexpected errors', () => {
   const testDb = useTestDb()
 
   it('answer 500 internal_error with nothing internal, and are logged with the request id', async () => {
-    const lines: string[] = []
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString())
-        done()
-      },
-    })
-    const app = await buildApp(await testDeps(testDb.db, { log: createLogger({ level: 'info', pretty: false }, sink) }))
+    const { log, lines } = capturedLog()
+    const app = await buildApp(await testDeps(testDb.db, { log }))
     app.get('/boom', async () => {
       throw new Error('relation "secret_table" does not exist at /srv/app/src/x.ts:12')
     })
@@ -36,16 +29,10 @@ describe('unexpected errors', () => {
   })
 
   it('log load shedding as a refusal, not as an error with a stack: a flood must not flood the error log', async () => {
-    const lines: string[] = []
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString())
-        done()
-      },
-    })
+    const { log, lines } = capturedLog()
     const deps = await testDeps(testDb.db, {
       env: { PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE_MAX: '0' },
-      log: createLogger({ level: 'info', pretty: false }, sink),
+      log,
     })
     const app = await buildApp(deps)
     let release: () => void = () => undefined

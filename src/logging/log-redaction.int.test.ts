@@ -1,27 +1,20 @@
 // A request that sends an Authorization header and a password must leave neither in any log line,
 // whatever the route does with them (here: a failed login, which logs a refusal).
-import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import type { Deps } from '../deps.js'
 import { testDeps } from '../testing/test-app.js'
 import { useTestDb } from '../testing/test-db.js'
-import { createLogger } from './logger.js'
+import { capturedLog } from '../testing/log-capture.js'
 
 describe('log redaction', () => {
-  const lines: string[] = []
+  const { log, lines } = capturedLog('trace')
   const testDb = useTestDb()
   let deps: Deps
   let app: Awaited<ReturnType<typeof buildApp>>
 
   beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _enc, done) {
-        lines.push(chunk.toString())
-        done()
-      },
-    })
-    deps = await testDeps(testDb.db, { env: { LOG_LEVEL: 'trace' }, log: createLogger({ level: 'trace', pretty: false }, sink) })
+    deps = await testDeps(testDb.db, { env: { LOG_LEVEL: 'trace' }, log })
     app = await buildApp(deps)
   })
   afterAll(async () => {
