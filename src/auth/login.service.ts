@@ -17,13 +17,13 @@ import { randomToken } from '../crypto/random.js'
 import type { PasswordHasher } from '../crypto/password.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
-import { AppError, CommonErrors } from '../errors.js'
+import { AppError } from '../errors.js'
 import { normalizeEmail } from '../mail/address.js'
 import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaChallenge } from '../mfa/mfa.service.js'
 import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
 import { hasPasskey } from '../passkeys/passkeys.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
-import { accountKey, ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { accountKey, ipKey, refuseThrottled, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { passwordFailed, passwordSucceeded, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { noteDevice } from './new-device.js'
 import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
@@ -66,10 +66,7 @@ export async function login(deps: Deps, input: { email: string; password: string
   const email = normalizeEmail(input.email)
   const rules = loginThrottleRules(deps, email, meta.ip)
   const reservation = await reserveAll(deps, rules, deps.clock.now())
-  if (!reservation.allowed) {
-    if (reservation.firstRefusal) await recordEvent(deps.db, { type: 'login.throttled', accountId: null, meta, at: deps.clock.now() })
-    throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
-  }
+  if (!reservation.allowed) await refuseThrottled(deps, reservation, { accountId: null, meta, at: deps.clock.now() })
 
   const account = await findCredentialsByEmail(deps.db, email)
   // The consecutive-failure cap (no window; keyed by the address, known or not): docs/decisions/0045.

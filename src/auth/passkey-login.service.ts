@@ -15,10 +15,9 @@ import { CompromiseErrors, sendChangeLink } from './password-compromise.service.
 import { constantTimeEqual, sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Deps } from '../deps.js'
-import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { ipKey, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { ipKey, refuseThrottled, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
 import type { AuthenticationResponse } from '../passkeys/passkeys.schemas.js'
 import * as passkeys from '../passkeys/passkeys.service.js'
@@ -54,11 +53,7 @@ export async function finishPasskeySignIn(deps: Deps, pendingToken: string, resp
 
   const rules = account === undefined ? [ipRule(deps, meta.ip)] : loginThrottleRules(deps, account.email, meta.ip)
   const reservation = await reserveAll(deps, rules, now)
-  if (!reservation.allowed) {
-    if (reservation.firstRefusal)
-      await recordEvent(deps.db, { type: 'login.throttled', accountId: account?.id ?? null, meta, at: now, details: { factor: 'passkey' } })
-    throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
-  }
+  if (!reservation.allowed) await refuseThrottled(deps, reservation, { accountId: account?.id ?? null, meta, at: now, details: { factor: 'passkey' } })
   const refuse = async (reason: string): Promise<never> => {
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: now, details: { factor: 'passkey', reason } })
     throw PasskeyErrors.invalidAssertion()

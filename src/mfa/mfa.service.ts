@@ -31,7 +31,7 @@ import {
   reserveCodeAttempt,
   reservePasswordAttempt,
 } from '../throttle/failure-streaks.service.js'
-import { releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
+import { refuseThrottled, releaseAttempt, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import { MfaErrors } from './mfa.errors.js'
 import * as repo from './mfa.repo.js'
 import { generateRecoveryCodes, hashRecoveryCode, hashShownRecoveryCode, normalizeRecoveryCode } from './recovery-codes.js'
@@ -76,10 +76,7 @@ function accountRule(deps: Pick<Deps, 'config'>, accountId: string): ThrottleRul
 async function throttled<T>(deps: Deps, accountId: string, now: Date, meta: RequestMeta, check: () => Promise<T | null>, streak = true): Promise<T | null> {
   const rule = accountRule(deps, accountId)
   const reservation = await reserveAttempt(deps, rule, now)
-  if (!reservation.allowed) {
-    if (reservation.firstRefusal) await recordEvent(deps.db, { type: 'login.throttled', accountId, meta, at: now, details: { factor: 'totp' } })
-    throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
-  }
+  if (!reservation.allowed) await refuseThrottled(deps, reservation, { accountId, meta, at: now, details: { factor: 'totp' } })
   const counted = streak ? await reserveCodeAttempt(deps, accountId, meta) : null
   const result = await check()
   if (result !== null) {

@@ -20,7 +20,7 @@ import { referenceTotp } from './totp-reference.js'
 export const STRONG_PASSWORD = 'correct horse battery staple orbit'
 
 // What app.inject sends unless told otherwise: the session and device an inject login would record.
-const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRequest' }
+export const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRequest' }
 
 const passwordHashes = new Map<string, Promise<string>>()
 

@@ -3,15 +3,11 @@
 // mfa service, as the two HTTP requests would: the same sealed secret, hashed recovery codes,
 // rotated session, mails and audit rows, without the requests. Tests about enrolment itself keep
 // the HTTP flow (src/mfa/mfa.int.test.ts, totp-enrolment, mfa-reauth) or enableTotp() in factories.ts.
-import type { RequestMeta } from '../audit/audit.service.js'
 import { SESSION_COOKIE } from '../http/cookies.js'
 import { confirmTotp, enrolTotp } from '../mfa/mfa.service.js'
-import { type AccountOptions, createAccount, issueTestSession, STRONG_PASSWORD } from './factories.js'
+import { type AccountOptions, createAccount, INJECT_META, issueTestSession, STRONG_PASSWORD } from './factories.js'
 import type { TestApp } from './test-app.js'
 import { referenceTotpForStep, stepAt } from './totp-reference.js'
-
-// The client app.inject sends by default, as factories.ts records it for sessions.
-const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRequest' }
 
 export interface TotpAccount {
   id: string

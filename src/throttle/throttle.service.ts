@@ -5,6 +5,7 @@
 // are ever checked; a success gives its reservation back. Keys never hold an email in clear.
 // With Redis down, reservations fail closed (503): an outage never opens the gates to guessing.
 import type { Redis } from 'ioredis'
+import { recordEvent, type SecurityEvent } from '../audit/audit.service.js'
 import { sha256 } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
@@ -86,6 +87,16 @@ export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now
   if (row.attempts <= rule.limit) return { allowed: true, retryAfterSeconds: 0, firstRefusal: false }
   const endsAt = row.startedAt.getTime() + rule.windowSeconds * 1000
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)), firstRefusal: row.attempts === rule.limit + 1 }
+}
+
+/**
+ * Refuses an attempt past its limit: 429 + Retry-After. Only the window's first refusal is recorded
+ * as `login.throttled` (decision 0091): the refusals after it write nothing, so a flood past the
+ * limit cannot grow the audit trail.
+ */
+export async function refuseThrottled(counters: Pick<Counters, 'db'>, reservation: Reservation, event: Omit<SecurityEvent, 'type' | 'orgId'>): Promise<never> {
+  if (reservation.firstRefusal) await recordEvent(counters.db, { type: 'login.throttled', ...event })
+  throw CommonErrors.rateLimited(reservation.retryAfterSeconds)
 }
 
 /** Gives back an attempt that turned out to be a success, so only failures accumulate. */
