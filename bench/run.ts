@@ -23,6 +23,7 @@ import { ensureTenantRole } from '../src/db/grants.js'
 import { migrateToLatest } from '../src/db/migrate.js'
 import { createHasher, type Deps, systemClock } from '../src/deps.js'
 import { createLogger, logDestination } from '../src/logging/logger.js'
+import { validateSession } from '../src/sessions/sessions.service.js'
 import { warmUp } from '../src/warm-up.js'
 import { type LoadResult, type LoadSpec, runLoad } from './load.js'
 import { benchTenantRequest } from './tenant.js'
@@ -43,6 +44,7 @@ function report(name: string, value: string, target: string, ratio: number | und
   process.stdout.write(`${line}\n`)
 }
 const fmt = (r: LoadResult): string => `${Math.round(r.perSecond)}/s p99=${r.p99Ms.toFixed(1)}ms ${Math.round(r.cpuUsPerRequest)}us`
+const fmtMachine = (r: LoadResult): string => (r.machineUsPerRequest === undefined ? '' : ` machine ${Math.round(r.machineUsPerRequest)}us`)
 function only2xx(name: string, r: LoadResult): void {
   const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'))
   if (bad.length > 0) throw new Error(`${name}: unexpected answers ${JSON.stringify(r.statuses)}`)
@@ -95,6 +97,12 @@ try {
     const { rows: found } = await sql<{ n: number }>`select ${Number((request.params as { n: string }).n)}::int as n`.execute(db)
     return { n: found[0]?.n }
   })
+  // The session check alone on the bare server (validateSession, no plugins): splits what the
+  // statement costs, beside the ceiling's trivial one, from what the app's layers cost on top.
+  bare.get('/session', async (request) => {
+    const found = await validateSession(deps, (request.headers['x-session'] as string | undefined) ?? '')
+    return { ok: found !== null }
+  })
   await bare.listen({ host: '127.0.0.1', port: 0 })
   const barePort = (bare.server.address() as { port: number }).port
 
@@ -141,18 +149,21 @@ try {
     ceiling: { port: barePort, path: '/ceiling/7' },
     bare: { port: barePort, path: '/bare' },
     root: { port: appPort, path: '/' },
+    'bare-session': { port: barePort, path: '/session', headers: { 'x-session': cookie } },
   }
   const profileCase = process.env['BENCH_PROFILE']
   const rounds = Number(process.env['BENCH_ROUNDS'] ?? 0)
   if (rounds > 0) {
     // BENCH_ROUNDS=n: the cases above in turn, n rounds, then the median CPU per request of each:
     // on a shared machine a steadier comparison of two commits than requests per second.
+    // BENCH_CASES=a,b: only those cases.
+    const only = process.env['BENCH_CASES']?.split(',')
     const cpu = new Map<string, number[]>()
     for (let round = 0; round < rounds; round += 1) {
-      for (const [name, spec] of Object.entries(profiled)) {
+      for (const [name, spec] of Object.entries(profiled).filter(([n]) => only === undefined || only.includes(n))) {
         const result = await load(spec)
         cpu.set(name, [...(cpu.get(name) ?? []), result.cpuUsPerRequest])
-        process.stdout.write(`${name}: ${fmt(result)}\n`)
+        process.stdout.write(`${name}: ${fmt(result)}${fmtMachine(result)}\n`)
       }
     }
     const median = (name: string): number => [...(cpu.get(name) ?? [])].sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? 0
@@ -161,7 +172,7 @@ try {
     const spec = profiled[profileCase]
     if (spec === undefined) throw new Error(`BENCH_PROFILE: one of ${Object.keys(profiled).join(', ')}`)
     const result = await load(spec)
-    process.stdout.write(`${profileCase}: ${fmt(result)} ${JSON.stringify(result.statuses)}\n`)
+    process.stdout.write(`${profileCase}: ${fmt(result)}${fmtMachine(result)} ${JSON.stringify(result.statuses)}\n`)
   } else {
     // --- hashing: one at a time, then every lane busy ---
     const hashStart = performance.now()
@@ -186,6 +197,12 @@ try {
     only2xx('me by token', meToken)
     report('GET /v1/me by token / ceiling', fmt(meToken), '>= 0.80', meToken.perSecond / ceiling.perSecond, meToken.perSecond / ceiling.perSecond >= 0.8)
     report('GET /v1/me by token p99', `${meToken.p99Ms.toFixed(1)} ms`, '< 25 ms', meToken.p99Ms / 25, meToken.p99Ms < 25)
+    // Where the gap lies: the session check alone on the bare server (the statement's own cost,
+    // beside the ceiling's trivial one), and the app's layers on top of that same check.
+    const sessionAlone = await load({ port: barePort, path: '/session', headers: { 'x-session': cookie } })
+    only2xx('session alone', sessionAlone)
+    report('  session check on the bare route / ceiling', fmt(sessionAlone), '(the statement)', sessionAlone.perSecond / ceiling.perSecond, undefined)
+    report('  /v1/me by cookie / session check alone', fmt(meCookie), '(the app layers)', meCookie.perSecond / sessionAlone.perSecond, undefined)
 
     const bareRoute = await load({ port: barePort, path: '/bare' })
     report('bare Fastify route', fmt(bareRoute), '(reference)', 1, undefined)

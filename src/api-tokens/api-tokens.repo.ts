@@ -1,7 +1,7 @@
 // SQL for api_tokens. Only HMACs of tokens are written or queried; token_hash is never selected
 // back out (COLUMNS leaves it out), so no row mapping can leak it into a reply.
-import { type Insertable, type Selectable, sql } from 'kysely'
-import type { Db } from '../db/db.js'
+import { type Insertable, type Selectable } from 'kysely'
+import { type Db, hotStatement } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
 export type ApiTokenRow = Pick<Selectable<DB['api_tokens']>, (typeof COLUMNS)[number]>
@@ -76,6 +76,23 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * The one read of other features' tables outside their owners, kept on purpose: the caller and the
  * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  */
+// The candidates (one HMAC per key of the ring) go in as two arrays, so the text, and the prepared
+// statement, are the same whatever the ring's size.
+const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Buffer[], keyIds: string[], now: Date, touchBefore: Date]>(`
+    with t as (
+      select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
+      join unnest($1::bytea[], $2::text[]) as c(candidate_hash, candidate_key) on token_hash = candidate_hash and key_id = candidate_key
+      where revoked_at is null and expires_at > $3
+      limit 1
+    ), touched as (
+      update api_tokens set last_used_at = $3 from t
+      where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $4) returning api_tokens.id
+    )
+    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
+      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
+    from t join accounts a on a.id = t.account_id
+    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
+
 export async function findLiveAndTouch(
   db: Db,
   candidates: readonly { keyId: string; hash: Buffer }[],
@@ -83,24 +100,9 @@ export async function findLiveAndTouch(
   touchBefore: Date,
 ): Promise<LiveTokenWithAccount | undefined> {
   if (candidates.length === 0) return undefined
-  const match = sql.join(
-    candidates.map((c) => sql`(token_hash = ${c.hash} and key_id = ${c.keyId})`),
-    sql` or `,
-  )
-  const { rows } = await sql<LiveTokenWithAccount>`/* prepared */
-    with t as (
-      select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
-      where (${match}) and revoked_at is null and expires_at > ${now}
-      limit 1
-    ), touched as (
-      update api_tokens set last_used_at = ${now} from t
-      where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < ${touchBefore}) returning api_tokens.id
-    )
-    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
-      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
-    from t join accounts a on a.id = t.account_id
-    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`.execute(db)
-  return rows[0]
+  const hashes = candidates.map((c) => c.hash)
+  const keyIds = candidates.map((c) => c.keyId)
+  return (await findLiveAndTouchStatement(db, hashes, keyIds, now, touchBefore))[0]
 }
 
 /** Re-hashes a token found under a retired key with the active one, so the old key can leave the ring. */

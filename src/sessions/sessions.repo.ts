@@ -1,6 +1,6 @@
 // SQL for the sessions table. Only the SHA-256 of a session token is ever stored or queried.
-import { type ExpressionBuilder, type Selectable, sql } from 'kysely'
-import type { Db } from '../db/db.js'
+import { type ExpressionBuilder, type Selectable } from 'kysely'
+import { type Db, hotStatement } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
 export type SessionRow = Pick<Selectable<DB['sessions']>, (typeof COLUMNS)[number]>
@@ -35,19 +35,20 @@ export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB
  * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  * Always on the primary and never cached, so a deleted row refuses the very next request.
  */
-export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
-  const { rows } = await sql<LiveSessionWithAccount>`/* prepared */
+const findLiveAndTouchStatement = hotStatement<LiveSessionWithAccount, [tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date]>(`
     with s as (
       select id, account_id, last_seen_at from sessions
-      where token_hash = ${tokenHash} and absolute_expires_at > ${now} and last_seen_at > ${idleSince}
+      where token_hash = $1 and absolute_expires_at > $2 and last_seen_at > $3
     ), touched as (
-      update sessions set last_seen_at = ${now} from s where sessions.id = s.id and s.last_seen_at < ${touchBefore} returning sessions.id
+      update sessions set last_seen_at = $2 from s where sessions.id = s.id and s.last_seen_at < $4 returning sessions.id
     )
     select s.id as session_id, a.id as account_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
       m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
     from s join accounts a on a.id = s.account_id
-    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`.execute(db)
-  return rows[0]
+    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
+
+export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
+  return (await findLiveAndTouchStatement(db, tokenHash, now, idleSince, touchBefore))[0]
 }
 
 export async function listForAccount(db: Db, accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {
