@@ -51,9 +51,15 @@ export async function register(deps: Deps, input: { email: string; password: str
   // Past the hashing queue: 503 + Retry-After at once, before the (CPU-bound) policy check.
   deps.hasher.assertCapacity()
   const email = normalizeEmail(input.email)
+  // The hash runs beside the policy check (zxcvbn in its worker, the breach list), so a sign-up
+  // costs its hash rather than both in turn; a refused password's hash is thrown away
+  // (docs/decisions/0093). Hash in both branches so a taken email costs the same time as a new one.
+  const hashing = deps.hasher.hash(normalizePassword(input.password))
+  // Handled here so a hash that fails after the policy refused is no unhandled rejection; the
+  // await below still throws it when the password was accepted.
+  hashing.catch(() => undefined)
   await assertAcceptablePassword(deps, input.password, email)
-  // Hash in both branches so a taken email costs the same time as a new one.
-  const hash = await deps.hasher.hash(normalizePassword(input.password))
+  const hash = await hashing
   const now = deps.clock.now()
   const ctx = mailContext(deps.config)
   await deps.db.transaction().execute(async (trx) => {

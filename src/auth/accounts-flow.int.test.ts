@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest'
+import { register as registerAccount } from '../accounts/accounts.service.js'
+import { PasswordHasher } from '../crypto/password.js'
 import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
@@ -53,6 +55,28 @@ describe('register -> verify -> login -> me -> logout', () => {
     expect(res.statusCode).toBe(422)
     expect(res.json()).toMatchObject({ error: 'weak_password', reasons: expect.arrayContaining(['too_short']) })
     expect(await mailsTo(t, 'weak@example.test')).toEqual([])
+  })
+
+  it('hashes beside the policy check: a refused password answers 422 even when its hash then fails; an accepted one does not hide a failed hash', async () => {
+    // Decision 0093: the hash starts before the policy's verdict. A hasher that fails after the
+    // verdict must neither turn the 422 into an error nor leave an unhandled rejection (vitest
+    // fails the run on one), and an accepted password must still see the hash fail.
+    class FailingHasher extends PasswordHasher {
+      override hash(): Promise<string> {
+        return new Promise((_, reject) => setTimeout(() => reject(new Error('hash failed')), 50))
+      }
+    }
+    const deps = { ...t.deps, hasher: new FailingHasher(t.deps.config.passwords.argon2, 1, 1) }
+    const meta = { ip: '192.0.2.1', userAgent: 'vitest' }
+    await expect(registerAccount(deps, { email: 'weak-failing@example.test', password: 'password1' }, meta)).rejects.toMatchObject({ code: 'weak_password' })
+    await expect(registerAccount(deps, { email: 'strong-failing@example.test', password: STRONG_PASSWORD }, meta)).rejects.toThrow('hash failed')
+    await new Promise((r) => setTimeout(r, 100))
+    const rows = await t.deps.db
+      .selectFrom('accounts')
+      .select('email')
+      .where('email', 'in', ['weak-failing@example.test', 'strong-failing@example.test'])
+      .execute()
+    expect(rows).toEqual([])
   })
 
   it('refuses unknown fields and malformed emails with 400, creating nothing', async () => {
