@@ -66,6 +66,19 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
 export const LOG_BUFFER_BYTES = 4096
 /** A line waits at most this long in the buffer when traffic is low. */
 export const LOG_FLUSH_MS = 1000
+/**
+ * The most a destination holds while its reader does not keep up (a stalled log collector, a full
+ * pipe): past it new lines are dropped and counted (droppedLogLines, the metric
+ * log_lines_dropped_total), so a stuck reader costs log lines, never the process's memory.
+ * docs/decisions/0094.
+ */
+export const LOG_MAX_BUFFERED_BYTES = 16 * 1024 * 1024
+
+let dropped = 0
+/** Lines dropped since start because a destination's buffer was full. */
+export function droppedLogLines(): number {
+  return dropped
+}
 
 /**
  * Where lines go (stdout unless told otherwise): written asynchronously, in batches of
@@ -73,8 +86,12 @@ export const LOG_FLUSH_MS = 1000
  * of one per request. pino writes what is left synchronously when the process exits; a process
  * killed outright (SIGKILL, out of memory) loses at most one buffer. docs/decisions/0090.
  */
-export function logDestination(dest: number | string = 1): pino.DestinationStream {
-  return pino.destination({ dest, sync: false, minLength: LOG_BUFFER_BYTES, periodicFlush: LOG_FLUSH_MS })
+export function logDestination(dest: number | string = 1): ReturnType<typeof pino.destination> {
+  const stream = pino.destination({ dest, sync: false, minLength: LOG_BUFFER_BYTES, maxLength: LOG_MAX_BUFFERED_BYTES, periodicFlush: LOG_FLUSH_MS })
+  stream.on('drop', () => {
+    dropped += 1
+  })
+  return stream
 }
 
 export function createLogger(opts: { level: string; pretty: boolean }, destination?: pino.DestinationStream): Log {

@@ -4,6 +4,7 @@
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { droppedLogLines } from '../logging/logger.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -29,6 +30,15 @@ async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean;
   })
   const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Refused password logins (401)', registers: [registry] })
   const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429', labelNames: ['route'], registers: [registry] })
+  new Counter({
+    name: 'log_lines_dropped_total',
+    help: 'Log lines dropped because the log reader did not keep up (src/logging/logger.ts)',
+    registers: [registry],
+    collect() {
+      this.reset()
+      this.inc(droppedLogLines())
+    },
+  })
   app.decorate('metricsRegistry', registry)
 
   // Label-bound children are cached per (method, route, status): prom-client would otherwise hash

@@ -38,5 +38,7 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 2/)
     expect(res.body).not.toContain('00000000-0000') // raw URLs never become labels
     expect(res.body).not.toContain('probe-0000')
+    // Lines dropped by a stalled log reader (decision 0094): the metric the LogLinesDropped alert reads.
+    expect(res.body).toMatch(/^log_lines_dropped_total \d+$/m)
   })
 })

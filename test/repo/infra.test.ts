@@ -325,6 +325,7 @@ describe('infra/prometheus/alerts.yml', () => {
     expect(byName.get('RateLimitSpike')).toMatch(/http_rate_limited_total/)
     expect(byName.get('HighServerErrorRate')).toMatch(/http_requests_total\{status_code=~"5\.\."\}/)
     expect(byName.get('InstanceDown')).toMatch(/\bup\{/)
+    expect(byName.get('LogLinesDropped')).toMatch(/log_lines_dropped_total/)
   })
 
   it('gives every rule a duration, a severity and a summary', () => {
