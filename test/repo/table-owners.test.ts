@@ -32,7 +32,8 @@ const ALLOWED = new Set(['src/sessions/sessions.repo.ts accounts', 'src/sessions
 for (const table of ['accounts', 'totp_factors', 'passkeys']) ALLOWED.add(`src/api-tokens/api-tokens.repo.ts ${table}`)
 
 const KYSELY = /\.(?:selectFrom|innerJoin|leftJoin|rightJoin|fullJoin|updateTable|insertInto|deleteFrom|mergeInto)\(\s*['"`]([a-z_]+)/g
-const RAW_SQL = /\bsql(?:<[^>]*>)?`([^`]*)`/g
+// sql`...` templates, and the fixed text of hotStatement<Row, Params>(`...`) (src/db/db.ts).
+const RAW_SQL = /\b(?:sql(?:<[^>]*>)?|hotStatement(?:<[^`]*?>)?\()`([^`]*)`/g
 const RAW_TABLE = /\b(?:from|join|update|into)\s+([a-z_]+)/gi
 
 /** The tables `code` names in a query. */
@@ -53,6 +54,8 @@ describe('one owner per table', () => {
     const kysely = "db.selectFrom('memberships as m').innerJoin('accounts as a', 'a.id', 'm.account_id')"
     expect(strangers('src/orgs/orgs.repo.ts', kysely)).toEqual(['src/orgs/orgs.repo.ts accounts'])
     expect(strangers('src/orgs/x.ts', 'sql`select 1 from s join accounts a on true`')).toEqual(['src/orgs/x.ts accounts'])
+    const hot = 'hotStatement<Row, [id: string]>(`select 1 from memberships m join accounts a on a.id = m.account_id`)'
+    expect(strangers('src/orgs/x.ts', hot)).toEqual(['src/orgs/x.ts accounts'])
     expect(strangers('src/accounts/accounts.repo.ts', "db.updateTable('accounts')")).toEqual([])
     // Prose outside a query is not a query.
     expect(strangers('src/orgs/x.ts', '// reads from accounts through its service')).toEqual([])
