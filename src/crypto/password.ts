@@ -22,7 +22,8 @@ export class PasswordHasher {
   private readonly waiting: (() => void)[] = []
 
   constructor(
-    private readonly params: Argon2Params,
+    /** The parameters new hashes are made with (and needsRehash compares against). */
+    readonly params: Argon2Params,
     private readonly maxConcurrent: number,
     private readonly maxQueued: number,
   ) {}

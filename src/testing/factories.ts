@@ -24,9 +24,9 @@ export const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRe
 
 const passwordHashes = new Map<string, Promise<string>>()
 
-/** The PHC string of `password` under the app's argon2 parameters, hashed once per process. */
+/** The PHC string of `password` under the app hasher's argon2 parameters, hashed once per process. */
 function passwordHash(t: Pick<TestApp, 'deps'>, password: string): Promise<string> {
-  const key = `${JSON.stringify(t.deps.config.passwords.argon2)}\n${password}`
+  const key = `${JSON.stringify(t.deps.hasher.params)}\n${password}`
   const cached = passwordHashes.get(key)
   if (cached) return cached
   const made = t.deps.hasher.hash(normalizePassword(password))
