@@ -22,8 +22,7 @@ export class PasswordHasher {
   private readonly waiting: (() => void)[] = []
 
   constructor(
-    /** The parameters new hashes are made with (and needsRehash compares against). */
-    readonly params: Argon2Params,
+    private readonly params: Argon2Params,
     private readonly maxConcurrent: number,
     private readonly maxQueued: number,
   ) {}
