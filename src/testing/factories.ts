@@ -2,8 +2,8 @@
 // - signUpAndLogin drives the real HTTP flows (sign up, read the mail from the outbox, verify, log
 //   in): three argon2 operations and a strength check per account, and the mails and audit rows
 //   those flows write. Tests about registration, verification, login and passwords use it.
-// - createAccount / signedIn insert the account row (its password hash made once per process and
-//   parameters, so logging in with that password still works) and issue a session through the
+// - createAccount / signedIn insert the account row (its password hash made once per app's hasher,
+//   so logging in with that password still works) and issue a session through the
 //   sessions service (a genuine cookie). Every other test uses them: no mails, no audit rows.
 import type { LightMyRequestResponse } from 'fastify'
 import type { RequestMeta } from '../audit/audit.service.js'
@@ -11,6 +11,7 @@ import { markEmailVerified, rememberDevice } from '../accounts/accounts.service.
 import { normalizeEmail } from '../mail/address.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import { deviceFingerprint } from '../auth/new-device.js'
+import type { PasswordHasher } from '../crypto/password.js'
 import { randomSecret } from '../crypto/random.js'
 import { SESSION_COOKIE } from '../http/cookies.js'
 import { issueSession } from '../sessions/sessions.service.js'
@@ -22,17 +23,23 @@ export const STRONG_PASSWORD = 'correct horse battery staple orbit'
 // What app.inject sends unless told otherwise: the session and device an inject login would record.
 export const INJECT_META: RequestMeta = { ip: '127.0.0.1', userAgent: 'lightMyRequest' }
 
-const passwordHashes = new Map<string, Promise<string>>()
+// Per hasher (one per app), so a hash always carries the parameters of the app that verifies it.
+const passwordHashes = new WeakMap<PasswordHasher, Map<string, Promise<string>>>()
 
-/** The PHC string of `password` under the app's argon2 parameters, hashed once per process. */
+/** The PHC string of `password` under the app hasher's parameters, hashed once per hasher. */
 function passwordHash(t: Pick<TestApp, 'deps'>, password: string): Promise<string> {
-  const key = `${JSON.stringify(t.deps.config.passwords.argon2)}\n${password}`
-  const cached = passwordHashes.get(key)
+  const hasher = t.deps.hasher
+  let cache = passwordHashes.get(hasher)
+  if (cache === undefined) {
+    cache = new Map()
+    passwordHashes.set(hasher, cache)
+  }
+  const cached = cache.get(password)
   if (cached) return cached
-  const made = t.deps.hasher.hash(normalizePassword(password))
-  passwordHashes.set(key, made)
+  const made = hasher.hash(normalizePassword(password))
+  cache.set(password, made)
   // A failed hash (a saturated hasher) is not remembered: the next account tries again.
-  made.catch(() => passwordHashes.delete(key))
+  made.catch(() => cache.delete(password))
   return made
 }
 

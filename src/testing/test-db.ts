@@ -23,6 +23,11 @@ export async function createTestDb(opts: { maxConnections?: number } = {}): Prom
   const database = `t_${randomSecret(6).toString('hex')}`
   const admin = createDb({ url: serverUrl, maxConnections: 1 })
   await sql`create database ${sql.id(database)} template ${sql.id(template.database)}`.execute(admin)
+  // A commit returns before its WAL reaches the disk (what a crash of the test server would lose is
+  // a throw-away database): every other transaction sees it at once, exactly as with a flush, so
+  // locking, isolation and constraints behave as in production. Saves a WAL flush per commit
+  // (about 2.5 ms each on a disk with fsync on), for this database's sessions and its child processes'.
+  await sql`alter database ${sql.id(database)} set synchronous_commit = off`.execute(admin)
   const url = databaseUrlFor(serverUrl, database)
   const db = createDb({ url, maxConnections: opts.maxConnections ?? 8, searchPath: template.schema })
   return {

@@ -138,6 +138,10 @@ describe.skipIf(!available)('two instances, one PostgreSQL and one Redis', () =>
 
   it('refuses on one instance a session, a token and an account ended through the other, on the next request', async () => {
     expect((await call(a, 'POST', '/v1/auth/register', { body: { email: 'two@example.test', password: PASSWORD } })).status).toBe(202)
+    // The real server hashes with the configured argon2 parameters (the apps tests build in-process
+    // use a cheaper hasher, src/testing/test-app.ts TEST_ARGON2).
+    const stored = await testDb.db.selectFrom('accounts').select('password_hash').where('email', '=', 'two@example.test').executeTakeFirstOrThrow()
+    expect(stored.password_hash).toMatch(new RegExp(`^\\$argon2id\\$v=19\\$m=${TEST_ENV.ARGON2_MEMORY_KIB},p=1,t=${TEST_ENV.ARGON2_ITERATIONS}\\$`))
     const cookie = cookieOf(await call(a, 'POST', '/v1/auth/login', { body: { email: 'two@example.test', password: PASSWORD } }))
     expect((await call(b, 'GET', '/v1/me', { cookie })).status).toBe(200)
     expect((await call(a, 'POST', '/v1/auth/logout', { cookie })).status).toBe(204)
