@@ -3,8 +3,9 @@
 // not on the public listener unless METRICS_PUBLIC=true; server.ts can serve it on METRICS_PORT.
 import type { FastifyInstance, onResponseHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
-import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client'
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client'
 import { droppedLogLines } from '../logging/logger.js'
+import { RouteMetrics, type RouteStats } from './route-metrics.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,19 +16,7 @@ declare module 'fastify' {
 async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean; defaultMetrics: boolean }): Promise<void> {
   const registry = new Registry()
   if (opts.defaultMetrics) collectDefaultMetrics({ register: registry })
-  const requests = new Counter({
-    name: 'http_requests_total',
-    help: 'HTTP responses by route and status',
-    labelNames: ['method', 'route', 'status_code'],
-    registers: [registry],
-  })
-  const duration = new Histogram({
-    name: 'http_request_duration_seconds',
-    help: 'HTTP response time',
-    labelNames: ['method', 'route'],
-    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
-    registers: [registry],
-  })
+  const routes = new RouteMetrics(registry)
   const loginFailures = new Counter({ name: 'auth_login_failures_total', help: 'Refused password logins (401)', registers: [registry] })
   const rateLimited = new Counter({ name: 'http_rate_limited_total', help: 'Requests refused with 429', labelNames: ['route'], registers: [registry] })
   new Counter({
@@ -41,41 +30,29 @@ async function metricsPlugin(app: FastifyInstance, opts: { exposeRoute: boolean;
   })
   app.decorate('metricsRegistry', registry)
 
-  // Label-bound children are cached per (method, route, status): prom-client would otherwise hash
-  // the label set on every request. Routes are patterns, so the cache stays small.
-  const bound = new Map<string, { count: () => void; observe: (seconds: number) => void }>()
-  const childFor = (method: string, route: string, status: number) => {
-    const key = `${method} ${route} ${status}`
-    let child = bound.get(key)
-    if (child === undefined) {
-      const counter = requests.labels(method, route, String(status))
-      const timer = duration.labels(method, route)
-      child = { count: () => counter.inc(), observe: (seconds) => timer.observe(seconds) }
-      bound.set(key, child)
-    }
-    return child
-  }
-
-  const record = (method: string, route: string, status: number, seconds: number): void => {
-    const child = childFor(method, route, status)
-    child.count()
-    child.observe(seconds)
-    if (status === 429) rateLimited.inc({ route })
-    if (status === 401 && route === '/v1/auth/login') loginFailures.inc()
+  // Counted per route and method with a few array writes (src/operations/route-metrics.ts); the
+  // two counters below change only on a 429 or a failed login.
+  const record = (stats: RouteStats, status: number, seconds: number): void => {
+    stats.record(status, seconds)
+    if (status === 429) rateLimited.inc({ route: stats.route })
+    if (status === 401 && stats.route === '/v1/auth/login') loginFailures.inc()
   }
   // The route pattern, never the raw URL: ids and tokens must not become label values. Each route
-  // gets its own hook with its pattern bound at start-up (reading request.routeOptions builds an
+  // gets its own hook with its statistics bound at start-up (reading request.routeOptions builds an
   // object on every access); requests that match no route count as "unmatched".
   app.addHook('onRoute', (route) => {
     const pattern = route.url
+    const single = typeof route.method === 'string' ? routes.stats(route.method, pattern) : undefined
     const hook: onResponseHookHandler = (request, reply, done) => {
-      record(request.method, pattern, reply.statusCode, reply.elapsedTime / 1000)
+      // A HEAD request answered by a GET route's handler shares its hooks: counted as HEAD.
+      const stats = single !== undefined && single.method === request.method ? single : routes.stats(request.method, pattern)
+      record(stats, reply.statusCode, reply.elapsedTime / 1000)
       done()
     }
     route.onResponse = route.onResponse === undefined ? [hook] : [...(Array.isArray(route.onResponse) ? route.onResponse : [route.onResponse]), hook]
   })
   app.addHook('onResponse', (request, reply, done) => {
-    if (request.is404) record(request.method, 'unmatched', reply.statusCode, reply.elapsedTime / 1000)
+    if (request.is404) record(routes.stats(request.method, 'unmatched'), reply.statusCode, reply.elapsedTime / 1000)
     done()
   })
 

@@ -30,6 +30,7 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
     await login(t, 'nobody@example.test', 'wrong password for metrics')
     await t.app.inject({ method: 'GET', url: '/v1/sessions/00000000-0000-0000-0000-000000000000' })
     await t.app.inject({ method: 'GET', url: '/no/such/route/probe-0000' })
+    await t.app.inject({ method: 'HEAD', url: '/' })
     const res = await t.app.inject({ method: 'GET', url: '/metrics' })
     expect(res.statusCode).toBe(200)
     expect(res.body).toMatch(/^auth_login_failures_total 1$/m)
@@ -37,7 +38,18 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
     // GET has no route at /v1/sessions/:id (only DELETE): both probes count as unmatched.
     expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 2/)
     expect(res.body).not.toContain('00000000-0000') // raw URLs never become labels
+    // A HEAD answered by the GET route's handler counts as HEAD.
+    expect(res.body).toMatch(/^http_requests_total\{method="HEAD",route="\/",status_code="200"\} 1$/m)
     expect(res.body).not.toContain('probe-0000')
+    // The duration histogram: cumulative buckets up to +Inf, then the sum and the count.
+    expect(res.body).toContain('# TYPE http_request_duration_seconds histogram')
+    const buckets = [...res.body.matchAll(/^http_request_duration_seconds_bucket\{method="POST",route="\/v1\/auth\/login",le="([^"]+)"\} (\d+)$/gm)]
+    expect(buckets.map((m) => m[1])).toEqual(['0.01', '0.05', '0.1', '0.25', '0.5', '1', '2.5', '+Inf'])
+    const counts = buckets.map((m) => Number(m[2]))
+    expect(counts).toEqual([...counts].sort((x, y) => x - y))
+    expect(counts.at(-1)).toBe(1)
+    expect(res.body).toMatch(/^http_request_duration_seconds_count\{method="POST",route="\/v1\/auth\/login"\} 1$/m)
+    expect(res.body).toMatch(/^http_request_duration_seconds_sum\{method="POST",route="\/v1\/auth\/login"\} [0-9.e-]+$/m)
     // Lines dropped by a stalled log reader (decision 0094): the metric the LogLinesDropped alert reads.
     expect(res.body).toMatch(/^log_lines_dropped_total \d+$/m)
   })
