@@ -94,7 +94,7 @@ async function main(): Promise<void> {
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)
   // Before listening, so /readyz never says ready while the first login would still load argon2 and zxcvbn.
-  log.info(await warmUp(deps), 'warmed up: argon2, password policy, database')
+  log.info(await warmUp(deps), 'warmed up: argon2, password policy, webauthn, database')
   const transport = transportFor(config)
   if (config.mail.withheld !== undefined) log.warn(config.mail.withheld)
   else if (transport === undefined) log.warn('SMTP_URL is unset: mail stays queued in email_outbox until it is configured')

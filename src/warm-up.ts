@@ -1,20 +1,25 @@
 // Work done once before the server listens, so the first real request does not pay for lazy
 // loading: argon2's native module and its first 64 MiB allocation, zxcvbn's worker and dictionaries, the
-// login's dummy hash, and a first database connection. /readyz cannot say ready before this
-// finished, because nothing listens until it has (src/server.ts).
+// login's dummy hash, the WebAuthn library (imported on first use, src/passkeys/webauthn.ts) and a
+// first database connection. /readyz cannot say ready before this finished, because nothing
+// listens until it has (src/server.ts).
 import { sql } from 'kysely'
 import { checkPasswordOffLoop } from './accounts/password-policy.js'
 import { warmLogin } from './auth/login.service.js'
 import { randomToken } from './crypto/random.js'
 import type { Deps } from './deps.js'
+import { loadWebAuthn } from './passkeys/webauthn.js'
 
 export async function warmUp(deps: Deps): Promise<{ ms: number }> {
   const started = performance.now()
+  // Started first: its import runs on this thread while the hashing below runs on argon2's.
+  const webauthn = loadWebAuthn()
   const sample = randomToken(24)
   await checkPasswordOffLoop(sample, 'warm-up@example.invalid', deps.config.passwords)
   const hash = await deps.hasher.hash(sample)
   await deps.hasher.verify(hash, sample)
   await warmLogin(deps.hasher)
   await sql`select 1`.execute(deps.db)
+  await webauthn
   return { ms: Math.round(performance.now() - started) }
 }

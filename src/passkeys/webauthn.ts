@@ -1,15 +1,23 @@
 // The only file that calls @simplewebauthn/server (as src/mfa/totp.ts is for otplib): CBOR, COSE
 // keys, attestation and signature checks all happen in the library, never here. Every call pins
 // the RP ID (host of PUBLIC_ORIGIN), the exact origin, user verification and the algorithms.
-import {
-  type AuthenticationResponseJSON,
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  type RegistrationResponseJSON,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from '@simplewebauthn/server'
+import type * as WebAuthn from '@simplewebauthn/server'
+import type { AuthenticationResponseJSON, RegistrationResponseJSON } from '@simplewebauthn/server'
 import type { CreationOptionsReply, RequestOptionsReply } from './passkeys.schemas.js'
+
+// Loaded on first use, not at start: the library and its crypto dependencies take about 0.5 s of
+// CPU to import, which every process (each server, each test worker) paid even when no passkey
+// ceremony ever ran. The server still loads it before it listens (src/warm-up.ts).
+let library: Promise<typeof WebAuthn> | undefined
+
+/** The library, imported once per process (a failed import is retried on the next call). */
+export function loadWebAuthn(): Promise<typeof WebAuthn> {
+  library ??= import('@simplewebauthn/server').catch((error: unknown) => {
+    library = undefined
+    throw error
+  })
+  return library
+}
 
 /** EdDSA, ES256, RS256 (COSE ids): what virtually every authenticator offers. */
 export const SUPPORTED_ALGORITHMS = [-8, -7, -257]
@@ -33,6 +41,7 @@ export async function registrationOptions(
   rp: RelyingParty,
   input: { challenge: Buffer; userHandle: Buffer; userName: string; exclude: { id: string; transports: string[] }[] },
 ): Promise<CreationOptionsReply> {
+  const { generateRegistrationOptions } = await loadWebAuthn()
   const o = await generateRegistrationOptions({
     rpName: rp.name,
     rpID: rp.id,
@@ -67,6 +76,7 @@ export async function registrationOptions(
 
 export async function authenticationOptions(rp: RelyingParty, challenge: Buffer): Promise<RequestOptionsReply> {
   // No allowCredentials: the same answer whoever asks, so nothing about accounts is revealed.
+  const { generateAuthenticationOptions } = await loadWebAuthn()
   const o = await generateAuthenticationOptions({
     rpID: rp.id,
     challenge: new Uint8Array(challenge),
@@ -90,6 +100,7 @@ export async function verifyRegistration(
   response: RegistrationResponseJSON,
   challengeMatches: (challenge: string) => boolean,
 ): Promise<VerifiedRegistration | null> {
+  const { verifyRegistrationResponse } = await loadWebAuthn()
   try {
     const result = await verifyRegistrationResponse({
       response,
@@ -134,6 +145,7 @@ export async function verifyAssertion(
   credential: { id: string; publicKey: Buffer; transports: string[] },
   challengeMatches: (challenge: string) => boolean,
 ): Promise<VerifiedAssertion | null> {
+  const { verifyAuthenticationResponse } = await loadWebAuthn()
   try {
     const result = await verifyAuthenticationResponse({
       response,
