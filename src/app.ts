@@ -19,6 +19,7 @@ import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
 import { passwordRouteShedding } from './http/password-route-shedding.js'
 import { rateLimits } from './http/rate-limit.js'
+import { schemaCompilers } from './http/schema-compilers.js'
 import { securityHeaders } from './http/security-headers.js'
 import { metrics } from './operations/metrics.js'
 import { securityTxtRoutes } from './operations/security-txt.routes.js'
@@ -63,6 +64,9 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
       // dropped or coerced into another type.
       customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false },
     },
+    // Fastify's compilers, with validators and serializers reused by later builds in the same
+    // process (the test suite builds dozens of apps; src/http/schema-compilers.ts).
+    schemaController: { compilersFactory: schemaCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
