@@ -49,6 +49,8 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
     expect(counts).toEqual([...counts].sort((x, y) => x - y))
     expect(counts.at(-1)).toBe(1)
     expect(res.body).toMatch(/^http_request_duration_seconds_count\{method="POST",route="\/v1\/auth\/login"\} 1$/m)
+    // A route nobody asked for has no series.
+    expect(res.body).not.toMatch(/^http_request_duration_seconds_count\{method="GET",route="\/v1\/tokens"\}/m)
     expect(res.body).toMatch(/^http_request_duration_seconds_sum\{method="POST",route="\/v1\/auth\/login"\} [0-9.e-]+$/m)
     // Lines dropped by a stalled log reader (decision 0094): the metric the LogLinesDropped alert reads.
     expect(res.body).toMatch(/^log_lines_dropped_total \d+$/m)

@@ -36,6 +36,8 @@ export class RouteStats {
   }
 
   histogramValues(name: string): MetricValue[] {
+    // A route never asked for has no series, as with prom-client's own histogram.
+    if (this.count === 0) return []
     const labels = { method: this.method, route: this.route }
     const values: MetricValue[] = []
     let cumulative = 0
@@ -58,7 +60,6 @@ interface MetricValue {
 
 /** The route statistics of one app, exposed as http_requests_total and http_request_duration_seconds. */
 export class RouteMetrics {
-  private readonly all: RouteStats[] = []
   private readonly byKey = new Map<string, RouteStats>()
 
   constructor(registry: Registry) {
@@ -67,14 +68,14 @@ export class RouteMetrics {
       help: 'HTTP responses by route and status',
       type: 'counter',
       aggregator: 'sum',
-      get: () => ({ ...counter, values: this.all.flatMap((s) => s.counterValues()) }),
+      get: () => ({ ...counter, values: [...this.byKey.values()].flatMap((s) => s.counterValues()) }),
     }
     const histogram = {
       name: 'http_request_duration_seconds',
       help: 'HTTP response time',
       type: 'histogram',
       aggregator: 'sum',
-      get: () => ({ ...histogram, values: this.all.flatMap((s) => s.histogramValues(histogram.name)) }),
+      get: () => ({ ...histogram, values: [...this.byKey.values()].flatMap((s) => s.histogramValues(histogram.name)) }),
     }
     // prom-client's registry takes any object with a name and get(); its types name its own classes.
     registry.registerMetric(counter as unknown as Parameters<Registry['registerMetric']>[0])
@@ -88,7 +89,6 @@ export class RouteMetrics {
     if (found === undefined) {
       found = new RouteStats(method, route)
       this.byKey.set(key, found)
-      this.all.push(found)
     }
     return found
   }
