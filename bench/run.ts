@@ -45,6 +45,7 @@ function report(name: string, value: string, target: string, ratio: number | und
 }
 const fmt = (r: LoadResult): string => `${Math.round(r.perSecond)}/s p99=${r.p99Ms.toFixed(1)}ms ${Math.round(r.cpuUsPerRequest)}us`
 const fmtMachine = (r: LoadResult): string => (r.machineUsPerRequest === undefined ? '' : ` machine ${Math.round(r.machineUsPerRequest)}us`)
+const median = (xs: readonly number[]): number => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)] ?? 0
 function only2xx(name: string, r: LoadResult): void {
   const bad = Object.entries(r.statuses).filter(([s]) => !s.startsWith('2'))
   if (bad.length > 0) throw new Error(`${name}: unexpected answers ${JSON.stringify(r.statuses)}`)
@@ -172,8 +173,7 @@ try {
         process.stdout.write(`${name}: ${fmt(result)}${fmtMachine(result)}\n`)
       }
     }
-    const median = (name: string): number => [...(cpu.get(name) ?? [])].sort((a, b) => a - b)[Math.floor(rounds / 2)] ?? 0
-    process.stdout.write(`median CPU per request: ${[...cpu.keys()].map((n) => `${n} ${median(n).toFixed(0)}us`).join(', ')}\n`)
+    process.stdout.write(`median CPU per request: ${[...cpu.keys()].map((n) => `${n} ${median(cpu.get(n) ?? []).toFixed(0)}us`).join(', ')}\n`)
   } else if (profileCase !== undefined) {
     const spec = profiled[profileCase]
     if (spec === undefined) throw new Error(`BENCH_PROFILE: one of ${Object.keys(profiled).join(', ')}`)
@@ -284,7 +284,6 @@ try {
       signUpAlone.push(performance.now() - signStarted)
       if (res.status !== 202) throw new Error(`sign-up answered ${res.status}`)
     }
-    const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0
     const oneRatio = median(signUpAlone) / median(hashAlone)
     report(
       'one sign-up, alone / one hash (medians of 5)',

@@ -7,7 +7,7 @@ import { afterAll, beforeAll } from 'vitest'
 import { buildApp } from '../app.js'
 import { ensureTenantRole } from '../db/grants.js'
 import type { Config } from '../config/config.js'
-import { type Clock, createHasher, type Deps } from '../deps.js'
+import type { Clock, Deps } from '../deps.js'
 import { type Argon2Params, PasswordHasher } from '../crypto/password.js'
 import type { Db } from '../db/db.js'
 import { createLogger, type Log } from '../logging/logger.js'
@@ -35,7 +35,6 @@ export class TestClock implements Clock {
  * refuse, count, rehash), not about its cost. The configured parameters stay proven where they
  * matter: src/crypto/password.test.ts (hash, verify, needsRehash), src/config/config.test.ts (the
  * floor), and every test that starts the real server (src/server.ts builds its hasher from config).
- * A test about the configured parameters passes `hasher: 'configured'`.
  */
 export const TEST_ARGON2: Argon2Params = { memoryKiB: 64, iterations: 1, parallelism: 1 }
 
@@ -51,8 +50,6 @@ export interface TestDepsOptions {
   clock?: TestClock
   log?: Log
   redis?: Redis
-  /** 'test' (default): TEST_ARGON2; 'configured': the config's argon2 parameters, as the server uses. */
-  hasher?: 'test' | 'configured'
 }
 
 /** Deps for a service-level test or an app a test builds itself: test config, silent log, a TestClock, no Redis unless given. */
@@ -64,7 +61,7 @@ export async function testDeps(db: Db, opts: TestDepsOptions = {}): Promise<Deps
     clock: opts.clock ?? new TestClock(),
     log: opts.log ?? createLogger({ level: 'silent', pretty: false }),
     redis: opts.redis,
-    hasher: opts.hasher === 'configured' ? createHasher(config) : testHasher(config),
+    hasher: testHasher(config),
   }
 }
 
@@ -75,21 +72,19 @@ export interface TestApp {
   clock: TestClock
 }
 
-export async function startTestApp(
-  opts: { env?: Record<string, string>; config?: Config; clock?: TestClock; hasher?: TestDepsOptions['hasher'] } = {},
-): Promise<TestApp> {
+export async function startTestApp(opts: { env?: Record<string, string>; config?: Config; clock?: TestClock } = {}): Promise<TestApp> {
   const testDb = await createTestDb()
   const config = opts.config ?? (await testConfig(opts.env))
   // Tenant transactions switch to this role; tests connect as a superuser, which RLS would not bind.
   await ensureTenantRole(testDb.db, config.db.tenantRole, { schema: testDb.schema })
-  const deps = await testDeps(testDb.db, { config, clock: opts.clock ?? new TestClock(new Date()), hasher: opts.hasher })
+  const deps = await testDeps(testDb.db, { config, clock: opts.clock ?? new TestClock(new Date()) })
   const app = await buildApp(deps)
   await app.ready()
   return { app, deps, testDb, clock: deps.clock }
 }
 
 /** Registers beforeAll/afterAll; the returned object is filled in before the first test. */
-export function useTestApp(opts: { env?: Record<string, string>; hasher?: TestDepsOptions['hasher'] } = {}): TestApp {
+export function useTestApp(opts: { env?: Record<string, string> } = {}): TestApp {
   const holder = {} as TestApp
   beforeAll(async () => {
     Object.assign(holder, await startTestApp(opts))
