@@ -151,6 +151,18 @@ try {
     bare: { port: barePort, path: '/bare' },
     root: { port: appPort, path: '/' },
     'bare-session': { port: barePort, path: '/session', headers: { 'x-session': cookie } },
+    // A login flood past the account's limit (429s); profiled only, it caps the bench account.
+    ...(process.env['BENCH_PROFILE'] === 'login-refused'
+      ? {
+          'login-refused': {
+            port: appPort,
+            method: 'POST',
+            path: '/v1/auth/login',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ email: 'refused@example.test', password: 'not the password at all, surely' }),
+          },
+        }
+      : {}),
   }
   // Warm-up: every case runs unmeasured first (BENCH_WARMUP_MS, 1 s each), so V8 has compiled the
   // hot paths before anything is measured. Without it the first case measured on a path paid its

@@ -8,7 +8,12 @@ export class AppError extends Error {
     readonly headers: Readonly<Record<string, string>> = {},
     options?: { cause?: unknown; extra?: Readonly<Record<string, unknown>> },
   ) {
+    // A refusal (4xx) is an answer, not a fault: nobody reads its stack, and capturing one was the
+    // largest single cost of a 429 in a login flood (docs/benchmarks.md). A 5xx keeps its stack for the log.
+    const stackTraceLimit = Error.stackTraceLimit
+    if (status < 500) Error.stackTraceLimit = 0
     super(message, options)
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'AppError'
     this.extra = options?.extra ?? {}
   }

@@ -1,7 +1,8 @@
 // A flood of logins must queue or be refused with 503, never starve the other routes.
 import { describe, expect, it } from 'vitest'
-import { signedIn } from '../testing/factories.js'
+import { createAccount, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
+import { accountKey } from '../throttle/throttle.service.js'
 
 describe('login flood', () => {
   const t = useTestApp({
@@ -89,5 +90,22 @@ describe('login flood', () => {
       release()
       await Promise.all(held)
     }
+  })
+
+  it('refuses a burst larger than the queue before it counts: unchecked guesses do not lock the owner out', async () => {
+    const account = await createAccount(t, { email: 'burst@example.test' })
+    // Twelve wrong guesses at once, against one lane and two queue places: the default per-account
+    // limit is 10, so if the unchecked ones were counted the owner would now be locked out.
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: account.email, password: `burst guess ${i} xyz` } }),
+      ),
+    )
+    const codes = guesses.map((r) => r.statusCode)
+    expect(codes.filter((c) => c === 503)).toHaveLength(9)
+    expect(codes.filter((c) => c === 401)).toHaveLength(3)
+    const counted = await t.deps.db.selectFrom('auth_throttle').select('attempts').where('key', '=', accountKey('login', account.email)).execute()
+    expect(counted.map((r) => r.attempts)).toEqual([3])
+    expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: account.email, password: STRONG_PASSWORD } })).statusCode).toBe(200)
   })
 })

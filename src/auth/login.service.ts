@@ -24,7 +24,7 @@ import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
 import { hasPasskey } from '../passkeys/passkeys.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
 import { accountKey, ipKey, refuseThrottled, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
-import { passwordFailed, passwordSucceeded, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
+import { passwordFailed, passwordSucceeded, refuseRememberedPasswordCap, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { noteDevice } from './new-device.js'
 import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
 
@@ -59,11 +59,23 @@ export function loginThrottleRules(deps: Deps, email: string, ip: string): Throt
   ]
 }
 
-/** Checks email and password; throws 401, 403 email_not_verified or 429. */
+/** Checks email and password; throws 401, 403 email_not_verified, 429 or 503 (hashing queue full). */
 export async function login(deps: Deps, input: { email: string; password: string }, meta: RequestMeta): Promise<LoginResult> {
-  // Past the hashing queue: 503 + Retry-After at once, before any counter or database write.
-  deps.hasher.assertCapacity()
+  // Past the hashing queue: 503 + Retry-After at once, before any counter or database write. The
+  // place is held from here to the hash, so a burst larger than the queue never reaches the counters
+  // (unchecked guesses must not lock the owner out) nor the database.
+  const givePlaceBack = deps.hasher.holdPlace()
+  try {
+    return await checkPassword(deps, input, meta, givePlaceBack)
+  } finally {
+    givePlaceBack()
+  }
+}
+
+async function checkPassword(deps: Deps, input: { email: string; password: string }, meta: RequestMeta, givePlaceBack: () => void): Promise<LoginResult> {
   const email = normalizeEmail(input.email)
+  // A limit this process saw refused moments ago answers 429 again with no round trip (decision 0096).
+  refuseRememberedPasswordCap(deps, email)
   const rules = loginThrottleRules(deps, email, meta.ip)
   const reservation = await reserveAll(deps, rules, deps.clock.now())
   if (!reservation.allowed) await refuseThrottled(deps, reservation, { accountId: null, meta, at: deps.clock.now() })
@@ -74,7 +86,9 @@ export async function login(deps: Deps, input: { email: string; password: string
   const password = normalizePassword(input.password)
   // An oversized password is refused unhashed; it cannot be anyone's password.
   const tooLong = lengthProblem(input.password, deps.config.passwords) === 'too_long'
-  const valid = tooLong ? false : await deps.hasher.verify(account?.password_hash ?? (await dummyHash(deps.hasher)), password)
+  const storedHash = account?.password_hash ?? (await dummyHash(deps.hasher))
+  givePlaceBack()
+  const valid = tooLong ? false : await deps.hasher.verify(storedHash, password)
   if (account === undefined || !valid) {
     await passwordFailed(deps, streak, account, meta)
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })

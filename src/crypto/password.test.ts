@@ -31,4 +31,17 @@ describe('PasswordHasher (argon2id)', () => {
     // The queue drains: new work is accepted again.
     await expect(hasher.hash('pw')).resolves.toMatch(/^\$argon2id/)
   })
+
+  it('counts held places against the queue until they are given back, once each', () => {
+    const hasher = new PasswordHasher(params, 1, 2)
+    const places = [hasher.holdPlace(), hasher.holdPlace(), hasher.holdPlace()]
+    expect(hasher.saturated).toBe(true)
+    expect(() => hasher.holdPlace()).toThrow(HasherBusyError)
+    const first = places[0]!
+    first()
+    first() // a second call gives back nothing more
+    expect(hasher.saturated).toBe(false)
+    hasher.holdPlace()
+    expect(hasher.saturated).toBe(true)
+  })
 })

@@ -32,7 +32,29 @@ export class PasswordHasher {
    * it before any other work so a flood past the queue gets 503 at once, without database writes.
    */
   get saturated(): boolean {
-    return this.running >= this.maxConcurrent && this.waiting.length >= this.maxQueued
+    // Waiters exist only while every lane runs, so without held places this is "lanes busy and queue full".
+    return this.running + this.waiting.length + this.held >= this.maxConcurrent + this.maxQueued
+  }
+
+  /** Places held by requests that will hash once their database work is done (holdPlace). */
+  private held = 0
+
+  /**
+   * Holds a place in the queue for a hash the caller will ask for after other work (a login's
+   * counters and account lookup), or throws HasherBusyError when none is left: a burst larger than
+   * the queue gets 503 at once, before any of it reaches the database or counts against an account.
+   * Call the returned function to give the place back, just before hashing (the hash then queues on
+   * its own) and on every other way out; calls after the first do nothing.
+   */
+  holdPlace(): () => void {
+    this.assertCapacity()
+    this.held += 1
+    let given = false
+    return () => {
+      if (given) return
+      given = true
+      this.held -= 1
+    }
   }
 
   /** Throws HasherBusyError (503 + Retry-After) when saturated. */

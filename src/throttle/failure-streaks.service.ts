@@ -11,7 +11,16 @@ import type { Deps } from '../deps.js'
 import { AppError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { clearStreaks, codeStreakKey, passwordStreakKey, releaseStreak, reserveAttempt, reserveStreak, type StreakReservation } from './throttle.service.js'
+import {
+  clearStreaks,
+  codeStreakKey,
+  passwordStreakKey,
+  releaseStreak,
+  rememberedRefusal,
+  reserveAttempt,
+  reserveStreak,
+  type StreakReservation,
+} from './throttle.service.js'
 
 /** Wrong second-factor codes in a row after which the owner is told (once per failure window). */
 export const CODE_FAILURES_BEFORE_NOTICE = 3
@@ -34,6 +43,14 @@ function cap(deps: Pick<Deps, 'config'>): number {
  */
 export async function reservePasswordAttempt(deps: StreakDeps, email: string, accountId: string | null, meta: RequestMeta): Promise<StreakReservation> {
   return reserve(deps, passwordStreakKey(email), 'password', accountId, meta)
+}
+
+/**
+ * Throws the cap's 429 when this process saw `email`'s password streak refused moments ago, before
+ * any counter or database work (throttle.service.ts, REFUSAL_MEMORY_SECONDS). Otherwise a no-op.
+ */
+export function refuseRememberedPasswordCap(deps: StreakDeps, email: string): void {
+  if (rememberedRefusal(deps, passwordStreakKey(email), deps.clock.now()) !== undefined) throw StreakErrors.capped(deps.config.auth.loginFailureWindowSeconds)
 }
 
 /** Counts a second-factor attempt (TOTP or recovery code) before it is checked; 429 past the cap. */

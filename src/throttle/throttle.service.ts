@@ -4,6 +4,9 @@
 // credential is checked, so N parallel guesses see N distinct counts and only the first `limit`
 // are ever checked; a success gives its reservation back. Keys never hold an email in clear.
 // With Redis down, reservations fail closed (503): an outage never opens the gates to guessing.
+// A refusal is remembered by this process for a few seconds (REFUSAL_MEMORY_SECONDS): the attempts
+// after it are refused again without a round trip, so a flood past a limit costs neither the
+// database nor Redis anything (docs/decisions/0096).
 import type { Redis } from 'ioredis'
 import { recordEvent, type SecurityEvent } from '../audit/audit.service.js'
 import { sha256 } from '../crypto/hash.js'
@@ -12,6 +15,7 @@ import type { Deps } from '../deps.js'
 import { AppError, CommonErrors } from '../errors.js'
 import { emailKey } from '../mail/address.js'
 import { clientKey } from './client-key.js'
+import { RefusalMemory } from './refusal-memory.js'
 import * as redisCounters from './throttle.redis.js'
 import * as repo from './throttle.repo.js'
 
@@ -72,8 +76,41 @@ async function bestEffort(log: Deps['log'] | undefined, work: () => Promise<void
   }
 }
 
-/** Counts one attempt against `rule.key`; allowed while the count stays within the limit. 503 when Redis fails. */
+/**
+ * How long this process repeats a refusal it saw without asking the store again. Only ever a
+ * refusal: nothing is let through on memory. Bounded, so a limit lifted elsewhere (a password reset
+ * on another instance, an operator clearing a counter) is seen within this many seconds.
+ */
+export const REFUSAL_MEMORY_SECONDS = 5
+/** Refusals remembered per store at most; past it the oldest is forgotten (forgetting costs one round trip). */
+export const REFUSAL_MEMORY_MAX_KEYS = 10_000
+
+/** Per counter store (the Redis client, else the database): the refusals this process saw. */
+const memories = new WeakMap<object, RefusalMemory>()
+
+function refusalMemory(c: Counters): RefusalMemory {
+  const store = c.redis ?? c.db
+  let memory = memories.get(store)
+  if (memory === undefined) {
+    memory = new RefusalMemory(REFUSAL_MEMORY_SECONDS * 1000, REFUSAL_MEMORY_MAX_KEYS)
+    memories.set(store, memory)
+  }
+  return memory
+}
+
+/** Seconds to wait when this process saw `key` refused within REFUSAL_MEMORY_SECONDS, else undefined. */
+export function rememberedRefusal(counters: Counters, key: string, now: Date): number | undefined {
+  const ms = refusalMemory(counters).refusedFor(key, now.getTime())
+  return ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000))
+}
+
+/**
+ * Counts one attempt against `rule.key`; allowed while the count stays within the limit. 503 when
+ * Redis fails. A refusal this process saw moments ago is repeated without counting (see above).
+ */
 export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now: Date): Promise<Reservation> {
+  const remembered = rememberedRefusal(counters, rule.key, now)
+  if (remembered !== undefined) return { allowed: false, retryAfterSeconds: remembered, firstRefusal: false }
   const { db, redis, prefix, log } = backend(counters)
   let row: { attempts: number; startedAt: Date }
   if (redis === undefined) row = await repo.bumpWindow(db, rule.key, rule.windowSeconds, now)
@@ -86,6 +123,7 @@ export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now
   }
   if (row.attempts <= rule.limit) return { allowed: true, retryAfterSeconds: 0, firstRefusal: false }
   const endsAt = row.startedAt.getTime() + rule.windowSeconds * 1000
+  refusalMemory(counters).remember(rule.key, now.getTime(), endsAt)
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)), firstRefusal: row.attempts === rule.limit + 1 }
 }
 
@@ -101,13 +139,21 @@ export async function refuseThrottled(counters: Pick<Counters, 'db'>, reservatio
 
 /** Gives back an attempt that turned out to be a success, so only failures accumulate. */
 export async function releaseAttempt(counters: Counters, key: string): Promise<void> {
+  refusalMemory(counters).forget([key])
   const { db, redis, prefix, log } = backend(counters)
   if (redis === undefined) return repo.unbumpWindow(db, key)
   await bestEffort(log, () => redisCounters.unbumpWindow(redis, prefix, key))
 }
 
-/** Reserves against every rule; refused when any is over its limit (the longest wait wins). */
+/**
+ * Reserves against every rule; refused when any is over its limit (the longest wait wins). A rule
+ * refused moments ago refuses at once, counting nothing: an attempt that is never checked is no guess.
+ */
 export async function reserveAll(counters: Counters, rules: readonly ThrottleRule[], now: Date): Promise<Reservation> {
+  for (const rule of rules) {
+    const remembered = rememberedRefusal(counters, rule.key, now)
+    if (remembered !== undefined) return { allowed: false, retryAfterSeconds: remembered, firstRefusal: false }
+  }
   let retryAfterSeconds = 0
   let firstRefusal = false
   for (const rule of rules) {
@@ -143,6 +189,7 @@ export interface StreakReservation {
  * 503 when Redis fails.
  */
 export async function reserveStreak(counters: Counters, key: string, cap: number, now: Date): Promise<StreakReservation> {
+  if (rememberedRefusal(counters, key, now) !== undefined) return { allowed: false, failures: cap + 1, firstRefusal: false }
   const { db, redis, prefix, log } = backend(counters)
   let failures: number
   if (redis === undefined) failures = await repo.bumpStreak(db, key, now)
@@ -153,11 +200,14 @@ export async function reserveStreak(counters: Counters, key: string, cap: number
       throw failClosed(log, err)
     }
   }
+  // A streak has no window: only a success or a reset ends it, so the memory's own bound applies.
+  if (failures > cap) refusalMemory(counters).remember(key, now.getTime(), Number.POSITIVE_INFINITY)
   return { allowed: failures <= cap, failures, firstRefusal: failures === cap + 1 }
 }
 
 /** Gives back an attempt that was never checked (refused by another limit first). */
 export async function releaseStreak(counters: Counters, key: string): Promise<void> {
+  refusalMemory(counters).forget([key])
   const { db, redis, prefix, log } = backend(counters)
   if (redis === undefined) return repo.unbumpStreak(db, key)
   await bestEffort(log, () => redisCounters.unbumpStreak(redis, prefix, key))
@@ -165,6 +215,7 @@ export async function releaseStreak(counters: Counters, key: string): Promise<vo
 
 /** Ends streaks after a success (or a password reset, the way out past the cap). */
 export async function clearStreaks(counters: Counters, keys: readonly string[]): Promise<void> {
+  refusalMemory(counters).forget(keys)
   const { db, redis, prefix, log } = backend(counters)
   if (redis === undefined) return repo.deleteStreaks(db, keys)
   await bestEffort(log, () => redisCounters.deleteStreaks(redis, prefix, keys))
