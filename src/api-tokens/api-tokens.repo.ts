@@ -67,7 +67,7 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 /** A live token with what an authenticated request needs about its owner. */
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
 export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
-  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & { mfa_enabled: boolean; has_second_factor: boolean }
+  Pick<Selectable<DB['accounts']>, 'email'> & { email_verified: boolean; created_at_ms: number; mfa_enabled: boolean; has_second_factor: boolean }
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
@@ -77,8 +77,9 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  */
 // The candidates (one HMAC per key of the ring) go in as two arrays, so the text, and the prepared
-// statement, are the same whatever the ring's size.
-const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Buffer[], keyIds: string[], now: Date, touchBefore: Date]>(`
+// statement, are the same whatever the ring's size. Times go in as ISO strings and come out as
+// numbers or booleans, as in sessions.repo.ts.
+const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Buffer[], keyIds: string[], now: string, touchBefore: string]>(`
     with t as (
       select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
       join unnest($1::bytea[], $2::text[]) as c(candidate_hash, candidate_key) on token_hash = candidate_hash and key_id = candidate_key
@@ -88,7 +89,8 @@ const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Bu
       update api_tokens set last_used_at = $3 from t
       where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $4) returning api_tokens.id
     )
-    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
+    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at is not null as email_verified,
+      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms, m.mfa_enabled,
       m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
     from t join accounts a on a.id = t.account_id
     cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
@@ -102,7 +104,7 @@ export async function findLiveAndTouch(
   if (candidates.length === 0) return undefined
   const hashes = candidates.map((c) => c.hash)
   const keyIds = candidates.map((c) => c.keyId)
-  return (await findLiveAndTouchStatement(db, hashes, keyIds, now, touchBefore))[0]
+  return (await findLiveAndTouchStatement(db, hashes, keyIds, now.toISOString(), touchBefore.toISOString()))[0]
 }
 
 /** Re-hashes a token found under a retired key with the active one, so the old key can leave the ring. */

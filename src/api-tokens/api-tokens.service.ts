@@ -185,8 +185,8 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
   const account = {
     email: row.email,
-    emailVerified: row.email_verified_at !== null,
-    createdAt: row.created_at,
+    emailVerified: row.email_verified,
+    createdAt: new Date(row.created_at_ms),
     mfaEnabled: row.mfa_enabled,
     hasSecondFactor: row.has_second_factor,
   }

@@ -12,7 +12,12 @@ export interface Argon2Params {
 
 export class HasherBusyError extends Error {
   constructor() {
+    // Load shedding, not a fault: thrown for every login past the queue in a flood, so it skips the
+    // stack trace (capturing one cost more than the rest of the 503; docs/benchmarks.md).
+    const stackTraceLimit = Error.stackTraceLimit
+    Error.stackTraceLimit = 0
     super('password hasher queue is full')
+    Error.stackTraceLimit = stackTraceLimit
     this.name = 'HasherBusyError'
   }
 }

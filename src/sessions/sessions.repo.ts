@@ -19,7 +19,11 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
 
 /** What an authenticated request needs about its caller, read with the session in one statement. */
 export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> &
-  Pick<Selectable<DB['accounts']>, 'email' | 'email_verified_at' | 'created_at'> & {
+  Pick<Selectable<DB['accounts']>, 'email'> & {
+    /** email_verified_at is set. */
+    email_verified: boolean
+    /** The account's created_at in milliseconds since the epoch (a number: parsing a timestamp costs more). */
+    created_at_ms: number
     /** A confirmed TOTP factor exists. */
     mfa_enabled: boolean
     /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
@@ -35,20 +39,23 @@ export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB
  * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
  * Always on the primary and never cached, so a deleted row refuses the very next request.
  */
-const findLiveAndTouchStatement = hotStatement<LiveSessionWithAccount, [tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date]>(`
+// Times go in as ISO strings and come out as numbers or booleans: pg's own conversion of a Date, each
+// way, cost more than the rest of the client's work on this statement (docs/benchmarks.md).
+const findLiveAndTouchStatement = hotStatement<LiveSessionWithAccount, [tokenHash: Buffer, now: string, idleSince: string, touchBefore: string]>(`
     with s as (
       select id, account_id, last_seen_at from sessions
       where token_hash = $1 and absolute_expires_at > $2 and last_seen_at > $3
     ), touched as (
       update sessions set last_seen_at = $2 from s where sessions.id = s.id and s.last_seen_at < $4 returning sessions.id
     )
-    select s.id as session_id, a.id as account_id, a.email, a.email_verified_at, a.created_at, m.mfa_enabled,
+    select s.id as session_id, a.id as account_id, a.email, a.email_verified_at is not null as email_verified,
+      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms, m.mfa_enabled,
       m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
     from s join accounts a on a.id = s.account_id
     cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
 
 export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
-  return (await findLiveAndTouchStatement(db, tokenHash, now, idleSince, touchBefore))[0]
+  return (await findLiveAndTouchStatement(db, tokenHash, now.toISOString(), idleSince.toISOString(), touchBefore.toISOString()))[0]
 }
 
 export async function listForAccount(db: Db, accountId: string, now: Date, idleSince: Date): Promise<SessionRow[]> {

@@ -67,8 +67,8 @@ export async function validateSession(deps: Deps, token: string): Promise<{ sess
     accountId: row.account_id,
     account: {
       email: row.email,
-      emailVerified: row.email_verified_at !== null,
-      createdAt: row.created_at,
+      emailVerified: row.email_verified,
+      createdAt: new Date(row.created_at_ms),
       mfaEnabled: row.mfa_enabled,
       hasSecondFactor: row.has_second_factor,
     },
