@@ -143,7 +143,7 @@ try {
   const { token } = (await tokenRes.json()) as { token: string }
 
   // BENCH_PROFILE=<case>: run only that load, for `node --cpu-prof` (docs/benchmarks.md).
-  const profiled: Record<string, Omit<LoadSpec, 'durationMs' | 'connections'>> = {
+  const named = {
     'me-cookie': { port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` } },
     'me-token': { port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } },
     healthz: { port: appPort, path: '/healthz' },
@@ -151,6 +151,9 @@ try {
     bare: { port: barePort, path: '/bare' },
     root: { port: appPort, path: '/' },
     'bare-session': { port: barePort, path: '/session', headers: { 'x-session': cookie } },
+  } satisfies Record<string, Omit<LoadSpec, 'durationMs' | 'connections'>>
+  const profiled: Record<string, Omit<LoadSpec, 'durationMs' | 'connections'>> = {
+    ...named,
     // A login flood past the account's limit (429s); profiled only, it caps the bench account.
     ...(process.env['BENCH_PROFILE'] === 'login-refused'
       ? {
@@ -204,32 +207,80 @@ try {
     report(`argon2id hashes/s, ${lanes} lanes`, `${hashRate.toFixed(1)}/s`, '(the rate to match)', undefined, undefined)
 
     // --- throughput and latency against the ceiling ---
-    const ceiling = await load({ port: barePort, path: '/ceiling/7' })
-    only2xx('ceiling', ceiling)
+    // Interleaved rounds (BENCH_RATIO_ROUNDS, 3): each round runs every case of a group in turn for
+    // a third of the case's time, and a ratio is the median of its per-round ratios. One pass per
+    // case let a noisy neighbour's burst during one case move a ratio by a fifth on this machine.
+    const ratioRounds = Math.max(1, Number(process.env['BENCH_RATIO_ROUNDS'] ?? 3))
+    type Cases = Record<string, Omit<LoadSpec, 'durationMs' | 'connections'>>
+    async function interleaved<C extends Cases>(cases: C): Promise<{ [K in keyof C]: LoadResult[] }> {
+      const out: Record<string, LoadResult[]> = {}
+      for (let round = 0; round < ratioRounds; round += 1) {
+        for (const [name, spec] of Object.entries(cases)) {
+          const result = await load({ ...spec, durationMs: DURATION_MS / ratioRounds })
+          only2xx(name, result)
+          ;(out[name] ??= []).push(result)
+        }
+      }
+      return out as { [K in keyof C]: LoadResult[] }
+    }
+    /** The median over rounds of a/b (each round's own pair); every round's ratio is printed after the table. */
+    const roundRatios: string[] = []
+    const ratioOf = (a: LoadResult[], b: LoadResult[], name: string): number => {
+      const each = a.map((r, i) => r.perSecond / (b[i]?.perSecond ?? Number.NaN))
+      roundRatios.push(`${name} ${each.map((x) => x.toFixed(2)).join(' ')}`)
+      return median(each)
+    }
+    /** One line for a case over its rounds: median rate, median p99, median CPU per request. */
+    const summary = (rs: LoadResult[]): LoadResult => {
+      const first = rs[0] as LoadResult
+      return {
+        ...first,
+        perSecond: median(rs.map((r) => r.perSecond)),
+        p99Ms: median(rs.map((r) => r.p99Ms)),
+        cpuUsPerRequest: median(rs.map((r) => r.cpuUsPerRequest)),
+      }
+    }
+
+    const db1 = await interleaved({
+      ceiling: named.ceiling,
+      meCookie: named['me-cookie'],
+      meToken: named['me-token'],
+      sessionAlone: named['bare-session'],
+    })
+    const ceiling = summary(db1.ceiling)
+    const meCookie = summary(db1.meCookie)
+    const meToken = summary(db1.meToken)
+    const sessionAlone = summary(db1.sessionAlone)
     report('ceiling: bare route + 1 query', fmt(ceiling), '(reference)', 1, undefined)
-    const meCookie = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` } })
-    only2xx('me by cookie', meCookie)
-    report('GET /v1/me by cookie / ceiling', fmt(meCookie), '>= 0.80', meCookie.perSecond / ceiling.perSecond, meCookie.perSecond / ceiling.perSecond >= 0.8)
+    const cookieRatio = ratioOf(db1.meCookie, db1.ceiling, 'cookie/ceiling')
+    report('GET /v1/me by cookie / ceiling', fmt(meCookie), '>= 0.80', cookieRatio, cookieRatio >= 0.8)
     report('GET /v1/me by cookie p99', `${meCookie.p99Ms.toFixed(1)} ms`, '< 25 ms', meCookie.p99Ms / 25, meCookie.p99Ms < 25)
-    const meToken = await load({ port: appPort, path: '/v1/me', headers: { authorization: `Bearer ${token}` } })
-    only2xx('me by token', meToken)
-    report('GET /v1/me by token / ceiling', fmt(meToken), '>= 0.80', meToken.perSecond / ceiling.perSecond, meToken.perSecond / ceiling.perSecond >= 0.8)
+    const tokenRatio = ratioOf(db1.meToken, db1.ceiling, 'token/ceiling')
+    report('GET /v1/me by token / ceiling', fmt(meToken), '>= 0.80', tokenRatio, tokenRatio >= 0.8)
     report('GET /v1/me by token p99', `${meToken.p99Ms.toFixed(1)} ms`, '< 25 ms', meToken.p99Ms / 25, meToken.p99Ms < 25)
     // Where the gap lies: the session check alone on the bare server (the statement's own cost,
     // beside the ceiling's trivial one), and the app's layers on top of that same check.
-    const sessionAlone = await load({ port: barePort, path: '/session', headers: { 'x-session': cookie } })
-    only2xx('session alone', sessionAlone)
-    report('  session check on the bare route / ceiling', fmt(sessionAlone), '(the statement)', sessionAlone.perSecond / ceiling.perSecond, undefined)
-    report('  /v1/me by cookie / session check alone', fmt(meCookie), '(the app layers)', meCookie.perSecond / sessionAlone.perSecond, undefined)
+    report(
+      '  session check on the bare route / ceiling',
+      fmt(sessionAlone),
+      '(the statement)',
+      ratioOf(db1.sessionAlone, db1.ceiling, 'statement/ceiling'),
+      undefined,
+    )
+    report(
+      '  /v1/me by cookie / session check alone',
+      fmt(meCookie),
+      '(the app layers)',
+      ratioOf(db1.meCookie, db1.sessionAlone, 'cookie/statement'),
+      undefined,
+    )
 
-    const bareRoute = await load({ port: barePort, path: '/bare' })
-    report('bare Fastify route', fmt(bareRoute), '(reference)', 1, undefined)
-    const healthz = await load({ port: appPort, path: '/healthz' })
-    only2xx('healthz', healthz)
-    report('GET /healthz / bare route', fmt(healthz), '>= 0.80', healthz.perSecond / bareRoute.perSecond, healthz.perSecond / bareRoute.perSecond >= 0.8)
-    const root = await load({ port: appPort, path: '/' })
-    only2xx('root', root)
-    report('GET / (rate-limited too) / bare route', fmt(root), '>= 0.80', root.perSecond / bareRoute.perSecond, root.perSecond / bareRoute.perSecond >= 0.8)
+    const plain = await interleaved({ bare: named.bare, healthz: named.healthz, root: named.root })
+    report('bare Fastify route', fmt(summary(plain.bare)), '(reference)', 1, undefined)
+    const healthzRatio = ratioOf(plain.healthz, plain.bare, 'healthz/bare')
+    report('GET /healthz / bare route', fmt(summary(plain.healthz)), '>= 0.80', healthzRatio, healthzRatio >= 0.8)
+    const rootRatio = ratioOf(plain.root, plain.bare, 'root/bare')
+    report('GET / (rate-limited too) / bare route', fmt(summary(plain.root)), '>= 0.80', rootRatio, rootRatio >= 0.8)
 
     // --- GET /v1/me during a login flood (wrong passwords: argon2-bound) ---
     const quiet = await load({ port: appPort, path: '/v1/me', headers: { cookie: `__Host-session=${cookie}` }, connections: 8 })
@@ -307,6 +358,7 @@ try {
 
     // --- more cases go here: one function each, reporting with report() ---
     await benchTenantRequest({ appPort, cookie, ceiling, load, report })
+    process.stdout.write(`\nratio in each round (the table shows their median): ${roundRatios.join('; ')}\n`)
   }
 
   await bare.close()
