@@ -67,7 +67,7 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 /** A live token with what an authenticated request needs about its owner. */
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
 export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
-  Pick<Selectable<DB['accounts']>, 'email'> & { email_verified: boolean; created_at_ms: number; mfa_enabled: boolean; has_second_factor: boolean }
+  Pick<Selectable<DB['accounts']>, 'email'> & { email_verified: boolean; created_at_ms: number; mfa_enabled: boolean; has_passkey: boolean }
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
@@ -90,10 +90,10 @@ const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Bu
       where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $4) returning api_tokens.id
     )
     select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at is not null as email_verified,
-      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms, m.mfa_enabled,
-      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
-    from t join accounts a on a.id = t.account_id
-    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
+      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
+      exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
+      exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey
+    from t join accounts a on a.id = t.account_id`)
 
 export async function findLiveAndTouch(
   db: Db,

@@ -188,7 +188,7 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
     emailVerified: row.email_verified,
     createdAt: new Date(row.created_at_ms),
     mfaEnabled: row.mfa_enabled,
-    hasSecondFactor: row.has_second_factor,
+    hasSecondFactor: row.mfa_enabled || row.has_passkey,
   }
   // A scope later removed from the registry grants nothing.
   return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account } }

@@ -26,8 +26,8 @@ export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB
     created_at_ms: number
     /** A confirmed TOTP factor exists. */
     mfa_enabled: boolean
-    /** TOTP or a passkey: what MFA_REQUIRED asks for (docs/decisions/0060). */
-    has_second_factor: boolean
+    /** A passkey exists (with TOTP, what MFA_REQUIRED asks for: docs/decisions/0060). */
+    has_passkey: boolean
   }
 
 /**
@@ -49,10 +49,10 @@ const findLiveAndTouchStatement = hotStatement<LiveSessionWithAccount, [tokenHas
       update sessions set last_seen_at = $2 from s where sessions.id = s.id and s.last_seen_at < $4 returning sessions.id
     )
     select s.id as session_id, a.id as account_id, a.email, a.email_verified_at is not null as email_verified,
-      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms, m.mfa_enabled,
-      m.mfa_enabled or exists (select 1 from passkeys p where p.account_id = a.id) as has_second_factor
-    from s join accounts a on a.id = s.account_id
-    cross join lateral (select exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled) m`)
+      floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
+      exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
+      exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey
+    from s join accounts a on a.id = s.account_id`)
 
 export async function findLiveAndTouch(db: Db, tokenHash: Buffer, now: Date, idleSince: Date, touchBefore: Date): Promise<LiveSessionWithAccount | undefined> {
   return (await findLiveAndTouchStatement(db, tokenHash, now.toISOString(), idleSince.toISOString(), touchBefore.toISOString()))[0]

@@ -70,7 +70,7 @@ export async function validateSession(deps: Deps, token: string): Promise<{ sess
       emailVerified: row.email_verified,
       createdAt: new Date(row.created_at_ms),
       mfaEnabled: row.mfa_enabled,
-      hasSecondFactor: row.has_second_factor,
+      hasSecondFactor: row.mfa_enabled || row.has_passkey,
     },
   }
 }
