@@ -16,6 +16,13 @@ describe('refusal memory', () => {
     expect(memory.size).toBe(0)
   })
 
+  it('forgets a refusal when the clock goes back, rather than remembering it longer', () => {
+    const memory = new RefusalMemory(5_000, 10)
+    memory.remember('k', 10_000, Number.POSITIVE_INFINITY)
+    expect(memory.refusedFor('k', 9_999)).toBeUndefined()
+    expect(memory.refusedFor('k', 10_001)).toBeUndefined()
+  })
+
   it('forgets what it is told to forget', () => {
     const memory = new RefusalMemory(5_000, 10)
     memory.remember('a', 0, Number.POSITIVE_INFINITY)

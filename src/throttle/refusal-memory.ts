@@ -5,8 +5,8 @@
 // the oldest is forgotten, which costs one round trip, never a wrong answer).
 
 export class RefusalMemory {
-  /** Per key: when the memory of it ends, and when the refusal itself ends (for Retry-After). */
-  private readonly until = new Map<string, { forgetAt: number; endsAt: number }>()
+  /** Per key: when the refusal was seen, when the memory of it ends, and when the refusal itself ends (for Retry-After). */
+  private readonly until = new Map<string, { seenAt: number; forgetAt: number; endsAt: number }>()
 
   constructor(
     private readonly memoryMs: number,
@@ -20,7 +20,8 @@ export class RefusalMemory {
   refusedFor(key: string, nowMs: number): number | undefined {
     const entry = this.until.get(key)
     if (entry === undefined) return undefined
-    if (entry.forgetAt <= nowMs) {
+    // A clock set back (NTP, an operator) must not stretch the memory: it is forgotten instead.
+    if (entry.forgetAt <= nowMs || nowMs < entry.seenAt) {
       this.until.delete(key)
       return undefined
     }
@@ -34,7 +35,7 @@ export class RefusalMemory {
       const oldest = this.until.keys().next()
       if (oldest.done !== true) this.until.delete(oldest.value)
     }
-    this.until.set(key, { forgetAt: Math.min(endsAtMs, nowMs + this.memoryMs), endsAt: endsAtMs })
+    this.until.set(key, { seenAt: nowMs, forgetAt: Math.min(endsAtMs, nowMs + this.memoryMs), endsAt: endsAtMs })
   }
 
   /** Forgets `keys` (a success gave an attempt back, a reset cleared a streak). */
