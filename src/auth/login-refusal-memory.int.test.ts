@@ -2,12 +2,9 @@
 // from this process's memory, without a round trip to PostgreSQL (decision 0096). The memory only
 // ever refuses, is forgotten when this process lifts the limit (a success, a reset), and lasts
 // REFUSAL_MEMORY_SECONDS at most, so a limit lifted on another instance is seen within seconds.
-import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildApp } from '../app.js'
-import { createDb } from '../db/db.js'
+import { describe, expect, it } from 'vitest'
 import { createAccount, STRONG_PASSWORD } from '../testing/factories.js'
-import { useTestApp } from '../testing/test-app.js'
+import { useCountingApp, useTestApp } from '../testing/test-app.js'
 import { clearFailureStreaks } from '../throttle/failure-streaks.service.js'
 import { REFUSAL_MEMORY_SECONDS } from '../throttle/throttle.service.js'
 
@@ -21,29 +18,12 @@ describe('remembered login refusals', () => {
     },
   })
   // The app under test counts the statements it sends, however they were built.
-  const sent = { statements: 0 }
-  let db: ReturnType<typeof createDb>
-  let app: FastifyInstance
-  beforeAll(async () => {
-    db = createDb({
-      url: t.testDb.url,
-      maxConnections: 2,
-      searchPath: t.testDb.schema,
-      log: (event) => {
-        if (event.level === 'query') sent.statements += 1
-      },
-    })
-    app = await buildApp({ ...t.deps, db })
-  })
-  afterAll(async () => {
-    await app.close()
-    await db.destroy()
-  })
+  const counted = useCountingApp(t)
 
   const login = async (email: string, password: string) => {
-    sent.statements = 0
-    const res = await app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
-    return { status: res.statusCode, retryAfter: res.headers['retry-after'], statements: sent.statements }
+    counted.statements = 0
+    const res = await counted.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password } })
+    return { status: res.statusCode, retryAfter: res.headers['retry-after'], statements: counted.statements }
   }
   const wrong = 'a wrong guess at the password'
 
@@ -84,7 +64,7 @@ describe('remembered login refusals', () => {
     expect(await login('streak@example.test', STRONG_PASSWORD)).toMatchObject({ status: 429, statements: 0 })
 
     // A reset through this process (its counters are this app's store) forgets the cap at once.
-    await clearFailureStreaks({ ...t.deps, db }, account)
+    await clearFailureStreaks({ ...t.deps, db: counted.db }, account)
     expect((await login('streak@example.test', STRONG_PASSWORD)).status).toBe(200)
 
     // Capped again, then cleared by another instance (straight in the shared store): this process

@@ -1,65 +1,49 @@
-import type { FastifyInstance } from 'fastify'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb, PREPARED_MARKER } from '../db/db.js'
 import { signedIn } from '../testing/factories.js'
-import { useTestApp } from '../testing/test-app.js'
+import { useCountingApp, useTestApp } from '../testing/test-app.js'
 
 describe('one database round trip per authenticated request', () => {
   const t = useTestApp()
   // Counts the statements sent to PostgreSQL, however they were built (query builder or raw text).
-  const counter = { count: 0 }
-  let countingDb: ReturnType<typeof createDb>
-  let counted: FastifyInstance
+  const counted = useCountingApp(t)
   let cookie: string
   let token: string
   beforeAll(async () => {
     cookie = await signedIn(t, 'round-trip@example.test')
     const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'ci', scopes: ['account:read'] } })
     token = created.json<{ token: string }>().token
-    countingDb = createDb({
-      url: t.testDb.url,
-      maxConnections: 2,
-      searchPath: t.testDb.schema,
-      log: (event) => {
-        if (event.level === 'query') counter.count += 1
-      },
-    })
-    counted = await buildApp({ ...t.deps, db: countingDb })
-  })
-  afterAll(async () => {
-    await counted.close()
-    await countingDb.destroy()
   })
 
   it('answers GET /v1/me by cookie and by token with one statement each, touching last-seen at most once a minute', async () => {
     for (const headers of [{ cookie }, { authorization: `Bearer ${token}` }]) {
       for (let i = 0; i < 3; i += 1) {
-        counter.count = 0
-        const res = await counted.inject({ method: 'GET', url: '/v1/me', headers })
+        counted.statements = 0
+        const res = await counted.app.inject({ method: 'GET', url: '/v1/me', headers })
         expect(res.statusCode).toBe(200)
         expect(res.json()).toMatchObject({ email: 'round-trip@example.test', emailVerified: true, mfaEnabled: false })
-        expect(counter.count).toBe(1)
+        expect(counted.statements).toBe(1)
       }
     }
     const session = await t.deps.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow()
     t.clock.advance(61)
-    await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
+    await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
     const later = await t.deps.db.selectFrom('sessions').select('last_seen_at').executeTakeFirstOrThrow()
     expect(later.last_seen_at.getTime() - session.last_seen_at.getTime()).toBe(61_000)
   })
 
   it('refuses a deleted session and a revoked token on the very next request (nothing cached)', async () => {
     const other = await signedIn(t, 'round-trip-2@example.test')
-    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
+    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
     await t.deps.db
       .deleteFrom('sessions')
       .where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip-2@example.test'))
       .execute()
-    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
+    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
     await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).execute()
-    expect((await counted.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
+    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401)
   })
 
   it('runs the lookup as a named prepared statement (parsed and planned once per connection)', async () => {

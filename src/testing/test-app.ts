@@ -9,7 +9,7 @@ import { ensureTenantRole } from '../db/grants.js'
 import type { Config } from '../config/config.js'
 import type { Clock, Deps } from '../deps.js'
 import { type Argon2Params, PasswordHasher } from '../crypto/password.js'
-import type { Db } from '../db/db.js'
+import { createDb, type Db } from '../db/db.js'
 import { createLogger, type Log } from '../logging/logger.js'
 import { testConfig } from './test-config.js'
 import { createTestDb, type TestDb } from './test-db.js'
@@ -92,6 +92,35 @@ export function useTestApp(opts: { env?: Record<string, string> } = {}): TestApp
   afterAll(async () => {
     await holder.app?.close()
     await holder.testDb?.drop()
+  })
+  return holder
+}
+
+/** A second app over `t`'s database whose pool counts the statements it sends (however built). */
+export interface CountingApp {
+  app: FastifyInstance
+  db: Db
+  /** Statements sent since the last reset; set it to 0 before the request to count. */
+  statements: number
+}
+
+/** Registers beforeAll/afterAll for a CountingApp beside `t` (same deps, its own counting pool). */
+export function useCountingApp(t: TestApp): CountingApp {
+  const holder = { statements: 0 } as CountingApp
+  beforeAll(async () => {
+    holder.db = createDb({
+      url: t.testDb.url,
+      maxConnections: 2,
+      searchPath: t.testDb.schema,
+      log: (event) => {
+        if (event.level === 'query') holder.statements += 1
+      },
+    })
+    holder.app = await buildApp({ ...t.deps, db: holder.db })
+  })
+  afterAll(async () => {
+    await holder.app?.close()
+    await holder.db?.destroy()
   })
   return holder
 }
