@@ -14,6 +14,7 @@ import { type TestApp, TestClock, testDeps } from '../testing/test-app.js'
 import { useTestDb } from '../testing/test-db.js'
 import { referenceTotpForStep, stepAt } from '../testing/totp-reference.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
+import { REFUSAL_MEMORY_SECONDS } from './throttle.service.js'
 
 const redisUrl = testRedisUrlFromEnv() ?? 'redis://127.0.0.1:6379/15'
 
@@ -112,6 +113,36 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     const newPassword = 'another long passphrase after the reset'
     expect((await b.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token, newPassword } })).statusCode).toBe(204)
     expect((await login(a, email, newPassword)).statusCode).toBe(200)
+  })
+
+  it('repeats a refusal from memory without a Redis command; a reset on another instance is seen once the memory ends', async () => {
+    const env = { LOGIN_MAX_CONSECUTIVE_FAILURES: '2', LOGIN_MAX_FAILURES_PER_ACCOUNT: '100' }
+    const redisA = await client({ connected: true })
+    const a = await instance(redisA, env)
+    const b = await instance(await client({ connected: true }), env)
+    const email = 'remembered@example.test'
+    await signUpAndLogin(a, email)
+    for (let i = 0; i < 2; i += 1) expect((await login(a, email, WRONG)).statusCode).toBe(401)
+    expect((await login(a, email, WRONG)).statusCode).toBe(429)
+    // Counter commands instance a sends from here on (the global request limit's are not counted).
+    let counterCommands = 0
+    const send = redisA.sendCommand.bind(redisA)
+    redisA.sendCommand = ((command: Parameters<typeof send>[0]) => {
+      if (command.args.some((arg) => String(arg).startsWith(`${prefix}thr:`))) counterCommands += 1
+      return send(command)
+    }) as typeof redisA.sendCommand
+    expect((await login(a, email)).statusCode).toBe(429)
+    expect(counterCommands).toBe(0)
+
+    expect((await b.app.inject({ method: 'POST', url: '/v1/auth/password-reset', payload: { email } })).statusCode).toBe(202)
+    const token = await tokenFromMail(b, email, 'reset-password')
+    const newPassword = 'a passphrase chosen after the reset'
+    expect((await b.app.inject({ method: 'POST', url: '/v1/auth/password-reset/confirm', payload: { token, newPassword } })).statusCode).toBe(204)
+    // Instance a still repeats its refusal for at most REFUSAL_MEMORY_SECONDS, then asks Redis again.
+    expect((await login(a, email, newPassword)).statusCode).toBe(429)
+    clock.advance(REFUSAL_MEMORY_SECONDS)
+    expect((await login(a, email, newPassword)).statusCode).toBe(200)
+    expect(counterCommands).toBeGreaterThan(0)
   })
 
   it('fails closed when Redis is down: logins, re-authentication and codes get 503 and no password is checked', async () => {
