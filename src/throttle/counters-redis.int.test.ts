@@ -127,10 +127,10 @@ describe.skipIf(!available)('failure counters and limits in Redis', () => {
     // Counter commands instance a sends from here on (the global request limit's are not counted).
     let counterCommands = 0
     const send = redisA.sendCommand.bind(redisA)
-    redisA.sendCommand = ((command: Parameters<typeof send>[0]) => {
+    redisA.sendCommand = (command: Parameters<typeof send>[0]) => {
       if (command.args.some((arg) => String(arg).startsWith(`${prefix}thr:`))) counterCommands += 1
       return send(command)
-    }) as typeof redisA.sendCommand
+    }
     expect((await login(a, email)).statusCode).toBe(429)
     expect(counterCommands).toBe(0)
 
