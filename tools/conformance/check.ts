@@ -84,7 +84,15 @@ export function unknownEmail(ctx: CheckContext, label: string): string {
   return `conformance-${label}-${nonce()}@${domain}`
 }
 
-/** A password that passes any sane policy and is nobody's. */
-export function strangerPassword(): string {
-  return `conformance ${randomBytes(12).toString('base64url')} never used`
+/**
+ * A password that passes any sane policy and is nobody's. Random throughout, and never containing
+ * the local part of `email`: a policy that refuses a password containing the address (this starter's
+ * does) would otherwise refuse it for one address and not another, which reads as enumeration.
+ */
+export function strangerPassword(email = ''): string {
+  const local = (email.split('@')[0] ?? '').toLowerCase()
+  for (;;) {
+    const password = `${randomBytes(12).toString('base64url')} ${randomBytes(12).toString('base64url')}`
+    if (local.length < 3 || !password.toLowerCase().includes(local)) return password
+  }
 }

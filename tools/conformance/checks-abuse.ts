@@ -83,8 +83,11 @@ const enumeration = (id: string, route: (ctx: CheckContext) => Route, label: str
     const sides = await compare(
       ctx,
       r,
-      () => ({ email, password: strangerPassword() }),
-      () => ({ email: unknownEmail(ctx, id), password: strangerPassword() }),
+      () => ({ email, password: strangerPassword(email) }),
+      () => {
+        const stranger = unknownEmail(ctx, id)
+        return { email: stranger, password: strangerPassword(stranger) }
+      },
     )
     return verdict(ctx, `${r.method} ${r.path}`, sides)
   },
