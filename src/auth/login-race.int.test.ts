@@ -24,8 +24,8 @@ function pauseNextVerify(t: TestApp): { entered: Promise<void>; release: () => v
   const entered = new Promise<void>((resolve) => (markEntered = resolve))
   const gate = new Promise<void>((resolve) => (open = resolve))
   let paused = false
-  hasher.verify = async (hash, password) => {
-    const ok = await original(hash, password)
+  hasher.verify = async (hash, password, place) => {
+    const ok = await original(hash, password, place)
     if (!paused) {
       paused = true
       markEntered()

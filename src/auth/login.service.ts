@@ -13,8 +13,7 @@ import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import { credentialsVersion, findCredentialsByEmail, lockCredentials, rehashPasswordIfUnchanged, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
-import { randomToken } from '../crypto/random.js'
-import type { PasswordHasher } from '../crypto/password.js'
+import type { HeldPlace, PasswordHasher } from '../crypto/password.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError } from '../errors.js'
@@ -37,18 +36,7 @@ export type LoginResult = { kind: 'session'; accountId: string; token: string; s
 
 /** Computes the dummy hash ahead of the first unknown-email login (server start-up, src/warm-up.ts). */
 export async function warmLogin(hasher: PasswordHasher): Promise<void> {
-  await dummyHash(hasher)
-}
-
-const dummyHashes = new WeakMap<PasswordHasher, Promise<string>>()
-
-/** A hash with the live parameters, verified when the account does not exist (equal timing). */
-function dummyHash(hasher: PasswordHasher): Promise<string> {
-  const cached = dummyHashes.get(hasher)
-  if (cached) return cached
-  const made = hasher.hash(randomToken(32))
-  dummyHashes.set(hasher, made)
-  return made
+  await hasher.dummyHash()
 }
 
 export function loginThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
@@ -64,15 +52,15 @@ export async function login(deps: Deps, input: { email: string; password: string
   // Past the hashing queue: 503 + Retry-After at once, before any counter or database write. The
   // place is held from here to the hash, so a burst larger than the queue never reaches the counters
   // (unchecked guesses must not lock the owner out) nor the database.
-  const givePlaceBack = deps.hasher.holdPlace()
+  const place = deps.hasher.holdPlace()
   try {
-    return await checkPassword(deps, input, meta, givePlaceBack)
+    return await checkPassword(deps, input, meta, place)
   } finally {
-    givePlaceBack()
+    place.release()
   }
 }
 
-async function checkPassword(deps: Deps, input: { email: string; password: string }, meta: RequestMeta, givePlaceBack: () => void): Promise<LoginResult> {
+async function checkPassword(deps: Deps, input: { email: string; password: string }, meta: RequestMeta, place: HeldPlace): Promise<LoginResult> {
   const email = normalizeEmail(input.email)
   // A limit this process saw refused moments ago answers 429 again with no round trip (decision 0096).
   refuseRememberedPasswordCap(deps, email)
@@ -86,9 +74,7 @@ async function checkPassword(deps: Deps, input: { email: string; password: strin
   const password = normalizePassword(input.password)
   // An oversized password is refused unhashed; it cannot be anyone's password.
   const tooLong = lengthProblem(input.password, deps.config.passwords) === 'too_long'
-  const storedHash = account?.password_hash ?? (await dummyHash(deps.hasher))
-  givePlaceBack()
-  const valid = tooLong ? false : await deps.hasher.verify(storedHash, password)
+  const valid = tooLong ? false : await deps.hasher.verify(account?.password_hash ?? (await deps.hasher.dummyHash()), password, place)
   if (account === undefined || !valid) {
     await passwordFailed(deps, streak, account, meta)
     await recordEvent(deps.db, { type: 'login.failed', accountId: account?.id ?? null, meta, at: deps.clock.now() })

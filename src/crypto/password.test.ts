@@ -38,10 +38,32 @@ describe('PasswordHasher (argon2id)', () => {
     expect(hasher.saturated).toBe(true)
     expect(() => hasher.holdPlace()).toThrow(HasherBusyError)
     const first = places[0]!
-    first()
-    first() // a second call gives back nothing more
+    first.release()
+    first.release() // a second release gives back nothing more
     expect(hasher.saturated).toBe(false)
     hasher.holdPlace()
     expect(hasher.saturated).toBe(true)
+  })
+
+  it('keeps a held place for its verification: work that comes later is refused, never the holder', async () => {
+    const hasher = new PasswordHasher(params, 1, 2)
+    const stored = await hasher.hash('pw')
+    const places = [hasher.holdPlace(), hasher.holdPlace(), hasher.holdPlace()]
+    // A hash asked for by someone without a place finds the queue full (the places count).
+    await expect(hasher.hash('other')).rejects.toBeInstanceOf(HasherBusyError)
+    // Every holder verifies, though one lane and two queue places are all there is.
+    expect(await Promise.all(places.map((p) => hasher.verify(stored, 'pw', p)))).toEqual([true, true, true])
+    expect(hasher.saturated).toBe(false)
+  })
+
+  it('makes the dummy hash once, outside the queue, so a login holding its place is not refused for it', async () => {
+    const hasher = new PasswordHasher(params, 1, 2)
+    const places = [hasher.holdPlace(), hasher.holdPlace(), hasher.holdPlace()]
+    expect(hasher.saturated).toBe(true)
+    const dummy = await hasher.dummyHash()
+    expect(dummy).toMatch(/^\$argon2id\$v=19\$m=19456,p=1,t=2\$/)
+    expect(await hasher.dummyHash()).toBe(dummy)
+    expect(await hasher.verify(dummy, 'any password at all', places[0])).toBe(false)
+    for (const p of places) p.release()
   })
 })

@@ -3,6 +3,7 @@
 // argon2 runs on libuv's thread pool, off the event loop; PasswordHasher bounds how many run at
 // once and how many may wait, so a login flood queues or gets 503, never starves other routes.
 import argon2 from 'argon2'
+import { randomToken } from './random.js'
 
 export interface Argon2Params {
   readonly memoryKiB: number
@@ -22,9 +23,21 @@ export class HasherBusyError extends Error {
   }
 }
 
+const TAKE: unique symbol = Symbol('take the held place')
+
+/** A place in the hashing queue, held from the start of a login to its verification (PasswordHasher.holdPlace). */
+export interface HeldPlace {
+  /** Gives the place back unused; does nothing once verify took it or after a first release. */
+  release(): void
+  /** True the first time (the place is then the verification's); only PasswordHasher calls it. */
+  readonly [TAKE]: () => boolean
+}
+
 export class PasswordHasher {
   private running = 0
   private readonly waiting: (() => void)[] = []
+  /** Places held by requests that will verify once their database work is done (holdPlace). */
+  private held = 0
 
   constructor(
     private readonly params: Argon2Params,
@@ -41,39 +54,36 @@ export class PasswordHasher {
     return this.running + this.waiting.length + this.held >= this.maxConcurrent + this.maxQueued
   }
 
-  /** Places held by requests that will hash once their database work is done (holdPlace). */
-  private held = 0
-
-  /**
-   * Holds a place in the queue for a hash the caller will ask for after other work (a login's
-   * counters and account lookup), or throws HasherBusyError when none is left: a burst larger than
-   * the queue gets 503 at once, before any of it reaches the database or counts against an account.
-   * Call the returned function to give the place back, just before hashing (the hash then queues on
-   * its own) and on every other way out; calls after the first do nothing.
-   */
-  holdPlace(): () => void {
-    this.assertCapacity()
-    this.held += 1
-    let given = false
-    return () => {
-      if (given) return
-      given = true
-      this.held -= 1
-    }
-  }
-
   /** Throws HasherBusyError (503 + Retry-After) when saturated. */
   assertCapacity(): void {
     if (this.saturated) throw new HasherBusyError()
   }
 
-  private async withSlot<T>(work: () => Promise<T>): Promise<T> {
-    if (this.running >= this.maxConcurrent) {
-      if (this.waiting.length >= this.maxQueued) throw new HasherBusyError()
-      await new Promise<void>((resolve) => this.waiting.push(resolve))
-    } else {
-      this.running += 1
+  /**
+   * Holds a place in the queue for a verification the caller will ask for after other work (a
+   * login's counters and account lookup), or throws HasherBusyError when none is left: a burst larger
+   * than the queue gets 503 at once, before any of it reaches the database or counts against an
+   * account. Pass the place to `verify` (which is then never refused for capacity), and release it on
+   * every other way out.
+   */
+  holdPlace(): HeldPlace {
+    this.assertCapacity()
+    this.held += 1
+    let held = true
+    const take = (): boolean => {
+      if (!held) return false
+      held = false
+      this.held -= 1
+      return true
     }
+    return { release: () => void take(), [TAKE]: take }
+  }
+
+  /** `fromHeldPlace`: the caller's place was counted until now, so capacity is not checked again. */
+  private async withSlot<T>(work: () => Promise<T>, fromHeldPlace = false): Promise<T> {
+    if (!fromHeldPlace && this.saturated) throw new HasherBusyError()
+    if (this.running >= this.maxConcurrent) await new Promise<void>((resolve) => this.waiting.push(resolve))
+    else this.running += 1
     try {
       return await work()
     } finally {
@@ -86,25 +96,48 @@ export class PasswordHasher {
 
   /** A PHC-format argon2id hash with a fresh 16-byte salt from the CSPRNG (argon2's own). */
   async hash(password: string): Promise<string> {
-    return this.withSlot(() =>
-      argon2.hash(password, {
-        type: argon2.argon2id,
-        memoryCost: this.params.memoryKiB,
-        timeCost: this.params.iterations,
-        parallelism: this.params.parallelism,
-      }),
-    )
+    return this.withSlot(() => this.argon2Hash(password))
   }
 
-  /** True when `password` matches; false for a mismatch or an unreadable hash. */
-  async verify(hash: string, password: string): Promise<boolean> {
-    return this.withSlot(async () => {
-      try {
-        return await argon2.verify(hash, password)
-      } catch {
-        return false
-      }
+  private argon2Hash(password: string): Promise<string> {
+    return argon2.hash(password, {
+      type: argon2.argon2id,
+      memoryCost: this.params.memoryKiB,
+      timeCost: this.params.iterations,
+      parallelism: this.params.parallelism,
     })
+  }
+
+  private dummy: Promise<string> | undefined
+
+  /**
+   * The hash, with the live parameters, of a random secret nobody knows: verified in place of a
+   * missing account's, so an unknown email costs the same work as a wrong password. Made once per
+   * hasher (before `/readyz`, src/warm-up.ts), outside the queue: a login holding its place must
+   * not be refused for it. A failure is not kept: the next call tries again.
+   */
+  dummyHash(): Promise<string> {
+    this.dummy ??= this.argon2Hash(randomToken(32)).catch((err: unknown) => {
+      this.dummy = undefined
+      throw err
+    })
+    return this.dummy
+  }
+
+  /**
+   * True when `password` matches; false for a mismatch or an unreadable hash. With the caller's
+   * held place, the place becomes the slot in one synchronous step, so nothing can take it between.
+   */
+  async verify(hash: string, password: string, place?: HeldPlace): Promise<boolean> {
+    return this.withSlot(() => this.check(hash, password), place?.[TAKE]() === true)
+  }
+
+  private async check(hash: string, password: string): Promise<boolean> {
+    try {
+      return await argon2.verify(hash, password)
+    } catch {
+      return false
+    }
   }
 
   /** True when `hash` was made with other parameters than the configured ones. */

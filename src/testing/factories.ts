@@ -124,9 +124,9 @@ export async function signUpAndLogin(t: TestApp, email: string, password = STRON
 export async function countVerifies(t: TestApp, work: () => Promise<void>): Promise<number> {
   let verifies = 0
   const original = t.deps.hasher.verify.bind(t.deps.hasher)
-  t.deps.hasher.verify = async (hash, password) => {
+  t.deps.hasher.verify = async (hash, password, place) => {
     verifies += 1
-    return original(hash, password)
+    return original(hash, password, place)
   }
   try {
     await work()
