@@ -38,6 +38,8 @@ export class PasswordHasher {
   private readonly waiting: (() => void)[] = []
   /** Places held by requests that will verify once their database work is done (holdPlace). */
   private held = 0
+  /** The dummy hash, once made (dummyHash). */
+  private dummy: Promise<string> | undefined
 
   constructor(
     private readonly params: Argon2Params,
@@ -107,8 +109,6 @@ export class PasswordHasher {
       parallelism: this.params.parallelism,
     })
   }
-
-  private dummy: Promise<string> | undefined
 
   /**
    * The hash, with the live parameters, of a random secret nobody knows: verified in place of a
