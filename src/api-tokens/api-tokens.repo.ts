@@ -3,6 +3,7 @@
 import { type Insertable, type Selectable } from 'kysely'
 import { type Db, hotStatement } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import type { AccountStateRow } from '../principal/principal.types.js'
 
 export type ApiTokenRow = Pick<Selectable<DB['api_tokens']>, (typeof COLUMNS)[number]>
 
@@ -66,8 +67,7 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 
 /** A live token with what an authenticated request needs about its owner. */
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
-export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
-  Pick<Selectable<DB['accounts']>, 'email'> & { email_verified: boolean; created_at_ms: number; mfa_enabled: boolean; has_passkey: boolean }
+export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> & AccountStateRow
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token

@@ -13,6 +13,7 @@ import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { accountFromRow } from '../principal/principal.types.js'
 import { isOrgScope, isScope, type Scope } from '../principal/scopes.js'
 import { ApiTokenErrors } from './api-tokens.errors.js'
 import * as repo from './api-tokens.repo.js'
@@ -183,15 +184,9 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   if (row === undefined) return { status: 'unknown' }
   const active = candidates[0]
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
-  const account = {
-    email: row.email,
-    emailVerified: row.email_verified,
-    createdAt: new Date(row.created_at_ms),
-    mfaEnabled: row.mfa_enabled,
-    hasSecondFactor: row.mfa_enabled || row.has_passkey,
-  }
   // A scope later removed from the registry grants nothing.
-  return { status: 'ok', token: { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account } }
+  const token = { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account: accountFromRow(row) }
+  return { status: 'ok', token }
 }
 
 /** Ends the account's tokens bound to the organization, on its removal from it; returns how many. */

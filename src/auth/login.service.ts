@@ -13,7 +13,7 @@ import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import { credentialsVersion, findCredentialsByEmail, lockCredentials, rehashPasswordIfUnchanged, resendVerification } from '../accounts/accounts.service.js'
 import { isBreached } from '../accounts/breach-check.js'
 import { lengthProblem, normalizePassword } from '../accounts/password-policy.js'
-import type { HeldPlace, PasswordHasher } from '../crypto/password.js'
+import type { HeldPlace } from '../crypto/password.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { AppError } from '../errors.js'
@@ -33,11 +33,6 @@ export const LoginErrors = {
 } as const
 
 export type LoginResult = { kind: 'session'; accountId: string; token: string; sessionId: string } | { kind: 'mfa'; accountId: string; pendingToken: string }
-
-/** Computes the dummy hash ahead of the first unknown-email login (server start-up, src/warm-up.ts). */
-export async function warmLogin(hasher: PasswordHasher): Promise<void> {
-  await hasher.dummyHash()
-}
 
 export function loginThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
   const { loginMaxFailuresPerAccount, loginMaxFailuresPerIp, loginFailureWindowSeconds } = deps.config.auth

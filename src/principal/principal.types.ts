@@ -13,6 +13,34 @@ export interface PrincipalAccount {
   readonly hasSecondFactor: boolean
 }
 
+/**
+ * The account's state as both credential statements return it beside the session or token
+ * (src/sessions/sessions.repo.ts, src/api-tokens/api-tokens.repo.ts): flags and numbers, which pg
+ * converts for less than timestamps.
+ */
+export interface AccountStateRow {
+  readonly email: string
+  /** email_verified_at is set. */
+  readonly email_verified: boolean
+  /** created_at in milliseconds since the epoch. */
+  readonly created_at_ms: number
+  /** A confirmed TOTP factor exists. */
+  readonly mfa_enabled: boolean
+  /** A passkey exists. */
+  readonly has_passkey: boolean
+}
+
+/** The PrincipalAccount those columns describe. */
+export function accountFromRow(row: AccountStateRow): PrincipalAccount {
+  return {
+    email: row.email,
+    emailVerified: row.email_verified,
+    createdAt: new Date(row.created_at_ms),
+    mfaEnabled: row.mfa_enabled,
+    hasSecondFactor: row.mfa_enabled || row.has_passkey,
+  }
+}
+
 export type Principal =
   | {
       readonly kind: 'session'

@@ -2,6 +2,7 @@
 import { type ExpressionBuilder, type Selectable } from 'kysely'
 import { type Db, hotStatement } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import type { AccountStateRow } from '../principal/principal.types.js'
 
 export type SessionRow = Pick<Selectable<DB['sessions']>, (typeof COLUMNS)[number]>
 
@@ -18,17 +19,7 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
 }
 
 /** What an authenticated request needs about its caller, read with the session in one statement. */
-export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> &
-  Pick<Selectable<DB['accounts']>, 'email'> & {
-    /** email_verified_at is set. */
-    email_verified: boolean
-    /** The account's created_at in milliseconds since the epoch (a number: parsing a timestamp costs more). */
-    created_at_ms: number
-    /** A confirmed TOTP factor exists. */
-    mfa_enabled: boolean
-    /** A passkey exists (with TOTP, what MFA_REQUIRED asks for: docs/decisions/0060). */
-    has_passkey: boolean
-  }
+export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> & AccountStateRow
 
 /**
  * The hot path of every cookie request, in one round trip (docs/decisions/0065): finds the live

@@ -7,6 +7,7 @@ import { sha256 } from '../crypto/hash.js'
 import { randomToken } from '../crypto/random.js'
 import type { Db } from '../db/db.js'
 import type { Deps } from '../deps.js'
+import { accountFromRow, type PrincipalAccount } from '../principal/principal.types.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import * as repo from './sessions.repo.js'
 import type { SessionView } from './sessions.schemas.js'
@@ -43,36 +44,17 @@ export async function issueSession(
   return { token, sessionId }
 }
 
-/** The account state a validated session comes with (read in the same statement). */
-export interface SessionAccount {
-  readonly email: string
-  readonly emailVerified: boolean
-  readonly createdAt: Date
-  readonly mfaEnabled: boolean
-  readonly hasSecondFactor: boolean
-}
-
 /**
  * The session a token opens, with its account's state, or null (unknown, expired, idle too long,
  * revoked, malformed). One database round trip: find, touch and account read are one statement.
  */
-export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string; account: SessionAccount } | null> {
+export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string; account: PrincipalAccount } | null> {
   if (!TOKEN_SHAPE.test(token)) return null
   const now = deps.clock.now()
   const touchBefore = new Date(now.getTime() - TOUCH_INTERVAL_SECONDS * 1000)
   const row = await repo.findLiveAndTouch(deps.db, sha256(token), now, idleSince(deps, now), touchBefore)
   if (row === undefined) return null
-  return {
-    sessionId: row.session_id,
-    accountId: row.account_id,
-    account: {
-      email: row.email,
-      emailVerified: row.email_verified,
-      createdAt: new Date(row.created_at_ms),
-      mfaEnabled: row.mfa_enabled,
-      hasSecondFactor: row.mfa_enabled || row.has_passkey,
-    },
-  }
+  return { sessionId: row.session_id, accountId: row.account_id, account: accountFromRow(row) }
 }
 
 export async function listSessions(deps: Deps, accountId: string, currentSessionId: string | null): Promise<SessionView[]> {

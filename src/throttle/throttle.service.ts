@@ -104,13 +104,17 @@ export function rememberedRefusal(counters: Counters, key: string, now: Date): n
   return ms === undefined ? undefined : Math.max(1, Math.ceil(ms / 1000))
 }
 
-/**
- * Counts one attempt against `rule.key`; allowed while the count stays within the limit. 503 when
- * Redis fails. A refusal this process saw moments ago is repeated without counting (see above).
- */
-export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now: Date): Promise<Reservation> {
-  const remembered = rememberedRefusal(counters, rule.key, now)
-  if (remembered !== undefined) return { allowed: false, retryAfterSeconds: remembered, firstRefusal: false }
+/** The refusal this process remembers for any of `rules` (the first found), counting nothing; else undefined. */
+function rememberedReservation(counters: Counters, rules: readonly ThrottleRule[], now: Date): Reservation | undefined {
+  for (const rule of rules) {
+    const retryAfterSeconds = rememberedRefusal(counters, rule.key, now)
+    if (retryAfterSeconds !== undefined) return { allowed: false, retryAfterSeconds, firstRefusal: false }
+  }
+  return undefined
+}
+
+/** Counts one attempt against `rule.key` in the store, remembering a refusal. 503 when Redis fails. */
+async function countAttempt(counters: Counters, rule: ThrottleRule, now: Date): Promise<Reservation> {
   const { db, redis, prefix, log } = backend(counters)
   let row: { attempts: number; startedAt: Date }
   if (redis === undefined) row = await repo.bumpWindow(db, rule.key, rule.windowSeconds, now)
@@ -125,6 +129,14 @@ export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now
   const endsAt = row.startedAt.getTime() + rule.windowSeconds * 1000
   refusalMemory(counters).remember(rule.key, now.getTime(), endsAt)
   return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((endsAt - now.getTime()) / 1000)), firstRefusal: row.attempts === rule.limit + 1 }
+}
+
+/**
+ * Counts one attempt against `rule.key`; allowed while the count stays within the limit. 503 when
+ * Redis fails. A refusal this process saw moments ago is repeated without counting (see above).
+ */
+export async function reserveAttempt(counters: Counters, rule: ThrottleRule, now: Date): Promise<Reservation> {
+  return rememberedReservation(counters, [rule], now) ?? countAttempt(counters, rule, now)
 }
 
 /**
@@ -150,14 +162,12 @@ export async function releaseAttempt(counters: Counters, key: string): Promise<v
  * refused moments ago refuses at once, counting nothing: an attempt that is never checked is no guess.
  */
 export async function reserveAll(counters: Counters, rules: readonly ThrottleRule[], now: Date): Promise<Reservation> {
-  for (const rule of rules) {
-    const remembered = rememberedRefusal(counters, rule.key, now)
-    if (remembered !== undefined) return { allowed: false, retryAfterSeconds: remembered, firstRefusal: false }
-  }
+  const remembered = rememberedReservation(counters, rules, now)
+  if (remembered !== undefined) return remembered
   let retryAfterSeconds = 0
   let firstRefusal = false
   for (const rule of rules) {
-    const r = await reserveAttempt(counters, rule, now)
+    const r = await countAttempt(counters, rule, now)
     if (!r.allowed) retryAfterSeconds = Math.max(retryAfterSeconds, r.retryAfterSeconds)
     firstRefusal ||= r.firstRefusal
   }
