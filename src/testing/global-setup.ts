@@ -14,7 +14,9 @@ import { testDatabaseUrlFromEnv } from '../config/test-env.js'
 import { randomSecret } from '../crypto/random.js'
 import { createDb } from '../db/db.js'
 import { startEmbeddedPostgres } from '../db/embedded.js'
+import { ensureTenantRole } from '../db/grants.js'
 import { migrateToLatest } from '../db/migrate.js'
+import { testConfig } from './test-config.js'
 import { databaseUrlFor, type TestTemplate } from './test-template.js'
 
 declare module 'vitest' {
@@ -48,9 +50,14 @@ async function startDatabase(): Promise<SharedDatabase> {
   }
 }
 
-/** A database of its own, migrated to the latest version in one schema, for CREATE DATABASE ... TEMPLATE. */
+/**
+ * A database of its own, migrated to the latest version in one schema, for CREATE DATABASE ...
+ * TEMPLATE; with the test tenant role's grants in place, as every start of the app leaves them
+ * (src/server.ts), so that an app test changes nothing in its structure (src/testing/test-db.ts).
+ */
 async function createTemplate(url: string): Promise<TestTemplate> {
-  const template = { database: `t_template_${randomSecret(6).toString('hex')}`, schema: `t_${randomSecret(6).toString('hex')}` }
+  const prefix = `t_${randomSecret(6).toString('hex')}_`
+  const template = { database: `${prefix}template`, schema: `t_${randomSecret(6).toString('hex')}`, prefix }
   const admin = createDb({ url, maxConnections: 1 })
   try {
     await sql`create database ${sql.id(template.database)}`.execute(admin)
@@ -62,16 +69,24 @@ async function createTemplate(url: string): Promise<TestTemplate> {
   try {
     await sql`create schema ${sql.id(template.schema)}`.execute(db)
     await migrateToLatest(db, { schema: template.schema })
+    await ensureTenantRole(db, (await testConfig()).db.tenantRole, { schema: template.schema })
   } finally {
     await db.destroy()
   }
   return template
 }
 
-async function dropTemplate(url: string, template: TestTemplate): Promise<void> {
+/** Drops the template and every test database of this run still there (the emptied ones each worker kept for reuse). */
+async function dropRunDatabases(url: string, template: TestTemplate): Promise<void> {
   const admin = createDb({ url, maxConnections: 1 })
   try {
-    await sql`drop database if exists ${sql.id(template.database)} with (force)`.execute(admin)
+    const { rows } = await sql<{
+      name: string
+    }>`select datname as name from pg_database where left(datname, ${template.prefix.length}) = ${template.prefix}`.execute(admin)
+    // The template last: none of the others was copied from it while it is dropped.
+    for (const name of [...rows.map((r) => r.name).filter((n) => n !== template.database), template.database]) {
+      await sql`drop database if exists ${sql.id(name)} with (force)`.execute(admin)
+    }
   } finally {
     await admin.destroy()
   }
@@ -103,6 +118,6 @@ export async function teardown(): Promise<void> {
   if (shared.users > 0) return
   holder.__testDatabase = undefined
   const template = await shared.template?.catch(() => undefined)
-  if (template !== undefined) await dropTemplate(await shared.url, template)
+  if (template !== undefined) await dropRunDatabases(await shared.url, template)
   await shared.stop()
 }

@@ -5,6 +5,8 @@
 export interface TestTemplate {
   database: string
   schema: string
+  /** How the name of every database of this run begins (the template's too): what the end of the run drops. */
+  prefix: string
 }
 
 /** `url` with its database name replaced. */
