@@ -38,7 +38,6 @@ describe('test databases handed on', () => {
 
   it.each([
     ['a dropped trigger', sql`drop trigger security_events_no_truncate on security_events`],
-    ['a new column', sql`alter table accounts add column nickname text`],
     ['a database setting', sql`select 1`],
     ['a grant', sql`grant select on accounts to public`],
     ['a migration undone', sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`],

@@ -51,7 +51,7 @@ const KEEP_ROWS = new Set(['kysely_migration', 'kysely_migration_lock'])
 
 // This worker's emptied databases (test files of one worker share modules: vitest's isolate: false).
 const idle: string[] = []
-let templateFingerprint: Promise<string> | undefined
+let templateShape: Promise<TemplateShape> | undefined
 
 /** Runs `work` on a one-connection pool to `url` (with `schema` first on the search path), then closes it. */
 async function withDb<T>(url: string, work: (db: Db) => Promise<T>, schema?: string): Promise<T> {
@@ -69,32 +69,46 @@ async function fingerprintOf(db: Db): Promise<string> {
   return `${structure.rows[0]?.fingerprint ?? ''}/${migrations.rows[0]?.names ?? ''}`
 }
 
+interface TemplateShape {
+  fingerprint: string
+  /** Its tables (emptied on reuse, but for KEEP_ROWS) and sequences (started again). */
+  relations: { schema: string; name: string; kind: string }[]
+}
+
+async function shapeOf(db: Db): Promise<TemplateShape> {
+  const { rows } = await sql<{ schema: string; name: string; kind: string }>`
+    select n.nspname as schema, c.relname as name, c.relkind::text as kind from pg_class c join pg_namespace n on n.oid = c.relnamespace
+    where c.relkind in ('r', 'S') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`.execute(db)
+  return { fingerprint: await fingerprintOf(db), relations: rows }
+}
+
 /**
- * Empties a database a file is done with, when its structure is still the template's; false when
- * it is not (then it must be dropped). Ends every other session on it first (a child process a
- * test started may still hold a connection for a moment).
+ * Empties a database a file is done with, on one of the file's own connections (its catalog
+ * already cached), when its structure is still the template's; false when it is not (then it
+ * must be dropped). Ends every other session on it first: the pool's other connections, and a
+ * child process a test started that may still hold one for a moment.
  */
-async function emptyForReuse(url: string, schema: string): Promise<boolean> {
-  const expected = await templateFingerprint
-  return withDb(
-    url,
-    async (db) => {
-      await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(db)
-      if (expected === undefined || (await fingerprintOf(db)) !== expected) return false
-      const { rows } = await sql<{ schema: string; name: string }>`
-        select n.nspname as schema, c.relname as name from pg_class c join pg_namespace n on n.oid = c.relnamespace
-        where c.relkind in ('r', 'p') and n.nspname !~ '^pg_' and n.nspname <> 'information_schema'`.execute(db)
-      const tables = rows.filter((t) => !KEEP_ROWS.has(t.name)).map((t) => sql.table(`${t.schema}.${t.name}`))
-      // As a superuser with replication-role triggers off: security_events refuses TRUNCATE to
-      // everyone else (append-only), and foreign keys need no particular order.
-      await db.transaction().execute(async (trx) => {
-        await sql`set local session_replication_role = replica`.execute(trx)
-        if (tables.length > 0) await sql`truncate ${sql.join(tables)} restart identity cascade`.execute(trx)
-      })
-      return true
-    },
-    schema,
-  )
+async function emptyForReuse(db: Db): Promise<boolean> {
+  const template = await templateShape
+  if (template === undefined) return false
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(conn)
+    if ((await fingerprintOf(conn)) !== template.fingerprint) return false
+    const relation = (r: { schema: string; name: string }) => sql.table(`${r.schema}.${r.name}`)
+    // DELETE, not TRUNCATE: a truncation syncs every new file to disk at once (a tenth of a second
+    // for these tables); deleting the few rows a file left costs a millisecond or two. As a
+    // superuser with replication-role triggers off: security_events refuses deletion to everyone
+    // else (append-only), and foreign keys need no particular order. Sequences start again, as in
+    // a fresh copy.
+    await conn.transaction().execute(async (trx) => {
+      await sql`set local session_replication_role = replica`.execute(trx)
+      for (const r of template.relations) {
+        if (r.kind === 'S') await sql`alter sequence ${relation(r)} restart`.execute(trx)
+        else if (!KEEP_ROWS.has(r.name)) await sql`delete from ${relation(r)}`.execute(trx)
+      }
+    })
+    return true
+  })
 }
 
 export async function createTestDb(opts: { maxConnections?: number } = {}): Promise<TestDb> {
@@ -113,8 +127,8 @@ export async function createTestDb(opts: { maxConnections?: number } = {}): Prom
       await sql`alter database ${sql.id(created)} set synchronous_commit = off`.execute(admin)
     })
     // The first fresh copy shows what the template looks like to every later check.
-    templateFingerprint ??= withDb(databaseUrlFor(serverUrl, created), fingerprintOf, template.schema)
-    await templateFingerprint
+    templateShape ??= withDb(databaseUrlFor(serverUrl, created), shapeOf, template.schema)
+    await templateShape
     name = created
   }
   const database = name
@@ -125,8 +139,9 @@ export async function createTestDb(opts: { maxConnections?: number } = {}): Prom
     url,
     schema: template.schema,
     drop: async () => {
+      const reusable = await emptyForReuse(db).catch(() => false)
       await db.destroy()
-      if (await emptyForReuse(url, template.schema).catch(() => false)) {
+      if (reusable) {
         idle.push(database)
         return
       }
