@@ -3,9 +3,9 @@
 // never handed on.
 import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
-import { createTestDb } from './test-db.js'
+import { createTestDb, type TestDb } from './test-db.js'
 
-async function databaseName(t: Awaited<ReturnType<typeof createTestDb>>): Promise<string> {
+async function databaseName(t: TestDb): Promise<string> {
   const { rows } = await sql<{ name: string }>`select current_database() as name`.execute(t.db)
   return rows[0]?.name ?? ''
 }
@@ -36,16 +36,16 @@ describe('test databases handed on', () => {
     }
   })
 
-  it.each([
-    ['a dropped trigger', sql`drop trigger security_events_no_truncate on security_events`],
-    ['a database setting', sql`select 1`],
-    ['a grant', sql`grant select on accounts to public`],
-    ['a migration undone', sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`],
-  ])('drops a database after %s, and the next file gets a copy of the template', async (_change, statement) => {
+  const changes: [string, (db: TestDb['db'], database: string) => Promise<unknown>][] = [
+    ['a dropped trigger', (db) => sql`drop trigger security_events_no_truncate on security_events`.execute(db)],
+    ['a database setting', (db, database) => sql`alter database ${sql.id(database)} set work_mem = '8MB'`.execute(db)],
+    ['a grant', (db) => sql`grant select on accounts to public`.execute(db)],
+    ['a migration undone', (db) => sql`delete from kysely_migration where name = (select max(name) from kysely_migration)`.execute(db)],
+  ]
+  it.each(changes)('drops a database after %s, and the next file gets a copy of the template', async (_change, change) => {
     const first = await createTestDb()
     const name = await databaseName(first)
-    await statement.execute(first.db)
-    if (_change === 'a database setting') await sql`alter database ${sql.id(name)} set work_mem = '8MB'`.execute(first.db)
+    await change(first.db, name)
     await first.drop()
 
     const next = await createTestDb()

@@ -95,8 +95,8 @@ async function emptyForReuse(db: Db): Promise<boolean> {
     await sql`select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()`.execute(conn)
     if ((await fingerprintOf(conn)) !== template.fingerprint) return false
     const relation = (r: { schema: string; name: string }) => sql.table(`${r.schema}.${r.name}`)
-    // DELETE, not TRUNCATE: a truncation syncs every new file to disk at once (a tenth of a second
-    // for these tables); deleting the few rows a file left costs a millisecond or two. As a
+    // DELETE, not TRUNCATE: a truncation syncs every new file to disk at once (about 60 ms for
+    // these tables); deleting the few rows a file left costs a few milliseconds. As a
     // superuser with replication-role triggers off: security_events refuses deletion to everyone
     // else (append-only), and foreign keys need no particular order. Sequences start again, as in
     // a fresh copy.
