@@ -13,15 +13,17 @@ describe('audit trail: hash chain', () => {
   const t = useTestDb()
 
   it('chains events written in parallel without forking', async () => {
+    const before = await verifyChain(t.db)
     await Promise.all(
       Array.from({ length: 25 }, (_, i) =>
         recordEvent(t.db, { type: 'login.failed', accountId: null, meta, at: new Date(), details: { n: i, z: 'a', a: 'z' } }),
       ),
     )
-    expect(await verifyChain(t.db)).toEqual({ ok: true, events: 25 })
+    expect(await verifyChain(t.db)).toEqual({ ok: true, events: before.events + 25 })
   })
 
   it('spreads accounts over several chains, keeps each account in one, and verifies them all', async () => {
+    const before = await verifyChain(t.db)
     const accounts = Array.from({ length: 40 }, () => newId())
     await Promise.all(accounts.flatMap((accountId) => [1, 2].map(() => recordEvent(t.db, { type: 'login.failed', accountId, meta, at: new Date() }))))
     const rows = await t.db.selectFrom('security_events').select(['account_id', 'chain']).where('account_id', 'in', accounts).execute()
@@ -29,23 +31,32 @@ describe('audit trail: hash chain', () => {
     for (const r of rows) byAccount.set(r.account_id ?? '', (byAccount.get(r.account_id ?? '') ?? new Set()).add(r.chain))
     expect([...byAccount.values()].every((chains) => chains.size === 1)).toBe(true)
     expect(new Set(rows.map((r) => r.chain)).size).toBeGreaterThan(4)
-    expect(await verifyChain(t.db)).toEqual({ ok: true, events: 25 + 80 })
+    expect(await verifyChain(t.db)).toEqual({ ok: true, events: before.events + 80 })
   })
 
   it('refuses UPDATE and DELETE, even for the owner', async () => {
+    // Row triggers fire only on a row: one to refuse.
+    await recordEvent(t.db, { type: 'login.failed', accountId: null, meta, at: new Date() })
     await expect(sql`update security_events set type = 'x'`.execute(t.db)).rejects.toMatchObject({ code: '42501' })
     await expect(sql`delete from security_events`.execute(t.db)).rejects.toMatchObject({ code: '42501' })
     await expect(sql`truncate security_events`.execute(t.db)).rejects.toMatchObject({ code: '42501' })
   })
 
   it('names the first tampered row when the owner bypasses the trigger', async () => {
-    const target = await t.db.selectFrom('security_events').select('id').orderBy('id').offset(10).limit(1).executeTakeFirstOrThrow()
-    await t.db.transaction().execute(async (trx) => {
-      await sql`alter table security_events disable trigger security_events_no_update`.execute(trx)
-      await sql`update security_events set ip = '203.0.113.9' where id = ${target.id}`.execute(trx)
-      await sql`alter table security_events enable trigger security_events_no_update`.execute(trx)
-    })
-    expect(await verifyChain(t.db)).toEqual({ ok: false, events: 10, brokenAtId: target.id })
+    // A database of its own: the chain stays broken after this test.
+    const own = await createTestDb()
+    try {
+      for (let i = 0; i < 25; i += 1) await recordEvent(own.db, { type: 'login.failed', accountId: null, meta, at: new Date() })
+      const target = await own.db.selectFrom('security_events').select('id').orderBy('id').offset(10).limit(1).executeTakeFirstOrThrow()
+      await own.db.transaction().execute(async (trx) => {
+        await sql`alter table security_events disable trigger security_events_no_update`.execute(trx)
+        await sql`update security_events set ip = '203.0.113.9' where id = ${target.id}`.execute(trx)
+        await sql`alter table security_events enable trigger security_events_no_update`.execute(trx)
+      })
+      expect(await verifyChain(own.db)).toEqual({ ok: false, events: 10, brokenAtId: target.id })
+    } finally {
+      await own.drop()
+    }
   })
 
   it('names a row moved to another chain', async () => {

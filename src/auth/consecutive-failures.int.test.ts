@@ -69,7 +69,13 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
     t.clock.advance(86_400)
     expect((await login(t, email)).statusCode).toBe(429)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/Sign-in blocked after repeated failures/))
-    const events = await t.deps.db.selectFrom('security_events').select('type').where('type', '=', 'login.failure_cap_reached').execute()
+    const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
+    const events = await t.deps.db
+      .selectFrom('security_events')
+      .select('type')
+      .where('type', '=', 'login.failure_cap_reached')
+      .where('account_id', '=', account.id)
+      .execute()
     expect(events).toHaveLength(1)
 
     await reset(email)

@@ -18,6 +18,7 @@ describe('database down', () => {
   })
 
   it('answers /readyz 503 and /healthz 200', async () => {
+    lines.length = 0 // only this test's lines
     const ready = await app.inject({ method: 'GET', url: '/readyz' })
     expect(ready.statusCode).toBe(503)
     expect(ready.json()).toEqual({ error: 'unavailable', message: 'Service temporarily unavailable; try again shortly' })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { beforeEach, describe, expect, it } from 'vitest'
 import { parseKeyRing } from '../crypto/keyring.js'
 import { sealedKeyId } from '../crypto/aead.js'
 import type { Deps } from '../deps.js'
@@ -26,6 +26,11 @@ describe('re-encryption of TOTP secrets under a new key', () => {
     const { id, secret } = await accountWithTotp({ deps, clock: t.clock })
     return { accountId: id, secret }
   }
+
+  // The command reseals the whole table: each test starts with no factor, so it counts only its own.
+  beforeEach(async () => {
+    await t.deps.db.deleteFrom('totp_factors').execute()
+  })
 
   const kidOf = async (accountId: string) =>
     sealedKeyId(

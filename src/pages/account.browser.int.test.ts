@@ -16,6 +16,8 @@ describe.skipIf(!HAS_CHROMIUM)('reference pages in Chromium', () => {
     const email = 'browser-passkey@example.test'
     await signUpAndLogin(b, email)
     const { page, context } = b
+    // Signed out, whatever another test of this file left in the shared browser.
+    await context.clearCookies()
     const authenticator = await addVirtualAuthenticator(context, page)
 
     await page.goto(`${b.origin}/account`)

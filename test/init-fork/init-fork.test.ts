@@ -42,7 +42,8 @@ interface Run {
 // A fork that ran init-fork already carries the marker: the tool refuses to run again there, by design.
 const isFork = existsSync(path.join(ROOT, '.fork.json'))
 
-describe.skipIf(isFork)(`npm run init-fork${isFork ? ' [skipped: this repository is a fork already]' : ''}`, () => {
+// One fork in steps, in order: refused while dirty, then rewritten, then checked (never shuffled).
+describe.skipIf(isFork)(`npm run init-fork${isFork ? ' [skipped: this repository is a fork already]' : ''}`, { shuffle: false }, () => {
   let dir: string
   let fork: string
   // The fork's typecheck, started as soon as the rewrite is done so it runs beside the checks that

@@ -41,7 +41,8 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-describe('infra/backup drill (backup -> drop -> restore)', () => {
+// One drill in steps, in order: the later steps use the backup the first one wrote (never shuffled).
+describe('infra/backup drill (backup -> drop -> restore)', { shuffle: false }, () => {
   const adminUrl = inject('databaseUrl')
   const dbName = `backup_drill_${randomBytes(6).toString('hex')}`
   const drillUrl = (() => {
