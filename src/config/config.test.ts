@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http'
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from './config.js'
 import { ConfigError } from './config-error.js'
 import { DEV_SECRETS_FILE } from './dev-secrets.js'
@@ -18,11 +18,12 @@ const PROD = {
   PUBLIC_ORIGIN: 'https://app.example.com',
 }
 
+// A folder of its own for each test: loading a development config there writes its secrets file.
 let dir: string
-beforeAll(async () => {
+beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), 'sss-config-'))
 })
-afterAll(async () => {
+afterEach(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 

@@ -52,9 +52,10 @@ describe('the login failure throttle keys IPv6 clients by /64', () => {
   })
 
   it('stores the login throttle key by /64, never the full address', async () => {
+    expect((await attempt('2001:db8:cc:3::9', 50)).statusCode).toBe(401)
     const row = await t.deps.db.selectFrom('auth_throttle').select('key').where('key', 'like', 'login:ip:%').execute()
-    expect(row.map((r) => r.key)).toContain('login:ip:2001:0db8:00cc:0001::/64')
-    expect(row.map((r) => r.key).some((k) => k.includes('2001:db8:cc:1::'))).toBe(false)
+    expect(row.map((r) => r.key)).toContain('login:ip:2001:0db8:00cc:0003::/64')
+    expect(row.map((r) => r.key).some((k) => k.includes('2001:db8:cc:3::'))).toBe(false)
   })
 })
 
