@@ -4,7 +4,7 @@
 // and a password reset (proof of the mailbox) is the way out. Unknown addresses are capped alike.
 import { beforeEach, describe, expect, it } from 'vitest'
 import { loadConfig } from '../config/config.js'
-import { login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { accountIdOf, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { totpNow, wrongTotp } from '../testing/mfa.js'
 import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -69,12 +69,12 @@ describe('consecutive-failure cap (LOGIN_MAX_CONSECUTIVE_FAILURES)', () => {
     t.clock.advance(86_400)
     expect((await login(t, email)).statusCode).toBe(429)
     expect((await mailsTo(t, email)).map((m) => m.subject)).toContainEqual(expect.stringMatching(/Sign-in blocked after repeated failures/))
-    const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
+    const accountId = await accountIdOf(t, email)
     const events = await t.deps.db
       .selectFrom('security_events')
       .select('type')
       .where('type', '=', 'login.failure_cap_reached')
-      .where('account_id', '=', account.id)
+      .where('account_id', '=', accountId)
       .execute()
     expect(events).toHaveLength(1)
 

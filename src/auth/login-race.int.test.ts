@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { PasswordHasher } from '../crypto/password.js'
 import { referenceTotp } from '../testing/totp-reference.js'
-import { login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { accountIdOf, login, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp, type TestApp } from '../testing/test-app.js'
 import { requirePasswordChange } from './password-compromise.service.js'
 
@@ -138,7 +138,7 @@ describe('login racing a credential change', () => {
 
   it('a login whose password check straddles the compromise flag leaves no live session', async () => {
     await signUpAndLogin(t, 'race3@example.test')
-    const { id } = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'race3@example.test').executeTakeFirstOrThrow()
+    const id = await accountIdOf(t, 'race3@example.test')
     const res = await raceLogin('race3@example.test', async () => {
       expect(await requirePasswordChange(t.deps, id, 'operator', null)).toBe(true)
     })

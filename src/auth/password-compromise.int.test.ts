@@ -4,7 +4,7 @@ import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha1HexForBreachLookup } from '../crypto/hash.js'
-import { login, mailsTo, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import { accountIdOf, login, mailsTo, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { startTestApp, type TestApp, useTestApp } from '../testing/test-app.js'
 import { requirePasswordChange } from './password-compromise.service.js'
 
@@ -13,8 +13,8 @@ describe('operator flags a compromised password', () => {
 
   it('ends every session, mails a reset link, and refuses the old password until it is changed', async () => {
     const cookie = await signUpAndLogin(t, 'leaked@example.test')
-    const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'leaked@example.test').executeTakeFirstOrThrow()
-    expect(await requirePasswordChange(t.deps, account.id, 'operator', null)).toBe(true)
+    const id = await accountIdOf(t, 'leaked@example.test')
+    expect(await requirePasswordChange(t.deps, id, 'operator', null)).toBe(true)
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(401)
 
     const refused = await login(t, 'leaked@example.test')

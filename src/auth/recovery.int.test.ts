@@ -3,7 +3,17 @@
 // stolen API token cannot keep the owner out by ending their sessions in a loop.
 import { describe, expect, it } from 'vitest'
 import { requirePasswordChange } from './password-compromise.service.js'
-import { createApiToken, enableTotp, login, mailsTo, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
+import {
+  accountIdOf,
+  createApiToken,
+  enableTotp,
+  login,
+  mailsTo,
+  sessionCookieFrom,
+  signUpAndLogin,
+  STRONG_PASSWORD,
+  tokenFromMail,
+} from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
@@ -50,7 +60,7 @@ describe('recovery', () => {
 
   it('the compromise flag revokes every API token, session and pending MFA login, and the mail says so', async () => {
     const held = await intruderHoldings('flag1@example.test')
-    const { id } = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'flag1@example.test').executeTakeFirstOrThrow()
+    const id = await accountIdOf(t, 'flag1@example.test')
     expect(await requirePasswordChange(t.deps, id, 'operator', null)).toBe(true)
     expect((await me({ cookie: held.cookie })).statusCode).toBe(401)
     expect((await me(bearer(held.apiToken))).statusCode).toBe(401)

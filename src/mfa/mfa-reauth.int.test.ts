@@ -2,7 +2,7 @@
 // V7.5.1): enrolling TOTP needs the password; new recovery codes and turning TOTP off need the
 // password and a current code. A stolen session alone changes no factor. Each change mails the owner.
 import { beforeEach, describe, expect, it } from 'vitest'
-import { mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountIdOf, mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { accountWithTotp, totpNow, wrongTotp } from '../testing/mfa.js'
 import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -31,8 +31,8 @@ describe('re-authentication for factor changes (/v1/me/mfa)', () => {
     expect(wrong.statusCode).toBe(401)
     expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
     expect(wrong.body).not.toContain('secret')
-    const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    expect(await t.deps.db.selectFrom('totp_factors').select('account_id').where('account_id', '=', account.id).execute()).toHaveLength(0)
+    const accountId = await accountIdOf(t, email)
+    expect(await t.deps.db.selectFrom('totp_factors').select('account_id').where('account_id', '=', accountId).execute()).toHaveLength(0)
     const ok = await post('/v1/me/mfa/totp', session, { password: STRONG_PASSWORD })
     expect(ok.statusCode).toBe(200)
     expect(ok.json().secret).toMatch(/^[A-Z2-7]{32}$/)

@@ -2,7 +2,7 @@ import type { LightMyRequestResponse } from 'fastify'
 import { beforeEach, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createLogger } from '../logging/logger.js'
-import { login, mailsTo, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountIdOf, login, mailsTo, sessionCookieFrom, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { accountWithTotp, totpNow } from '../testing/mfa.js'
 import { asSession } from '../testing/requests.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -105,14 +105,14 @@ describe('TOTP over HTTP (/v1/me/mfa and /v1/auth/login/mfa)', () => {
 
   it('stores the secret only as a sealed JWE bound to the account', async () => {
     const { email, secret } = await enrolOverHttp()
-    const account = await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()
-    const row = await t.deps.db.selectFrom('totp_factors').selectAll().where('account_id', '=', account.id).executeTakeFirstOrThrow()
+    const accountId = await accountIdOf(t, email)
+    const row = await t.deps.db.selectFrom('totp_factors').selectAll().where('account_id', '=', accountId).executeTakeFirstOrThrow()
     expect(JSON.stringify(row)).not.toContain(secret)
     expect(JSON.stringify(row).toLowerCase()).not.toContain(secret.toLowerCase())
     const parts = row.secret_ciphertext.split('.')
     expect(parts).toHaveLength(5)
-    expect(JSON.parse(Buffer.from(parts[0]!, 'base64url').toString())).toEqual({ alg: 'dir', enc: 'A256GCM', kid: 'test1', ctx: `totp:${account.id}` })
-    const hashes = await t.deps.db.selectFrom('recovery_codes').select('code_hash').where('account_id', '=', account.id).execute()
+    expect(JSON.parse(Buffer.from(parts[0]!, 'base64url').toString())).toEqual({ alg: 'dir', enc: 'A256GCM', kid: 'test1', ctx: `totp:${accountId}` })
+    const hashes = await t.deps.db.selectFrom('recovery_codes').select('code_hash').where('account_id', '=', accountId).execute()
     expect(hashes).toHaveLength(10)
     for (const h of hashes) expect(h.code_hash).toHaveLength(32)
   })

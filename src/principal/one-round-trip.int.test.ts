@@ -2,19 +2,20 @@ import { sql } from 'kysely'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
 import { createDb, PREPARED_MARKER } from '../db/db.js'
-import { signedIn } from '../testing/factories.js'
+import { createAccount, createApiToken, sessionFor, signedIn } from '../testing/factories.js'
 import { useCountingApp, useTestApp } from '../testing/test-app.js'
 
 describe('one database round trip per authenticated request', () => {
   const t = useTestApp()
   // Counts the statements sent to PostgreSQL, however they were built (query builder or raw text).
   const counted = useCountingApp(t)
+  let accountId: string
   let cookie: string
   let token: string
   beforeAll(async () => {
-    cookie = await signedIn(t, 'round-trip@example.test')
-    const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie }, payload: { name: 'ci', scopes: ['account:read'] } })
-    token = created.json<{ token: string }>().token
+    accountId = (await createAccount(t, { email: 'round-trip@example.test' })).id
+    cookie = await sessionFor(t, accountId)
+    token = await createApiToken(t, cookie, ['account:read'])
   })
 
   it('answers GET /v1/me by cookie and by token with one statement each, touching last-seen at most once a minute', async () => {
@@ -27,12 +28,7 @@ describe('one database round trip per authenticated request', () => {
         expect(counted.statements).toBe(1)
       }
     }
-    const ownSession = () =>
-      t.deps.db
-        .selectFrom('sessions')
-        .select('last_seen_at')
-        .where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip@example.test'))
-        .executeTakeFirstOrThrow()
+    const ownSession = () => t.deps.db.selectFrom('sessions').select('last_seen_at').where('account_id', '=', accountId).executeTakeFirstOrThrow()
     const session = await ownSession()
     t.clock.advance(61)
     await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })
@@ -41,17 +37,14 @@ describe('one database round trip per authenticated request', () => {
   })
 
   it('refuses a deleted session and a revoked token on the very next request (nothing cached)', async () => {
-    const other = await signedIn(t, 'round-trip-2@example.test')
-    const created = await t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: other }, payload: { name: 'ci', scopes: ['account:read'] } })
-    const { id: otherTokenId, token: otherToken } = created.json<{ id: string; token: string }>()
-    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(200)
+    const other = await createAccount(t, { email: 'round-trip-2@example.test' })
+    const otherCookie = await sessionFor(t, other.id)
+    const otherToken = await createApiToken(t, otherCookie, ['account:read'])
+    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: otherCookie } })).statusCode).toBe(200)
     expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${otherToken}` } })).statusCode).toBe(200)
-    await t.deps.db
-      .deleteFrom('sessions')
-      .where('account_id', 'in', t.deps.db.selectFrom('accounts').select('id').where('email', '=', 'round-trip-2@example.test'))
-      .execute()
-    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: other } })).statusCode).toBe(401)
-    await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).where('id', '=', otherTokenId).execute()
+    await t.deps.db.deleteFrom('sessions').where('account_id', '=', other.id).execute()
+    expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: otherCookie } })).statusCode).toBe(401)
+    await t.deps.db.updateTable('api_tokens').set({ revoked_at: t.clock.now() }).where('account_id', '=', other.id).execute()
     expect((await counted.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${otherToken}` } })).statusCode).toBe(401)
   })
 

@@ -70,6 +70,11 @@ export async function signedIn(t: Pick<TestApp, 'deps'>, account: string | Accou
   return sessionFor(t, id)
 }
 
+/** The id of the account registered under `email` (throws when there is none). */
+export async function accountIdOf(t: Pick<TestApp, 'deps'>, email: string): Promise<string> {
+  return (await t.deps.db.selectFrom('accounts').select('id').where('email', '=', email).executeTakeFirstOrThrow()).id
+}
+
 /** A session cookie issued by the sessions service, as a login from app.inject's default client would be. */
 export async function sessionFor(t: Pick<TestApp, 'deps'>, accountId: string): Promise<string> {
   return (await issueTestSession(t, accountId)).cookie
