@@ -5,12 +5,12 @@
 // and no mail goes out twice. Skipped where Redis does not answer (CI provides it: .ci/run).
 import { type ChildProcess, spawn } from 'node:child_process'
 import type { AddressInfo } from 'node:net'
-import path from 'node:path'
 import { Redis } from 'ioredis'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testRedisUrlFromEnv } from '../../src/config/test-env.js'
 import { randomSecret } from '../../src/crypto/random.js'
+import { tsCommand } from '../../src/testing/run-ts.js'
 import { TEST_ENV } from '../../src/testing/test-config.js'
 import { createTestDb, type TestDb } from '../../src/testing/test-db.js'
 
@@ -36,7 +36,8 @@ interface Instance {
 }
 
 async function startInstance(env: Record<string, string>): Promise<Instance> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.resolve('src/server.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  const [command, args] = await tsCommand('src/server.ts')
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   const lines: string[] = []
   let buffered = ''
   const base = await new Promise<string>((resolve, reject) => {
