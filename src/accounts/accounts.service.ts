@@ -52,13 +52,18 @@ export async function register(deps: Deps, input: { email: string; password: str
   deps.hasher.assertCapacity()
   const email = normalizeEmail(input.email)
   // The hash runs beside the policy check (zxcvbn in its worker, the breach list), so a sign-up
-  // costs its hash rather than both in turn; a refused password's hash is thrown away
-  // (docs/decisions/0093). Hash in both branches so a taken email costs the same time as a new one.
+  // costs its hash rather than both in turn (docs/decisions/0093). Hash in both branches so a taken
+  // email costs the same time as a new one.
   const hashing = deps.hasher.hash(normalizePassword(input.password))
-  // Handled here so a hash that fails after the policy refused is no unhandled rejection; the
-  // await below still throws it when the password was accepted.
-  hashing.catch(() => undefined)
-  await assertAcceptablePassword(deps, input.password, email)
+  try {
+    await assertAcceptablePassword(deps, input.password, email)
+  } catch (refused) {
+    // A refusal answers once its hash is done (and thrown away), as an acceptance would: a client
+    // sending weak passwords one after another never has more than one hash on the lanes. A hash
+    // that failed meanwhile does not replace the refusal.
+    await hashing.catch(() => undefined)
+    throw refused
+  }
   const hash = await hashing
   const now = deps.clock.now()
   const ctx = mailContext(deps.config)

@@ -79,6 +79,21 @@ describe('register -> verify -> login -> me -> logout', () => {
     expect(rows).toEqual([])
   })
 
+  it('answers a refused password only once its hash is done: one client in turn cannot stack hashes on the lanes', async () => {
+    // Found by a scan: 40 weak sign-ups in turn each answered 422 in 10 ms while their hashes
+    // piled up behind, and the next login waited 13.7 s. A refusal now holds its request as long as
+    // an acceptance does. One lane, no queue, a hash slower than the policy's verdict.
+    const meta = { ip: '192.0.2.2', userAgent: 'vitest' }
+    // The scorer's first verdict loads its dictionaries (slower than any hash): load them first.
+    await expect(registerAccount(t.deps, { email: 'weak-warm@example.test', password: 'passwordpassword' }, meta)).rejects.toThrow()
+    const hasher = new PasswordHasher({ memoryKiB: 65_536, iterations: 3, parallelism: 1 }, 1, 0)
+    const deps = { ...t.deps, hasher }
+    await expect(registerAccount(deps, { email: 'weak-stacked@example.test', password: 'passwordpassword' }, meta)).rejects.toMatchObject({
+      code: 'weak_password',
+    })
+    expect(hasher.saturated).toBe(false)
+  })
+
   it('refuses unknown fields and malformed emails with 400, creating nothing', async () => {
     const extra = await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 'x@example.test', password: STRONG_PASSWORD, admin: true } })
     expect(extra.statusCode).toBe(400)

@@ -32,6 +32,16 @@ function eventView(row: OrgEventRow, email: Emails): AuditEventView {
   }
 }
 
+/**
+ * The event id a cursor (digits, bounded by the schema) names. Ids are bigserial and stay far below
+ * 2^53; a larger cursor comes from no page of ours and means "before every event" (the first page),
+ * rather than a number that lost its precision or an exponent that bigint refuses (a 500).
+ */
+function cursorId(cursor: string): number {
+  const id = Number(cursor)
+  return Number.isSafeInteger(id) ? id : Number.MAX_SAFE_INTEGER
+}
+
 /** Newest first; `cursor` is the id of the last event of the previous page. */
 export async function listOrgAudit(
   deps: Pick<Deps, 'db'>,
@@ -40,7 +50,7 @@ export async function listOrgAudit(
   cursor: string | undefined,
 ): Promise<{ events: AuditEventView[]; nextCursor: string | null }> {
   const size = Math.min(AUDIT_PAGE_MAX, Math.max(1, limit))
-  const rows = await listOrgEvents(deps.db, orgId, { limit: size + 1, beforeId: cursor === undefined ? null : Number(cursor) })
+  const rows = await listOrgEvents(deps.db, orgId, { limit: size + 1, beforeId: cursor === undefined ? null : cursorId(cursor) })
   const page = rows.slice(0, size)
   const emails = await accountEmails(
     deps.db,

@@ -53,6 +53,20 @@ describe('API tokens bound to an organization', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/projects`, headers: bearer(writer) })).statusCode).toBe(200)
   })
 
+  it('reaches its organization by an upper-case id as a session does, and both see the id as stored', async () => {
+    // Found by a scan: a session was let in by the upper-case form (and answered with it), a token
+    // bound to the same organization was not.
+    const owner = await signedIn(t, 'upper@tok.test')
+    const orgId = await createOrg(t, owner)
+    const token = await orgToken(t, owner, orgId, ['org:read', 'projects:read'])
+    for (const headers of [{ cookie: owner }, bearer(token)]) {
+      const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId.toUpperCase()}`, headers })
+      expect(res.statusCode).toBe(200)
+      expect(res.json()).toMatchObject({ id: orgId })
+      expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId.toUpperCase()}/projects`, headers })).statusCode).toBe(200)
+    }
+  })
+
   it('ends when its member is removed from the organization it is bound to', async () => {
     const owner = await signedIn(t, 'own2@tok.test')
     const orgId = await createOrg(t, owner)
