@@ -14,7 +14,7 @@ import { healthRoutes } from './health/health.routes.js'
 import { AccessLogController, requestChildLogger } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
-import { frameworkErrors } from './http/framework-errors.js'
+import { clientErrors, frameworkErrors } from './http/framework-errors.js'
 import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
 import { passwordRouteShedding } from './http/password-route-shedding.js'
@@ -59,6 +59,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     return503OnClosing: true,
     // Router-level errors (bad URL escape, over-long parameter) run before any hook: see the handler.
     frameworkErrors,
+    // What Node's HTTP parser refuses before there is a request: see the handler.
+    clientErrorHandler: clientErrors,
     ajv: {
       // Unknown fields are refused by the schemas (additionalProperties: false), never silently
       // dropped or coerced into another type.

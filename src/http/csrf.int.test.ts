@@ -37,4 +37,27 @@ describe('CSRF guard on cookie-authenticated state changes', () => {
     const bare = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: { cookie } })
     expect(bare.statusCode).toBe(204)
   })
+
+  it('lets a body-less DELETE through whatever Content-Type it names (API.md: a request with no body is fine)', async () => {
+    // Found by a scan: clients that name a type on every request got 415 (a form type) or
+    // 400 invalid_json (application/json) on a DELETE with nothing in it.
+    for (const type of ['application/x-www-form-urlencoded', 'application/json', 'text/plain']) {
+      const cookie = await signedIn(t, `csrf-empty-${type.replace(/\W/g, '')}@example.test`)
+      const res = await t.app.inject({
+        method: 'DELETE',
+        url: '/v1/sessions',
+        headers: { cookie, origin: t.deps.config.http.publicOrigin, 'content-type': type, 'content-length': '0' },
+      })
+      expect(res.statusCode, type).toBe(204)
+    }
+    // A DELETE that does carry a body is still read as one: a form body is refused.
+    const cookie = await signedIn(t, 'csrf-form-delete@example.test')
+    const form = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'password=x',
+    })
+    expect(form.statusCode).toBe(415)
+  })
 })

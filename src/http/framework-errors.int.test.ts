@@ -1,5 +1,7 @@
 // Router-level errors must look like every other error: same security headers, the error model,
 // a request id. Fastify answers them before any hook runs, so they need their own handler.
+import { connect } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { describe, expect, it } from 'vitest'
 import { useTestApp } from '../testing/test-app.js'
 import { SECURITY_HEADERS } from './security-headers.js'
@@ -33,5 +35,44 @@ describe('router-level errors', () => {
         .map(([k, v]) => [k, String(v)]),
     )
     expect(SECURITY_HEADERS).toEqual(fromPlugin)
+  })
+
+  // Node's HTTP parser refuses these before Fastify sees a request (clientErrorHandler): found by a
+  // scan, they answered Fastify's own text with no security header and no request id.
+  describe('requests the HTTP parser refuses', () => {
+    async function raw(request: string): Promise<{ status: number; headers: Record<string, string>; body: string }> {
+      if (t.app.server.address() === null) await t.app.listen({ port: 0, host: '127.0.0.1' })
+      const { port } = t.app.server.address() as AddressInfo
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = connect(port, '127.0.0.1', () => socket.end(request))
+        let got = ''
+        socket.on('data', (chunk) => (got += chunk.toString('latin1')))
+        socket.on('close', () => resolve(got))
+        socket.on('error', reject)
+      })
+      const [head = '', body = ''] = text.split('\r\n\r\n')
+      const [statusLine = '', ...lines] = head.split('\r\n')
+      const headers = Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]))
+      return { status: Number(statusLine.split(' ')[1]), headers, body }
+    }
+
+    it.each([
+      ['headers over the size limit', `GET /v1/me?x=${'a'.repeat(20_000)} HTTP/1.1\r\nhost: x\r\n\r\n`, 431, 'headers_too_large'],
+      ['a header name with a space', 'GET / HTTP/1.1\r\nhost: x\r\nbad header: 1\r\n\r\n', 400, 'bad_request'],
+      [
+        'Content-Length beside Transfer-Encoding',
+        'POST /v1/auth/login HTTP/1.1\r\nhost: x\r\ncontent-length: 4\r\ntransfer-encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+        'bad_request',
+      ],
+    ])('answers %s in the error model, with every security header and a request id', async (_name, request, status, code) => {
+      const res = await raw(request)
+      expect(res.status).toBe(status)
+      expect(JSON.parse(res.body)).toEqual({ error: code, message: expect.any(String) })
+      expect(res.headers['content-type']).toBe('application/json; charset=utf-8')
+      expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
+      expect(res.headers['connection']).toBe('close')
+      expect(res.headers).toMatchObject(Object.fromEntries(Object.entries(SECURITY_HEADERS).map(([k, v]) => [k, String(v)])))
+    })
   })
 })
