@@ -14,6 +14,7 @@ import { healthRoutes } from './health/health.routes.js'
 import { AccessLogController, requestChildLogger } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { canonicalIds } from './http/canonical-ids.js'
 import { clientErrors, frameworkErrors } from './http/framework-errors.js'
 import { loadShedding } from './http/load-shedding.js'
 import { openapi } from './http/openapi.js'
@@ -83,6 +84,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
+  // Path ids in lower case before anything reads them (RFC 9562; src/http/canonical-ids.ts).
+  await app.register(canonicalIds)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
   // Who is calling: the principal plugin sits below every feature, so the features hand it their
   // resolvers here: the session cookie (src/sessions/) and the bearer token (src/api-tokens/).

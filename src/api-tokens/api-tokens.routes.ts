@@ -4,6 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
 import { requestMeta } from '../http/request-meta.js'
+import { canonicalId } from '../http/canonical-ids.js'
 import { errorReplies } from '../http/schemas.js'
 import { requireAuth } from '../principal/principal.js'
 import { CreatedTokenReply, CreateTokenBody, TokenIdParams, TokenListReply } from './api-tokens.schemas.js'
@@ -33,8 +34,9 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgM
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
       // Binding to an organization needs a membership there; a stranger's org id answers 404.
-      if (request.body.orgId !== undefined) await assertOrgMember(deps, request.body.orgId, auth.accountId)
-      const created = await tokens.createToken(deps, auth.accountId, request.body, requestMeta(request))
+      const body = { ...request.body, orgId: canonicalId(request.body.orgId) }
+      if (body.orgId !== undefined) await assertOrgMember(deps, body.orgId, auth.accountId)
+      const created = await tokens.createToken(deps, auth.accountId, body, requestMeta(request))
       return reply.code(201).send(created)
     },
   )

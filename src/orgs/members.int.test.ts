@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { verifyChain } from '../audit/audit-chain.js'
 import { STRONG_PASSWORD, signedIn } from '../testing/factories.js'
 import { accountIdOf, addMember, createOrg } from '../testing/orgs.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -74,6 +75,25 @@ describe('roles, rank and the last owner', () => {
     expect(answers.map((r) => r.statusCode).sort()).toEqual([204, 409])
     const owners = await t.deps.db.selectFrom('memberships').select('account_id').where('org_id', '=', orgId).where('role', '=', 'owner').execute()
     expect(owners).toHaveLength(1)
+  })
+
+  it('reads every id in either case as the one stored: the last owner stays, leaving is leaving, the audit chain holds', async () => {
+    // Found by a scan: ids compared as typed let the sole owner "transfer" ownership to themself in
+    // upper case (the organization was left with no owner), and an upper-case organization id was
+    // hashed into the audit chain as typed while the database stored it in lower case (chain broken).
+    const owner = await signedIn(t, 'u1@members.test')
+    const ownerId = await accountIdOf(t, owner)
+    const orgId = await createOrg(t, owner)
+    const up = (id: string) => id.toUpperCase()
+    const self = await t.app.inject({ method: 'POST', url: `/v1/orgs/${up(orgId)}/ownership`, headers: { cookie: owner }, payload: { accountId: up(ownerId) } })
+    expect(self.statusCode).toBe(403)
+    const member = await addMember(t, owner, orgId, 'u2@members.test', 'member')
+    expect((await patch(owner, up(orgId), up(member.accountId), 'viewer')).statusCode).toBe(200)
+    expect((await remove(member.cookie, up(orgId), up(member.accountId))).statusCode).toBe(204)
+    expect((await remove(owner, up(orgId), up(ownerId))).json()).toMatchObject({ error: 'last_owner' })
+    const members = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/members`, headers: { cookie: owner } })
+    expect(members.json<{ members: { accountId: string; role: string }[] }>().members).toEqual([expect.objectContaining({ accountId: ownerId, role: 'owner' })])
+    expect(await verifyChain(t.deps.db)).toMatchObject({ ok: true })
   })
 
   it('transfers ownership atomically: the member becomes owner, the caller admin', async () => {

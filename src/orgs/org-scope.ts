@@ -67,11 +67,9 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     const principal = request.principal
     if (principal === null) throw CommonErrors.unauthenticated()
     if (principal.kind === 'session' && principal.mfaEnrolmentRequired === true) throw PrincipalErrors.mfaEnrolmentRequired()
-    const { orgId: given } = request.params as { orgId?: unknown }
-    if (typeof given !== 'string' || !UUID.test(given)) throw OrgErrors.notFound()
-    // PostgreSQL reads a uuid in either case and writes it in lower case: so does everything after
-    // this line (a token's binding, the answers).
-    const orgId = given.toLowerCase()
+    // In lower case already (src/http/canonical-ids.ts), as the database gives it back.
+    const { orgId } = request.params as { orgId?: unknown }
+    if (typeof orgId !== 'string' || !UUID.test(orgId)) throw OrgErrors.notFound()
     // A token reaches only the organization it is bound to; an unbound token reaches none.
     if (principal.kind === 'token' && principal.orgId !== orgId) throw OrgErrors.notFound()
     const membership = await resolveMembership(deps, orgId, principal.accountId)

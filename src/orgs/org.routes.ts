@@ -5,6 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import { AccountErrors, verifyAccountPassword } from '../accounts/accounts.service.js'
 import type { Deps } from '../deps.js'
+import { canonicalId } from '../http/canonical-ids.js'
 import { errorReplies } from '../http/schemas.js'
 import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { requireAuth } from '../principal/principal.js'
@@ -82,7 +83,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     },
     async (request, reply) => {
       requireAuth(request, { sessionOnly: true })
-      await transferOwnership(deps, orgContext(request), request.body.accountId, orgMeta(request))
+      await transferOwnership(deps, orgContext(request), canonicalId(request.body.accountId), orgMeta(request))
       return reply.code(204).send(null)
     },
   )
