@@ -29,7 +29,7 @@ import { hasConfirmedTotp } from './mfa/mfa.service.js'
 import { membersRoutes } from './orgs/members.routes.js'
 import { orgRoutes } from './orgs/org.routes.js'
 import { orgScope } from './orgs/org-scope.js'
-import { assertMember } from './orgs/orgs.service.js'
+import { holdMembership } from './orgs/orgs.service.js'
 import { invitationsAcceptRoutes, orgsRoutes } from './orgs/orgs.routes.js'
 import { projectsRoutes } from './projects/projects.routes.js'
 import { sessionsRoutes } from './sessions/sessions.routes.js'
@@ -99,7 +99,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(meRoutes, { prefix: '/v1/me', deps })
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
   await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
-  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps, assertOrgMember: assertMember })
+  await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps, assertOrgMember: holdMembership })
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })
   // Organizations: every route under /v1/orgs/:orgId sits inside orgScope, which resolves the

@@ -11,10 +11,11 @@ import { CreatedTokenReply, CreateTokenBody, TokenIdParams, TokenListReply } fro
 import * as tokens from './api-tokens.service.js'
 
 /**
- * Checks that the account may bind a token to this organization (a member there); throws 404 for
- * a stranger's org id. The orgs feature provides it (src/app.ts), so api-tokens never imports orgs.
+ * Checks, inside the token's transaction, that the account may bind a token to this organization (a
+ * member there), and holds the membership until the transaction ends; throws 404 for a stranger's
+ * org id. The orgs feature provides it (src/app.ts), so api-tokens never imports orgs.
  */
-export type OrgMembershipCheck = (deps: Deps, orgId: string, accountId: string) => Promise<void>
+export type OrgMembershipCheck = tokens.OrgMembershipHold
 
 const TAGS = ['tokens']
 const SECURITY: Record<string, string[]>[] = [{ session: [] }, { bearer: [] }]
@@ -33,10 +34,9 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgM
     },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
-      // Binding to an organization needs a membership there; a stranger's org id answers 404.
+      // Binding to an organization needs a membership there, held while the token is made.
       const body = { ...request.body, orgId: canonicalId(request.body.orgId) }
-      if (body.orgId !== undefined) await assertOrgMember(deps, body.orgId, auth.accountId)
-      const created = await tokens.createToken(deps, auth.accountId, body, requestMeta(request))
+      const created = await tokens.createToken(deps, auth.accountId, body, requestMeta(request), assertOrgMember)
       return reply.code(201).send(created)
     },
   )

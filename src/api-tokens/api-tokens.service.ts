@@ -7,7 +7,7 @@
 import { lockAccount } from '../accounts/accounts.service.js'
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { KeyRing } from '../crypto/keyring.js'
-import type { Db } from '../db/db.js'
+import type { Db, Trx } from '../db/db.js'
 import { hmacSha256 } from '../crypto/hash.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
@@ -92,11 +92,22 @@ function checkExpiryDays(deps: Pick<Deps, 'config'>, requested: number | undefin
   return days
 }
 
+/** Checks a membership inside the token's transaction and holds it until the transaction ends (404 when none). */
+export type OrgMembershipHold = (trx: Trx, orgId: string, accountId: string) => Promise<void>
+
 /**
  * Creates a token for the account and returns it with its secret, the only time the secret leaves
- * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422).
+ * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422). A token bound to an
+ * organization needs `holdMembership`, run in the same transaction: a removal of the member either
+ * came first (404) or waits for the token and then revokes it.
  */
-export async function createToken(deps: Deps, accountId: string, input: CreateTokenInput, meta: RequestMeta): Promise<CreatedToken> {
+export async function createToken(
+  deps: Deps,
+  accountId: string,
+  input: CreateTokenInput,
+  meta: RequestMeta,
+  holdMembership?: OrgMembershipHold,
+): Promise<CreatedToken> {
   const scopes = checkScopes(input.scopes, input.orgId !== undefined)
   const days = checkExpiryDays(deps, input.expiresInDays)
   const now = deps.clock.now()
@@ -105,6 +116,10 @@ export async function createToken(deps: Deps, accountId: string, input: CreateTo
   return deps.db.transaction().execute(async (trx) => {
     const owner = await lockAccount(trx, accountId)
     if (owner === undefined) throw CommonErrors.unauthenticated()
+    if (input.orgId !== undefined) {
+      if (holdMembership === undefined) throw new Error('createToken: a token bound to an organization needs holdMembership')
+      await holdMembership(trx, input.orgId, accountId)
+    }
     if ((await repo.countLive(trx, accountId, now)) >= MAX_LIVE_TOKENS_PER_ACCOUNT) throw ApiTokenErrors.tooMany(MAX_LIVE_TOKENS_PER_ACCOUNT)
     const token = generateApiToken(deps.config.apiTokens.prefix)
     const [active] = tokenHashes(ring, token)

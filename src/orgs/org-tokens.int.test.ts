@@ -85,6 +85,31 @@ describe('API tokens bound to an organization', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: bearer(keep.json<{ token: string }>().token) })).statusCode).toBe(200)
   })
 
+  it('never outlives a removal it raced: a token made while its member is removed is refused or revoked', async () => {
+    // Found by a scan: the membership was checked before the token's transaction, so a token made
+    // in parallel with its member's removal was born after the removal had revoked the others, and
+    // worked again once the account was invited back (8 to 10 rounds in 10).
+    const owner = await signedIn(t, 'race-own@tok.test')
+    const orgId = await createOrg(t, owner)
+    for (let round = 0; round < 8; round += 1) {
+      const member = await addMember(t, owner, orgId, `race${round}@tok.test`, 'admin')
+      const [created, removed] = await Promise.all([
+        t.app.inject({ method: 'POST', url: '/v1/tokens', headers: { cookie: member.cookie }, payload: { name: 'r', scopes: ['org:read'], orgId } }),
+        t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${member.accountId}`, headers: { cookie: owner } }),
+      ])
+      expect(removed.statusCode).toBe(204)
+      expect([201, 404]).toContain(created.statusCode)
+      const live = await t.deps.db
+        .selectFrom('api_tokens')
+        .select('id')
+        .where('account_id', '=', member.accountId)
+        .where('org_id', '=', orgId)
+        .where('revoked_at', 'is', null)
+        .execute()
+      expect(live, `round ${round}: ${created.statusCode}`).toEqual([])
+    }
+  })
+
   it('ends when the organization is deleted', async () => {
     const owner = await signedIn(t, 'own3@tok.test')
     const orgId = await createOrg(t, owner)

@@ -103,6 +103,11 @@ export async function lockMember(trx: Trx, orgId: string, accountId: string): Pr
   return trx.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', accountId).forUpdate().executeTakeFirst()
 }
 
+/** The membership's row, held (FOR SHARE) until the transaction ends: a removal waits for it. */
+export async function shareMember(trx: Trx, orgId: string, accountId: string): Promise<{ role: string } | undefined> {
+  return trx.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', accountId).forShare().executeTakeFirst()
+}
+
 export async function setRole(db: Db, orgId: string, accountId: string, role: string): Promise<void> {
   await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('account_id', '=', accountId).execute()
 }

@@ -4,6 +4,7 @@
 // - mfaRequired can only be turned on by someone who has a second factor;
 // - deletion takes memberships, invitations, tenant rows and bound tokens with it (cascade), and is
 //   recorded in the organization's trail, which outlives it.
+import type { Trx } from '../db/db.js'
 import type { Deps } from '../deps.js'
 import { recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
@@ -39,9 +40,15 @@ export async function resolveMembership(deps: Pick<Deps, 'db'>, orgId: string, a
   return repo.findMembership(deps.db, orgId, accountId)
 }
 
-/** Throws not_found (404) unless the account is a member: never tells whether the organization exists. */
-export async function assertMember(deps: Pick<Deps, 'db'>, orgId: string, accountId: string): Promise<void> {
-  if ((await repo.findMembership(deps.db, orgId, accountId)) === undefined) throw OrgErrors.notFound()
+/**
+ * Throws not_found (404) unless the account is a member (never telling whether the organization
+ * exists), and holds the membership until `trx` ends. For what the member binds to the organization
+ * in that transaction (an API token): a removal that starts meanwhile waits, then revokes it; one
+ * that came first leaves nothing to hold (found by a scan: a token made beside its member's removal
+ * outlived it).
+ */
+export async function holdMembership(trx: Trx, orgId: string, accountId: string): Promise<void> {
+  if ((await repo.shareMember(trx, orgId, accountId)) === undefined) throw OrgErrors.notFound()
 }
 
 export function viewOf(ctx: OrgContext): OrgView {
