@@ -4,6 +4,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
+import { requireAuth } from '../principal/principal.js'
 import { errorReplies } from '../http/schemas.js'
 import * as invitations from './invitations.service.js'
 import * as members from './members.service.js'
@@ -61,7 +62,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
       schema: {
         tags,
         security,
-        description: 'Your own id: leave. Another id: remove (members:write). The last owner cannot go (409 last_owner).',
+        description: 'Your own id: leave (a session only). Another id: remove (members:write). The last owner cannot go (409 last_owner).',
         params: MemberParams,
         response: { 204: Type.Null(), ...errorReplies(401, 403, 404, 409) },
       },
@@ -69,6 +70,9 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
     async (request, reply) => {
       const ctx = orgContext(request)
       const leaving = request.params.accountId === ctx.accountId
+      // Leaving takes a session, as deleting and transferring the organization do: no scope says
+      // "may end its own member's membership" (found by a scan: a members:read token did it).
+      if (leaving) requireAuth(request, { sessionOnly: true })
       // Only leaving is open to a member the organization's mfaRequired policy turns away.
       if (!leaving && request.orgMfaMissing) throw OrgErrors.mfaRequired()
       if (!leaving) requirePermission(request, 'members:write')

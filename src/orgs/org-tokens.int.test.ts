@@ -118,6 +118,22 @@ describe('API tokens bound to an organization', () => {
     expect((await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: bearer(token) })).statusCode).toBe(401)
   })
 
+  it('cannot make its member leave: leaving takes a session, as deleting and transferring do', async () => {
+    // Found by a scan: a token with members:read alone removed its member from the organization.
+    const owner = await signedIn(t, 'leave-own@tok.test')
+    const orgId = await createOrg(t, owner)
+    const member = await addMember(t, owner, orgId, 'leave-mem@tok.test', 'member')
+    for (const scopes of [['members:read'], ['members:read', 'members:write', 'org:write']]) {
+      const token = await orgToken(t, member.cookie, orgId, scopes)
+      const res = await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${member.accountId}`, headers: bearer(token) })
+      expect(res.statusCode, scopes.join(' ')).toBe(403)
+    }
+    expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: member.cookie } })).statusCode).toBe(200)
+    expect(
+      (await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${member.accountId}`, headers: { cookie: member.cookie } })).statusCode,
+    ).toBe(204)
+  })
+
   it('cannot delete the organization, transfer it or create tokens, whatever its scopes', async () => {
     const owner = await signedIn(t, 'own4@tok.test')
     const orgId = await createOrg(t, owner)
