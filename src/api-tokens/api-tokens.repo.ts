@@ -67,7 +67,11 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 
 /** A live token with what an authenticated request needs about its owner. */
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
-export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> & AccountStateRow
+export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
+  AccountStateRow & {
+    /** When the token was made, in ms since the epoch. */
+    token_created_at_ms: number
+  }
 
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
@@ -81,7 +85,7 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
 // numbers or booleans, as in sessions.repo.ts.
 const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Buffer[], keyIds: string[], now: string, touchBefore: string]>(`
     with t as (
-      select id, account_id, key_id, scopes, org_id, last_used_at from api_tokens
+      select id, account_id, key_id, scopes, org_id, last_used_at, created_at from api_tokens
       join unnest($1::bytea[], $2::text[]) as c(candidate_hash, candidate_key) on token_hash = candidate_hash and key_id = candidate_key
       where revoked_at is null and expires_at > $3
       limit 1
@@ -89,7 +93,8 @@ const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Bu
       update api_tokens set last_used_at = $3 from t
       where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $4) returning api_tokens.id
     )
-    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, a.email, a.email_verified_at is not null as email_verified,
+    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, floor(extract(epoch from t.created_at) * 1000)::float8 as token_created_at_ms,
+      a.email, a.email_verified_at is not null as email_verified,
       floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
       exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
       exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey

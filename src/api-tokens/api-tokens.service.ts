@@ -40,6 +40,8 @@ export interface TokenIdentity {
   readonly scopes: readonly Scope[]
   /** The one organization this token may reach; null: none. */
   readonly orgId: string | null
+  /** When the token was made: it may end only sessions older than itself. */
+  readonly createdAt: Date
   /** The owner's state, read in the same statement as the token. */
   readonly account: {
     readonly email: string
@@ -200,7 +202,14 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
   const active = candidates[0]
   if (active !== undefined && row.key_id !== active.keyId) await repo.rehash(deps.db, row.id, row.key_id, active)
   // A scope later removed from the registry grants nothing.
-  const token = { accountId: row.account_id, tokenId: row.id, scopes: row.scopes.filter(isScope), orgId: row.org_id, account: accountFromRow(row) }
+  const token = {
+    accountId: row.account_id,
+    tokenId: row.id,
+    scopes: row.scopes.filter(isScope),
+    orgId: row.org_id,
+    createdAt: new Date(row.token_created_at_ms),
+    account: accountFromRow(row),
+  }
   return { status: 'ok', token }
 }
 

@@ -72,6 +72,7 @@ describe('recovery', () => {
   it('DELETE /v1/sessions refuses an API token with 403 session_required, while one session can still be ended by id', async () => {
     const cookie = await signUpAndLogin(t, 'loop@example.test')
     const other = sessionCookieFrom(await login(t, 'loop@example.test'))
+    t.clock.advance(1)
     const stolen = await createApiToken(t, cookie, ['sessions:read', 'sessions:write'])
     const all = await t.app.inject({ method: 'DELETE', url: '/v1/sessions', headers: bearer(stolen) })
     expect(all.statusCode).toBe(403)
@@ -81,6 +82,26 @@ describe('recovery', () => {
     const list = await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: bearer(stolen) })
     const id = (list.json().sessions as { id: string }[])[0]!.id
     expect((await t.app.inject({ method: 'DELETE', url: `/v1/sessions/${id}`, headers: bearer(stolen) })).statusCode).toBe(204)
+  })
+
+  it('a token cannot end a session younger than itself: the owner signs in again and stays in', async () => {
+    // Found by a scan: a stolen token holding sessions:write ended each new session of the owner
+    // by id as soon as it appeared (5 rounds in 5), the loop decision 0042 meant to close.
+    const cookie = await signUpAndLogin(t, 'loop2@example.test')
+    t.clock.advance(1)
+    const stolen = await createApiToken(t, cookie, ['sessions:read', 'sessions:write'])
+    for (let round = 0; round < 3; round += 1) {
+      t.clock.advance(1)
+      const fresh = sessionCookieFrom(await login(t, 'loop2@example.test'))
+      const listed = (await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: bearer(stolen) })).json().sessions as {
+        id: string
+        createdAt: string
+      }[]
+      const newest = listed.reduce((a, b) => (a.createdAt > b.createdAt ? a : b))
+      const ended = await t.app.inject({ method: 'DELETE', url: `/v1/sessions/${newest.id}`, headers: bearer(stolen) })
+      expect(ended.statusCode).toBe(404)
+      expect((await me({ cookie: fresh })).statusCode).toBe(200)
+    }
   })
 
   it('a password change rotates the current session cookie: the old token stops working, the new one works, others end', async () => {

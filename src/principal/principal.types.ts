@@ -57,6 +57,8 @@ export type Principal =
       readonly scopes: readonly string[]
       /** The one organization the token may reach (src/orgs); absent or null: none. */
       readonly orgId?: string | null
+      /** When the token was made: it may end only sessions older than itself (decision 0042). */
+      readonly createdAt?: Date
       readonly account?: PrincipalAccount
     }
 

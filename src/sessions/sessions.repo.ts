@@ -65,8 +65,11 @@ export async function replaceTokenHash(db: Db, accountId: string, id: string, to
   return result.numUpdatedRows > 0n
 }
 
-export async function deleteOne(db: Db, accountId: string, id: string): Promise<boolean> {
-  const result = await db.deleteFrom('sessions').where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+/** Deletes the account's session `id` (only when created before `olderThan`, if given); false when none was. */
+export async function deleteOne(db: Db, accountId: string, id: string, olderThan?: Date): Promise<boolean> {
+  let query = db.deleteFrom('sessions').where('id', '=', id).where('account_id', '=', accountId)
+  if (olderThan !== undefined) query = query.where('created_at', '<', olderThan)
+  const result = await query.executeTakeFirst()
   return result.numDeletedRows > 0n
 }
 

@@ -23,13 +23,16 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
     { schema: { tags, security: SESSION_OR_TOKEN, params: SessionIdParams, response: { 204: {}, ...errorReplies(401, 403, 404) } } },
     async (request, reply) => {
       const principal = requireAuth(request, { scope: 'sessions:write' })
-      if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request)))) throw CommonErrors.notFound('Session')
+      // A token ends only sessions older than itself: whatever a stolen one does, the owner's next
+      // sign-in stays (decision 0042). A token without a known age ends none.
+      const olderThan = principal.kind === 'token' ? (principal.createdAt ?? new Date(0)) : undefined
+      if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request), olderThan))) throw CommonErrors.notFound('Session')
       return reply.code(204).send()
     },
   )
 
   // Session only: a stolen token holding sessions:write could otherwise end the owner's sessions in a
-  // loop and keep them out (docs/decisions/0042). A token may still end one session by id.
+  // loop and keep them out (docs/decisions/0042). A token may still end one older session by id.
   app.delete('', { schema: { tags, security: SESSION_ONLY, response: { 204: {}, ...errorReplies(401, 403) } } }, async (request, reply) => {
     const principal = requireAuth(request, { sessionOnly: true })
     await endOtherSessions(deps, principal.accountId, principal.sessionId, requestMeta(request))

@@ -106,10 +106,10 @@ export async function logout(deps: Deps, accountId: string, sessionId: string, m
   })
 }
 
-/** Ends one session of the account by id; false (and nothing recorded) when it is not the account's. */
-export async function endSession(deps: Deps, accountId: string, sessionId: string, meta: RequestMeta): Promise<boolean> {
+/** Ends one session of the account by id (only one made before `olderThan`, when given); false (and nothing recorded) when none is. */
+export async function endSession(deps: Deps, accountId: string, sessionId: string, meta: RequestMeta, olderThan?: Date): Promise<boolean> {
   return deps.db.transaction().execute(async (trx) => {
-    if (!(await repo.deleteOne(trx, accountId, sessionId))) return false
+    if (!(await repo.deleteOne(trx, accountId, sessionId, olderThan))) return false
     await recordEvent(trx, { type: 'session.revoked', accountId, meta, at: deps.clock.now() })
     return true
   })
