@@ -123,9 +123,17 @@ export async function flagPasswordChangeRequired(db: Db, id: string, now: Date):
   return result.numUpdatedRows > 0n
 }
 
-/** Moves the account to a new address, verified; throws the unique violation when it is taken. */
+/**
+ * Moves the account to a new address, verified; throws the unique violation when it is taken. The
+ * address is half of a credential: credentials_version moves too, so a login that checked the
+ * password under the old address fails (found by a scan: it outlived "every other session ends").
+ */
 export async function replaceEmail(db: Db, id: string, email: string, now: Date): Promise<void> {
-  await db.updateTable('accounts').set({ email, email_verified_at: now }).where('id', '=', id).execute()
+  await db
+    .updateTable('accounts')
+    .set((eb) => ({ email, email_verified_at: now, credentials_version: eb('credentials_version', '+', 1) }))
+    .where('id', '=', id)
+    .execute()
 }
 
 /** Deletes accounts created before `before` and never verified; returns their ids. */

@@ -14,6 +14,7 @@ import {
   tokenFromMail,
 } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
+import { PasswordHasher } from '../crypto/password.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
 describe('email change', () => {
@@ -137,5 +138,21 @@ describe('email change', () => {
     const token = await tokenFromMail(t, 'new9@example.test', 'confirm-email')
     const results = await Promise.all([confirm(cookie, token), confirm(cookie, token)])
     expect(results.map((r) => r.statusCode).sort()).toEqual([204, 400])
+  })
+
+  it('ends a login by the old address that checked the password while the change was confirmed', async () => {
+    // Found by a scan (9 rounds in 10): a login whose password check spanned the confirmation got a
+    // session for the new address that outlived the "every other session ends". A slow stored hash
+    // holds the login in its check while the confirmation lands.
+    const cookie = await signedIn(t, 'old10@example.test')
+    await requestChange({ cookie }, { newEmail: 'new10@example.test', password: STRONG_PASSWORD })
+    const token = await tokenFromMail(t, 'new10@example.test', 'confirm-email')
+    const slow = await new PasswordHasher({ memoryKiB: 65_536, iterations: 4, parallelism: 1 }, 1, 0).hash(STRONG_PASSWORD)
+    await t.deps.db.updateTable('accounts').set({ password_hash: slow }).where('email', '=', 'old10@example.test').execute()
+    const racing = login(t, 'old10@example.test')
+    await new Promise((resolve) => setTimeout(resolve, 40))
+    expect((await confirm(cookie, token)).statusCode).toBe(204)
+    const raced = await racing
+    expect(raced.statusCode).toBe(401)
   })
 })
