@@ -73,6 +73,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
+  // Bodies are JSON (API.md): Fastify's own text/plain parser would hand a text body to the schema.
+  app.removeContentTypeParser('text/plain')
   // The error code of a refused request, for its access line (src/logging/access-log.ts).
   app.decorateRequest('refusal', null)
   // Security headers and x-request-id: computed once, one synchronous hook (docs/decisions/0066).

@@ -66,6 +66,8 @@ function isShedding(err: FastifyError | Error): boolean {
 
 export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const { status, body, headers } = toBody(err)
+  // A 401 names the scheme that would do (RFC 9110 §11.6.1): the API's programs send a bearer token.
+  if (status === 401) headers['www-authenticate'] = 'Bearer'
   // Refusals (4xx, and shed 503s: the hashing queue full, the event loop lagging) are the server
   // working as designed: their code goes on the request's one access line (src/logging/access-log.ts),
   // with no line of their own and no stack, so a flood of refusals cannot flood the log.

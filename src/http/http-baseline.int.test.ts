@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
+import { createApiToken, signedIn } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 
 describe('HTTP baseline', () => {
@@ -30,6 +31,29 @@ describe('HTTP baseline', () => {
       expect(res.headers['x-powered-by']).toBeUndefined()
       expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/)
     }
+  })
+
+  it('challenges every 401 with WWW-Authenticate (RFC 9110 §11.6.1), and reads the auth scheme in any case', async () => {
+    // Found by a scan: no 401 named a challenge, and `authorization: bearer <token>` was refused.
+    const none = await t.app.inject({ method: 'GET', url: '/v1/me' })
+    expect(none.statusCode).toBe(401)
+    expect(none.headers['www-authenticate']).toBe('Bearer')
+    const token = await createApiToken(t, await signedIn(t, 'scheme@example.test'), ['account:read'])
+    for (const scheme of ['Bearer', 'bearer', 'BEARER']) {
+      expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `${scheme} ${token}` } })).statusCode, scheme).toBe(200)
+    }
+  })
+
+  it('answers a text/plain body with 415, as every type but JSON', async () => {
+    // Found by a scan: Fastify's own text/plain parser let such a body through to the schema (400).
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/login',
+      headers: { 'content-type': 'text/plain' },
+      payload: '{"email":"a@b.test","password":"x"}',
+    })
+    expect(res.statusCode).toBe(415)
+    expect(res.json()).toMatchObject({ error: 'unsupported_media_type' })
   })
 
   it('answers an unknown route with 404 in the error model', async () => {

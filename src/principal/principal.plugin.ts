@@ -19,7 +19,8 @@ export type SessionResolver = (
   token: string,
 ) => Promise<{ readonly sessionId: string; readonly accountId: string; readonly account: PrincipalAccount } | null>
 
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/
+// The scheme in any case (RFC 9110 §11.1); the token as sent.
+const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i
 
 async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver; resolveSession: SessionResolver }): Promise<void> {
   const { deps } = opts
