@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest'
 import { runHousekeeping } from '../housekeeping.js'
 import { login, mailsTo, register, sessionCookieFrom, signedIn, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
-import { accept, createOrg, invite } from '../testing/orgs.js'
+import { accept, addMember, createOrg, invite } from '../testing/orgs.js'
+import { accountIdOf as idOfEmail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
+import { MAX_MEMBERSHIPS_PER_ACCOUNT } from './orgs.service.js'
 
 describe('invitations', () => {
   const t = useTestApp()
@@ -45,6 +47,51 @@ describe('invitations', () => {
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: wrong } })).statusCode).toBe(404)
     const right = await signedIn(t, 'Right@inv.test'.toLowerCase())
     expect((await accept(t, right, token)).json()).toEqual({ orgId, role: 'viewer' })
+  })
+
+  it("dies with its inviter's right to send it: removed, or demoted below what it grants", async () => {
+    // Found by a scan: an admin on the way out invited an address they held as admin, was removed,
+    // and the invitation still made that address an admin.
+    const owner = await signedIn(t, 'own-gone@inv.test')
+    const orgId = await createOrg(t, owner)
+    const removed = await addMember(t, owner, orgId, 'adm-gone@inv.test', 'admin')
+    const demoted = await addMember(t, owner, orgId, 'adm-demoted@inv.test', 'admin')
+    expect((await invite(t, removed.cookie, orgId, 'plant1@inv.test', 'admin')).statusCode).toBe(201)
+    expect((await invite(t, demoted.cookie, orgId, 'plant2@inv.test', 'viewer')).statusCode).toBe(201)
+    const kept = await addMember(t, owner, orgId, 'adm-kept@inv.test', 'admin')
+    expect((await invite(t, kept.cookie, orgId, 'fine@inv.test', 'member')).statusCode).toBe(201)
+    await t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${removed.accountId}`, headers: { cookie: owner } })
+    await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}/members/${demoted.accountId}`, headers: { cookie: owner }, payload: { role: 'member' } })
+    for (const email of ['plant1@inv.test', 'plant2@inv.test']) {
+      const res = await accept(t, await signedIn(t, email), await tokenFromMail(t, email, 'accept-invitation'))
+      expect(res.statusCode, email).toBe(400)
+      expect(res.json()).toMatchObject({ error: 'invalid_token' })
+    }
+    expect((await accept(t, await signedIn(t, 'fine@inv.test'), await tokenFromMail(t, 'fine@inv.test', 'accept-invitation'))).json()).toEqual({
+      orgId,
+      role: 'member',
+    })
+  })
+
+  it('keeps the limit on organizations an account belongs to when it joins one (422 org_limit_reached)', async () => {
+    // Found by a scan: the limit held for creating organizations only, and GET /v1/orgs then left the extra ones out.
+    const owner = await signedIn(t, 'own-limit@inv.test')
+    const orgId = await createOrg(t, owner)
+    await invite(t, owner, orgId, 'full@inv.test', 'viewer')
+    const full = await signedIn(t, 'full@inv.test')
+    const fullId = await idOfEmail(t, 'full@inv.test')
+    const orgs = await t.deps.db
+      .insertInto('organizations')
+      .values(Array.from({ length: MAX_MEMBERSHIPS_PER_ACCOUNT }, (_, i) => ({ name: `Filler ${i}` })))
+      .returning('id')
+      .execute()
+    await t.deps.db
+      .insertInto('memberships')
+      .values(orgs.map((o) => ({ org_id: o.id, account_id: fullId, role: 'owner' })))
+      .execute()
+    const res = await accept(t, full, await tokenFromMail(t, 'full@inv.test', 'accept-invitation'))
+    expect(res.statusCode).toBe(422)
+    expect(res.json()).toMatchObject({ error: 'org_limit_reached' })
   })
 
   it('refuses an expired invitation, and a revoked one', async () => {

@@ -18,8 +18,9 @@ import * as invitationsRepo from './invitations.repo.js'
 import { recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
+import { MAX_MEMBERSHIPS_PER_ACCOUNT } from './orgs.service.js'
 import type { OrgContext, OrgMeta } from './orgs.types.js'
-import { isRole, mayGrant } from './roles.js'
+import { effectivePermissions, isRole, mayGrant } from './roles.js'
 import type { InvitationView, PendingInvitationView } from './orgs.schemas.js'
 
 export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60
@@ -115,6 +116,14 @@ export async function acceptInvitation(deps: Deps, accountId: string, token: str
     if (emailKey(account.email) !== emailKey(invitation.email)) throw OrgErrors.invitationMismatch()
     if (account.email_verified_at === null) throw OrgErrors.emailNotVerified()
     if ((await repo.lockMember(trx, invitation.org_id, accountId)) !== undefined) throw OrgErrors.alreadyMember()
+    // An invitation grants what its inviter may still grant: removed, or demoted below the role it
+    // names or out of inviting, the inviter takes it with them (found by a scan: an admin on the
+    // way out planted admin access for an address they held). Their row is held until the join.
+    const inviter = invitation.invited_by === null ? undefined : await repo.shareMember(trx, invitation.org_id, invitation.invited_by)
+    if (inviter === undefined || !isRole(inviter.role) || !isRole(invitation.role)) throw OrgErrors.invalidInvitation()
+    if (!effectivePermissions(inviter.role, null).has('members:write') || !mayGrant(inviter.role, invitation.role)) throw OrgErrors.invalidInvitation()
+    // The limit on organizations an account belongs to holds for joining too (found by a scan).
+    if ((await repo.countMemberships(trx, accountId)) >= MAX_MEMBERSHIPS_PER_ACCOUNT) throw OrgErrors.tooManyOrgs(MAX_MEMBERSHIPS_PER_ACCOUNT)
     await repo.insertMembership(trx, { org_id: invitation.org_id, account_id: accountId, role: invitation.role, created_at: now })
     await invitationsRepo.markAccepted(trx, invitation.id, now)
     await recordOrgEvent(trx, {

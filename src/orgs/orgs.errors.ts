@@ -14,6 +14,6 @@ export const OrgErrors = {
   emailNotVerified: () => new AppError('email_not_verified', 403, 'Verify your email address before accepting an invitation'),
   alreadyMember: () => new AppError('already_member', 409, 'You are already a member of this organization'),
   tooManyInvitations: (max: number) => new AppError('invitation_limit_reached', 422, `An organization may have at most ${max} pending invitations`),
-  tooManyOrgs: (max: number) => new AppError('org_limit_reached', 422, `An account may create at most ${max} organizations`),
+  tooManyOrgs: (max: number) => new AppError('org_limit_reached', 422, `An account may belong to at most ${max} organizations`),
   invalidRole: () => new AppError('invalid_role', 422, 'Unknown role'),
 } as const
