@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox'
-import { EmailView, Id, Password, StrictObject, Timestamp } from '../http/schemas.js'
+import { EmailView, Id, StrictObject, Timestamp } from '../http/schemas.js'
 
 /** The `user` of /v1/me and of a login answer. */
 export const AccountReply = StrictObject({
@@ -10,8 +10,6 @@ export const AccountReply = StrictObject({
   createdAt: Timestamp,
 })
 export type AccountReply = Static<typeof AccountReply>
-
-export const DeleteAccountBody = StrictObject({ password: Password })
 
 export const SecurityEventView = StrictObject({
   type: Type.String({ maxLength: 64 }),

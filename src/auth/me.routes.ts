@@ -2,10 +2,10 @@
 // Each needs a session and the password again (and, for the password and the address, a code when
 // TOTP is on). The plain reads of /v1/me are src/accounts/accounts.routes.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { DeleteAccountBody } from '../accounts/accounts.schemas.js'
 import type { Deps } from '../deps.js'
 import { errorReplies, SESSION_ONLY } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
+import { ReauthBody } from '../mfa/mfa.schemas.js'
 import { requireAuth } from '../principal/principal.js'
 import { clearSessionCookie, setSessionCookie } from '../http/cookies.js'
 import { deleteAccount } from './account-deletion.service.js'
@@ -51,10 +51,10 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
 
   app.delete(
     '',
-    { schema: { tags, security: SESSION_ONLY, body: DeleteAccountBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
+    { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
       const principal = requireAuth(request, { sessionOnly: true })
-      await deleteAccount(deps, { accountId: principal.accountId, password: request.body.password }, requestMeta(request))
+      await deleteAccount(deps, { accountId: principal.accountId, ...request.body }, requestMeta(request))
       clearSessionCookie(reply)
       return reply.code(204).send()
     },

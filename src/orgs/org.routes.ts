@@ -3,16 +3,17 @@
 import { Readable } from 'node:stream'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from 'typebox'
-import { AccountErrors, verifyAccountPassword } from '../accounts/accounts.service.js'
 import type { Deps } from '../deps.js'
 import { canonicalId } from '../http/canonical-ids.js'
 import { errorReplies } from '../http/schemas.js'
+import { ReauthBody } from '../mfa/mfa.schemas.js'
+import { reauthenticate } from '../mfa/mfa.service.js'
 import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { requireAuth } from '../principal/principal.js'
 import { transferOwnership } from './members.service.js'
 import { exportOrgAudit, listOrgAudit } from './org-audit.service.js'
 import { orgContext, orgMeta } from './org-scope.js'
-import { AuditEventsReply, AuditQuery, DeleteOrgBody, OrgParams, OrgReply, TransferOwnershipBody, UpdateOrgBody } from './orgs.schemas.js'
+import { AuditEventsReply, AuditQuery, OrgParams, OrgReply, TransferOwnershipBody, UpdateOrgBody } from './orgs.schemas.js'
 import * as orgs from './orgs.service.js'
 
 const tags = ['organizations']
@@ -54,15 +55,15 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
       schema: {
         tags,
         security: [{ session: [] }],
-        description: 'Owner only, with the password: deletes everything the organization owns.',
+        description: 'Owner only, with full re-authentication (the password, and a code when TOTP is on): deletes everything the organization owns.',
         params: OrgParams,
-        body: DeleteOrgBody,
+        body: ReauthBody,
         response: { 204: Type.Null(), ...errorReplies(400, 401, 403, 404, 429) },
       },
     },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
-      if (!(await verifyAccountPassword(deps, auth.accountId, request.body.password))) throw AccountErrors.invalidPassword()
+      await reauthenticate(deps, auth.accountId, request.body, orgMeta(request))
       await orgs.deleteOrg(deps, orgContext(request), orgMeta(request))
       return reply.code(204).send(null)
     },

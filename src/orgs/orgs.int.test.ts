@@ -66,8 +66,8 @@ describe('organizations', () => {
       headers: { cookie: owner },
       payload: { password: 'not the password at all' },
     })
-    expect(wrong.statusCode).toBe(403)
-    expect(wrong.json()).toMatchObject({ error: 'invalid_password' })
+    expect(wrong.statusCode).toBe(401)
+    expect(wrong.json()).toMatchObject({ error: 'invalid_credentials' })
     const done = await t.app.inject({
       method: 'DELETE',
       url: `/v1/orgs/${orgId}`,

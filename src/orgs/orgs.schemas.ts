@@ -1,7 +1,7 @@
 // Request and response shapes of /v1/orgs, /v1/orgs/:orgId/{members,invitations,audit-events} and
 // /v1/invitations/accept.
 import { type Static, Type } from 'typebox'
-import { Email, Id, Password, StrictObject, Timestamp } from '../http/schemas.js'
+import { Email, Id, StrictObject, Timestamp } from '../http/schemas.js'
 import { ROLE_NAMES } from './roles.js'
 
 // No control characters: the name is shown in mail and listings.
@@ -18,7 +18,6 @@ export const UpdateOrgBody = Type.Object(
   { name: Type.Optional(OrgName), mfaRequired: Type.Optional(Type.Boolean()) },
   { additionalProperties: false, minProperties: 1 },
 )
-export const DeleteOrgBody = StrictObject({ password: Password })
 
 export const CreatedOrgReply = StrictObject({ id: Id, name: OrgName, role: RoleView, createdAt: Timestamp })
 export const OrgReply = StrictObject({ id: Id, name: OrgName, role: RoleView, mfaRequired: Type.Boolean(), createdAt: Timestamp })

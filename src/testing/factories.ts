@@ -5,6 +5,7 @@
 // - createAccount / signedIn insert the account row (its password hash made once per app's hasher,
 //   so logging in with that password still works) and issue a session through the
 //   sessions service (a genuine cookie). Every other test uses them: no mails, no audit rows.
+import { sql } from 'kysely'
 import type { LightMyRequestResponse } from 'fastify'
 import type { RequestMeta } from '../audit/audit.service.js'
 import { markEmailVerified, rememberDevice } from '../accounts/accounts.service.js'
@@ -87,8 +88,19 @@ export async function issueTestSession(t: Pick<TestApp, 'deps'>, accountId: stri
   return { cookie: `${SESSION_COOKIE}=${token}`, sessionId }
 }
 
+/**
+ * The mails to `address`, oldest first. A test's clock often stands still, so created_at ties; the
+ * inserting transaction's id (xmin) breaks them. Not the physical order: a database handed on from
+ * another file (src/testing/test-db.ts) puts new rows in the space deleted ones left.
+ */
 export async function mailsTo(t: TestApp, address: string): Promise<{ subject: string; body_text: string | null }[]> {
-  return t.deps.db.selectFrom('email_outbox').select(['subject', 'body_text']).where('to_address', '=', address).orderBy('created_at').execute()
+  return t.deps.db
+    .selectFrom('email_outbox')
+    .select(['subject', 'body_text'])
+    .where('to_address', '=', address)
+    .orderBy('created_at')
+    .orderBy(sql`xmin::text::bigint`)
+    .execute()
 }
 
 /** The token in the newest mail to `address` whose link has `path` (verify-email, reset-password). */
