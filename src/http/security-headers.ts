@@ -38,6 +38,9 @@ async function headersFromHelmet(): Promise<Readonly<Record<string, string>>> {
   for (const [name, value] of Object.entries(res.headers)) if (!TRANSPORT.has(name) && typeof value === 'string') headers[name] = value
   // API answers may hold personal data: never stored by a browser or a shared cache.
   headers['cache-control'] = 'no-store'
+  // Powerful browser features nothing here uses, off for every page and any frame (helmet sets no
+  // Permissions-Policy). WebAuthn's features default to 'self': the passkey pages keep them.
+  headers['permissions-policy'] = 'accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()'
   return Object.freeze(headers)
 }
 
