@@ -217,12 +217,19 @@ export async function lockCredentials(trx: Db, accountId: string): Promise<numbe
 }
 
 /**
- * Moves the account to `email` (marked verified) within the caller's transaction. Throws 409
- * email_taken when another account holds it, checked here and by the unique index.
+ * Moves the account to `email` (marked verified) within the caller's transaction, once the caller
+ * proved the mailbox (a link mailed there came back). Throws 409 email_taken when another verified
+ * account holds it, checked here and by the unique index. An unverified account holding it gives
+ * it up and is deleted: nobody but the mailbox owner could ever verify it (found by a scan: a
+ * squatter registered the address after the request and blocked the change for 7 days).
  */
-export async function replaceEmail(trx: Db, accountId: string, email: string, now: Date): Promise<void> {
+export async function replaceEmail(trx: Db, accountId: string, email: string, now: Date, meta: RequestMeta): Promise<void> {
   const holder = await repo.findByEmail(trx, email)
-  if (holder !== undefined && holder.id !== accountId) throw AccountErrors.emailTaken()
+  if (holder !== undefined && holder.id !== accountId) {
+    if (holder.email_verified_at !== null) throw AccountErrors.emailTaken()
+    await repo.deleteAccount(trx, holder.id)
+    await recordEvent(trx, { type: 'account.deleted', accountId: holder.id, meta, at: now, details: { reason: 'address_claimed_by_its_mailbox' } })
+  }
   await repo.replaceEmail(trx, accountId, email, now)
 }
 

@@ -155,4 +155,20 @@ describe('email change', () => {
     const raced = await racing
     expect(raced.statusCode).toBe(401)
   })
+
+  it('takes the address from an unverified account that squatted it after the request: the link proved the mailbox', async () => {
+    // Found by a scan: once A asked for N, anyone could register N unverified (without its mailbox)
+    // and A's confirmation answered 409 email_taken until that account expired, 7 days later.
+    const cookie = await signedIn(t, 'old11@example.test')
+    await requestChange({ cookie }, { newEmail: 'new11@example.test', password: STRONG_PASSWORD })
+    const token = await tokenFromMail(t, 'new11@example.test', 'confirm-email')
+    expect(
+      (await t.app.inject({ method: 'POST', url: '/v1/auth/register', payload: { email: 'new11@example.test', password: 'squatter passphrase 4 the win' } }))
+        .statusCode,
+    ).toBe(202)
+    expect((await confirm(cookie, token)).statusCode).toBe(204)
+    expect((await me(cookie)).json()).toMatchObject({ email: 'new11@example.test' })
+    expect((await login(t, 'new11@example.test', 'squatter passphrase 4 the win')).statusCode).toBe(401)
+    expect((await login(t, 'new11@example.test')).statusCode).toBe(200)
+  })
 })

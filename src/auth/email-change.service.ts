@@ -70,7 +70,7 @@ export async function confirmEmailChange(deps: Deps, input: { accountId: string;
       if ((await consumeOneTimeToken(trx, input.token, 'email_change', now)) !== input.accountId) throw AccountErrors.invalidToken()
       const account = await findAccountById(trx, input.accountId)
       if (account === undefined) throw CommonErrors.unauthenticated()
-      await replaceEmail(trx, input.accountId, newEmail, now)
+      await replaceEmail(trx, input.accountId, newEmail, now, meta)
       await revokeAllSessions(trx, input.accountId, input.sessionId)
       await endMfaChallenges(trx, input.accountId)
       // Links already mailed to the old address (reset, verification) must not outlive it.
