@@ -3,7 +3,7 @@
 // See docs/decisions/0002-embedded-postgresql.md. Never used in production (config refuses it).
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { createServer } from 'node:net'
 import path from 'node:path'
@@ -87,6 +87,27 @@ export async function assertReachableByPostgresUser(dirs: readonly string[], use
   }
 }
 
+/**
+ * Refuses, in one line that says what to do, when a PostgreSQL already runs on `dataDir` (its
+ * postmaster.pid names a live process): a second `npm start` or CLI in the same folder. The
+ * library would reject with no message ("fatal: unknown error"). A stale file, whose process is
+ * gone, is PostgreSQL's to clear.
+ */
+export async function assertNotRunning(dataDir: string): Promise<void> {
+  const lock = await readFile(path.join(dataDir, 'postmaster.pid'), 'utf8').catch(() => undefined)
+  const pid = Number(lock?.split('\n')[0])
+  if (!Number.isInteger(pid) || pid <= 0) return
+  try {
+    process.kill(pid, 0)
+  } catch (err) {
+    // EPERM: alive, under another user (the `postgres` user when started as root).
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return
+  }
+  throw new EmbeddedPostgresError(
+    `the embedded PostgreSQL in ${dataDir} is already running (pid ${pid}): another \`npm start\` or CLI uses this folder. Stop it first, or set DATABASE_URL to use another database`,
+  )
+}
+
 /** Starts (initialising once) a cluster in `dataDir`, listening on 127.0.0.1 only. */
 export async function startEmbeddedPostgres(opts: {
   dataDir: string
@@ -113,6 +134,7 @@ export async function startEmbeddedPostgres(opts: {
   await mkdir(path.dirname(opts.dataDir), { recursive: true })
   if (isRoot) await assertReachableByPostgresUser([path.dirname(opts.dataDir), binariesDir()])
   if (!existsSync(path.join(opts.dataDir, 'PG_VERSION'))) await server.initialise()
+  await assertNotRunning(opts.dataDir)
   await server.start()
   const url = `postgres://postgres:${encodeURIComponent(opts.password)}@127.0.0.1:${port}/postgres`
   return { url, stop: () => server.stop() }
