@@ -19,15 +19,14 @@ describe('CSRF guard on cookie-authenticated state changes', () => {
     expect(res.statusCode).toBe(403)
   })
 
+  /** A signed-in request whose body is form-encoded, as a cross-site form would send it. */
+  async function sendForm(email: string, method: 'POST' | 'DELETE', url: string, payload: string) {
+    const cookie = await signedIn(t, email)
+    return t.app.inject({ method, url, headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' }, payload })
+  }
+
   it('refuses a form-encoded body with 415', async () => {
-    const cookie = await signedIn(t, 'csrf3@example.test')
-    const res = await t.app.inject({
-      method: 'POST',
-      url: '/v1/me/password',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'currentPassword=a&newPassword=b',
-    })
-    expect(res.statusCode).toBe(415)
+    expect((await sendForm('csrf3@example.test', 'POST', '/v1/me/password', 'currentPassword=a&newPassword=b')).statusCode).toBe(415)
   })
 
   it('lets same-origin and header-less (non-browser) requests through', async () => {
@@ -51,13 +50,6 @@ describe('CSRF guard on cookie-authenticated state changes', () => {
       expect(res.statusCode, type).toBe(204)
     }
     // A DELETE that does carry a body is still read as one: a form body is refused.
-    const cookie = await signedIn(t, 'csrf-form-delete@example.test')
-    const form = await t.app.inject({
-      method: 'DELETE',
-      url: '/v1/me',
-      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
-      payload: 'password=x',
-    })
-    expect(form.statusCode).toBe(415)
+    expect((await sendForm('csrf-form-delete@example.test', 'DELETE', '/v1/me', 'password=x')).statusCode).toBe(415)
   })
 })
