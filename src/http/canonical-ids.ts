@@ -3,8 +3,9 @@
 // into a hash (the audit chain) must be the form the database gives back: found by a scan, an
 // owner "transferred" ownership to themself in upper case and left the organization with none, and
 // an upper-case organization id went into the audit chain as typed. So every uuid-shaped path
-// parameter is lower-cased before validation, on the routes that have parameters (no cost to the
-// others), in their first hook: before any other hook or handler reads them. An id in a body is
+// parameter is lower-cased on the routes that have parameters (no cost to the others), by a
+// route-level onRequest hook: after the app-wide onRequest hooks, which read no parameter, and
+// before any preValidation hook (orgScope's), the validation and the handler. An id in a body is
 // lower-cased where it is read (canonicalId).
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
