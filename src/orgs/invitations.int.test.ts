@@ -147,14 +147,20 @@ describe('invitations', () => {
     expect(roles).toEqual([{ role: 'owner' }])
   })
 
-  it('mails one address at most 10 invitations an hour (429), from any organization', async () => {
+  it('lets one sender mail one address at most 10 invitations an hour (429), from any of their organizations; another sender is not held up', async () => {
+    // Found by a scan: the 10 were counted per address across every sender, so one organization
+    // could keep everyone else from inviting an address for an hour, again and again.
     const owner = await signedIn(t, 'own6@inv.test')
     const orgId = await createOrg(t, owner)
+    const otherOrg = await createOrg(t, owner, 'Second')
     for (let i = 0; i < 10; i += 1) expect((await invite(t, owner, orgId, 'target@inv.test', 'viewer')).statusCode).toBe(201)
     const over = await invite(t, owner, orgId, 'target@inv.test', 'viewer')
     expect(over.statusCode).toBe(429)
     expect(over.headers['retry-after']).toBeDefined()
+    expect((await invite(t, owner, otherOrg, 'target@inv.test', 'viewer')).statusCode).toBe(429)
     expect(await mailsTo(t, 'target@inv.test')).toHaveLength(10)
+    const someoneElse = await signedIn(t, 'own6b@inv.test')
+    expect((await invite(t, someoneElse, await createOrg(t, someoneElse), 'target@inv.test', 'viewer')).statusCode).toBe(201)
   })
 
   it('forgets ended invitations, and the addresses they hold, 30 days later', async () => {

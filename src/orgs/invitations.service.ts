@@ -43,7 +43,9 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
     if (org === undefined) throw OrgErrors.notFound()
     const quota = await reserveAttempt(
       { ...deps, db: trx },
-      { key: accountKey('invitation', email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 },
+      // Per sender and address, from any of the sender's organizations: nobody mail-bombs an
+      // address, and one sender's burst never keeps another from inviting it (found by a scan).
+      { key: accountKey(`invitation:${ctx.accountId}`, email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 },
       now,
     )
     if (!quota.allowed) throw CommonErrors.rateLimited(quota.retryAfterSeconds)
