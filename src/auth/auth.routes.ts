@@ -10,7 +10,7 @@ import { clearPendingCookie, clearSessionCookie, MFA_PENDING_COOKIE, SESSION_COO
 import { logout, revokeSession, validateSession } from '../sessions/sessions.service.js'
 import * as schemas from './auth.schemas.js'
 import { completeMfaLogin, login } from './login.service.js'
-import { confirmPasswordReset, requestPasswordReset } from './password-reset.service.js'
+import { confirmPasswordReset, requestPasswordResetAtFloor } from './password-reset.service.js'
 import { userView } from './user-view.js'
 
 const tags = ['auth']
@@ -80,7 +80,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app,
     '/password-reset',
     { config: strict, schema: { tags, body: schemas.PasswordResetBody, response: { 202: schemas.PasswordResetReply, ...errorReplies(400, 429) } } },
     async (request, reply) => {
-      await requestPasswordReset(deps, request.body.email, requestMeta(request))
+      await requestPasswordResetAtFloor(deps, request.body.email, requestMeta(request))
       return reply.code(202).send({ status: 'accepted' as const })
     },
   )
