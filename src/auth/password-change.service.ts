@@ -8,12 +8,13 @@
 //   stops working), records the event and mails the owner;
 // - API tokens stay: the owner is signed in and sees them (docs/decisions/0042).
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
-import { assertAcceptablePassword, findAccountById, setPasswordHash } from '../accounts/accounts.service.js'
+import { assertAcceptablePassword, credentialsVersion, findAccountById, lockCredentials, setPasswordHash } from '../accounts/accounts.service.js'
 import { normalizePassword } from '../accounts/password-policy.js'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { MfaErrors } from '../mfa/mfa.errors.js'
 import { endMfaChallenges, reauthenticate } from '../mfa/mfa.service.js'
 import { voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
 import { revokeAllSessions, rotateSessionToken } from '../sessions/sessions.service.js'
@@ -35,10 +36,15 @@ export async function changePassword(deps: Deps, input: ChangePasswordInput, met
   const account = await findAccountById(deps.db, input.accountId)
   if (account === undefined) throw CommonErrors.unauthenticated()
   await assertAcceptablePassword(deps, input.newPassword, account.email)
+  // The credentials as the re-check below sees them: a change that lands meanwhile (a parallel
+  // change, a reset) makes this one refuse, as a login would (found by a scan: two parallel changes
+  // both answered 204 and the last writer won).
+  const version = await credentialsVersion(deps.db, input.accountId)
   await reauthenticate(deps, input.accountId, { password: input.currentPassword, code: input.code }, meta)
   const hash = await deps.hasher.hash(normalizePassword(input.newPassword))
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
+    if ((await lockCredentials(trx, input.accountId)) !== version) throw MfaErrors.reauthFailed()
     await setPasswordHash(trx, input.accountId, hash, now, true)
     const rotated = await rotateSessionToken(trx, input.accountId, input.sessionId)
     if (rotated === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: change nothing

@@ -15,6 +15,7 @@ import {
   tokenFromMail,
 } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
+import { PasswordHasher } from '../crypto/password.js'
 import { referenceTotp } from '../testing/totp-reference.js'
 
 const NEW_PASSWORD = 'a fresh passphrase after the scare'
@@ -116,6 +117,25 @@ describe('recovery', () => {
     expect((await me({ cookie: other })).statusCode).toBe(401)
     expect((await me({ cookie: fresh })).statusCode).toBe(200)
     expect((await mailsTo(t, 'rotate@example.test')).some((m) => /Your password was changed/.test(m.subject))).toBe(true)
+  })
+
+  it('lets exactly one of two parallel password changes win: the other finds the current password changed (401)', async () => {
+    // Found by a scan: both answered 204 (10 rounds in 10) and the last writer's password won. A
+    // slow stored hash keeps both re-checks of the current password in flight at once.
+    const slow = await new PasswordHasher({ memoryKiB: 32_768, iterations: 3, parallelism: 1 }, 2, 0).hash(STRONG_PASSWORD)
+    for (let round = 0; round < 3; round += 1) {
+      const email = `twice${round}@example.test`
+      const cookie = await signUpAndLogin(t, email)
+      await t.deps.db.updateTable('accounts').set({ password_hash: slow }).where('email', '=', email).execute()
+      const results = await Promise.all(
+        ['first new passphrase for this', 'second new passphrase for this'].map((newPassword) =>
+          changePassword(cookie, { currentPassword: STRONG_PASSWORD, newPassword }),
+        ),
+      )
+      expect(results.map((r) => r.statusCode).sort(), `round ${round}`).toEqual([204, 401])
+      const won = results.findIndex((r) => r.statusCode === 204) === 0 ? 'first new passphrase for this' : 'second new passphrase for this'
+      expect((await login(t, email, won)).statusCode).toBe(200)
+    }
   })
 
   it('a password change ends every pending MFA login', async () => {
