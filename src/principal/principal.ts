@@ -10,7 +10,12 @@ export type SessionPrincipal = Extract<Principal, { kind: 'session' }>
 export const PrincipalErrors = {
   missingScope: (scope: Scope) => new AppError('insufficient_scope', 403, `This token lacks the "${scope}" scope`),
   sessionRequired: () => new AppError('session_required', 403, 'This action needs a signed-in session, not an API token'),
-  mfaEnrolmentRequired: () => new AppError('mfa_enrolment_required', 403, 'Set up two-factor sign-in first (POST /v1/me/mfa/totp)'),
+  mfaEnrolmentRequired: () =>
+    new AppError(
+      'mfa_enrolment_required',
+      403,
+      'Set up a second factor first: TOTP (POST /v1/me/mfa/totp) or a passkey (POST /v1/me/passkeys/registration/options)',
+    ),
 } as const
 
 /** Routes a session still waiting for its mandatory second factor may use (MFA_REQUIRED). */

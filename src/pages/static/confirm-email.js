@@ -5,6 +5,10 @@
 ;(() => {
   const token = new URLSearchParams(location.hash.slice(1)).get('token')
   history.replaceState(null, '', location.pathname)
+  // A link followed in a tab already on this page changes only the fragment: read it the same way.
+  addEventListener('hashchange', () => {
+    if (location.hash.includes('token=')) location.reload()
+  })
   const button = document.getElementById('confirm')
   const status = document.getElementById('status')
   const show = (text, ok) => {
