@@ -12,7 +12,9 @@ import { AppError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import {
+  accountKey,
   clearStreaks,
+  clearWindows,
   codeStreakKey,
   passwordStreakKey,
   releaseStreak,
@@ -130,7 +132,12 @@ export async function codeSucceeded(deps: StreakDeps, accountId: string): Promis
   await clearStreaks(deps, [codeStreakKey(accountId)])
 }
 
-/** A password reset (proof of the mailbox) clears both streaks of the account: the way out past the cap. */
+/**
+ * A password reset (proof of the mailbox) clears both streaks of the account, the way out past the
+ * cap, and its login window: found by a scan, 10 guesses every 15 minutes from anywhere kept the
+ * owner out for good, a reset included. The window still counts every guess after the reset.
+ */
 export async function clearFailureStreaks(deps: StreakDeps, account: { id: string; email: string }): Promise<void> {
   await clearStreaks(deps, [passwordStreakKey(account.email), codeStreakKey(account.id)])
+  await clearWindows(deps, [accountKey('login', account.email)])
 }

@@ -59,6 +59,10 @@ export async function unbumpWindow(redis: Redis, prefix: string, key: string): P
   await scripted(redis).sssUnbumpWindow(windowKey(prefix, key))
 }
 
+export async function deleteWindows(redis: Redis, prefix: string, keys: readonly string[]): Promise<void> {
+  if (keys.length > 0) await redis.del(...keys.map((k) => windowKey(prefix, k)))
+}
+
 export async function bumpStreak(redis: Redis, prefix: string, key: string): Promise<number> {
   return redis.incr(streakKey(prefix, key))
 }

@@ -29,6 +29,11 @@ export async function unbumpWindow(db: Db, key: string): Promise<void> {
     .execute()
 }
 
+export async function deleteWindows(db: Db, keys: readonly string[]): Promise<void> {
+  if (keys.length === 0) return
+  await db.deleteFrom('auth_throttle').where('key', 'in', keys).execute()
+}
+
 export async function deleteWindowsBefore(db: Db, before: Date): Promise<void> {
   await db.deleteFrom('auth_throttle').where('window_started_at', '<', before).execute()
 }

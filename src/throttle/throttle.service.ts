@@ -223,6 +223,14 @@ export async function releaseStreak(counters: Counters, key: string): Promise<vo
   await bestEffort(log, () => redisCounters.unbumpStreak(redis, prefix, key))
 }
 
+/** Ends windows before their time: a password reset (proof of the mailbox) lifts the account's login lock. */
+export async function clearWindows(counters: Counters, keys: readonly string[]): Promise<void> {
+  refusalMemory(counters).forget(keys)
+  const { db, redis, prefix, log } = backend(counters)
+  if (redis === undefined) return repo.deleteWindows(db, keys)
+  await bestEffort(log, () => redisCounters.deleteWindows(redis, prefix, keys))
+}
+
 /** Ends streaks after a success (or a password reset, the way out past the cap). */
 export async function clearStreaks(counters: Counters, keys: readonly string[]): Promise<void> {
   refusalMemory(counters).forget(keys)
