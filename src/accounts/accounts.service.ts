@@ -12,7 +12,7 @@ import { normalizeEmail } from '../mail/address.js'
 import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
-import { accountKey, ipKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
+import { accountKey, ipKey, loginWindowKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
 import { checkPasswordOffLoop, lengthProblem, normalizePassword, REASON_TEXT, type WeakPasswordReason } from './password-policy.js'
@@ -141,7 +141,7 @@ export async function verifyEmail(deps: Deps, input: { token: string; password: 
 function verifyThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
   const { loginMaxFailuresPerAccount, loginMaxFailuresPerIp, loginFailureWindowSeconds } = deps.config.auth
   return [
-    { key: accountKey('login', email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
+    { key: loginWindowKey(email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
     { key: ipKey('login', ip), limit: loginMaxFailuresPerIp, windowSeconds: loginFailureWindowSeconds },
   ]
 }

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { createAccount, issueTestSession, STRONG_PASSWORD } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
-import { accountKey } from '../throttle/throttle.service.js'
+import { loginWindowKey } from '../throttle/throttle.service.js'
 
 describe('login flood', () => {
   const t = useTestApp({
@@ -104,7 +104,7 @@ describe('login flood', () => {
     const codes = guesses.map((r) => r.statusCode)
     expect(codes.filter((c) => c === 503)).toHaveLength(9)
     expect(codes.filter((c) => c === 401)).toHaveLength(3)
-    const counted = await t.deps.db.selectFrom('auth_throttle').select('attempts').where('key', '=', accountKey('login', account.email)).execute()
+    const counted = await t.deps.db.selectFrom('auth_throttle').select('attempts').where('key', '=', loginWindowKey(account.email)).execute()
     expect(counted.map((r) => r.attempts)).toEqual([3])
     expect((await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email: account.email, password: STRONG_PASSWORD } })).statusCode).toBe(200)
   })

@@ -22,7 +22,7 @@ import { completeMfaChallenge, hasConfirmedTotp, pendingLoginAccount, startMfaCh
 import { PasskeyErrors } from '../passkeys/passkeys.errors.js'
 import { hasPasskey } from '../passkeys/passkeys.service.js'
 import { issueSession } from '../sessions/sessions.service.js'
-import { accountKey, ipKey, refuseThrottled, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
+import { ipKey, loginWindowKey, refuseThrottled, releaseAttempt, reserveAll, type ThrottleRule } from '../throttle/throttle.service.js'
 import { passwordFailed, passwordSucceeded, refuseRememberedPasswordCap, reservePasswordAttempt } from '../throttle/failure-streaks.service.js'
 import { noteDevice } from './new-device.js'
 import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './password-compromise.service.js'
@@ -37,7 +37,7 @@ export type LoginResult = { kind: 'session'; accountId: string; token: string; s
 export function loginThrottleRules(deps: Deps, email: string, ip: string): ThrottleRule[] {
   const { loginMaxFailuresPerAccount, loginMaxFailuresPerIp, loginFailureWindowSeconds } = deps.config.auth
   return [
-    { key: accountKey('login', email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
+    { key: loginWindowKey(email), limit: loginMaxFailuresPerAccount, windowSeconds: loginFailureWindowSeconds },
     { key: ipKey('login', ip), limit: loginMaxFailuresPerIp, windowSeconds: loginFailureWindowSeconds },
   ]
 }

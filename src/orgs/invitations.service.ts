@@ -27,7 +27,7 @@ export const INVITATION_TTL_SECONDS = 7 * 24 * 60 * 60
 /** Pending invitations per organization: bounds the mail one admin can make the server send. */
 export const MAX_PENDING_INVITATIONS = 100
 /** Invitation mails one address may receive per hour, from all organizations together (mail bombing). */
-export const INVITATIONS_PER_ADDRESS_PER_HOUR = 10
+export const INVITATIONS_PER_SENDER_AND_ADDRESS_PER_HOUR = 10
 
 export type { InvitationView, PendingInvitationView }
 
@@ -45,7 +45,7 @@ export async function invite(deps: Deps, ctx: OrgContext, input: { email: string
       { ...deps, db: trx },
       // Per sender and address, from any of the sender's organizations: nobody mail-bombs an
       // address, and one sender's burst never keeps another from inviting it (found by a scan).
-      { key: accountKey(`invitation:${ctx.accountId}`, email), limit: INVITATIONS_PER_ADDRESS_PER_HOUR, windowSeconds: 3600 },
+      { key: accountKey(`invitation:${ctx.accountId}`, email), limit: INVITATIONS_PER_SENDER_AND_ADDRESS_PER_HOUR, windowSeconds: 3600 },
       now,
     )
     if (!quota.allowed) throw CommonErrors.rateLimited(quota.retryAfterSeconds)

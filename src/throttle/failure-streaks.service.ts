@@ -12,7 +12,7 @@ import { AppError } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
 import {
-  accountKey,
+  loginWindowKey,
   clearStreaks,
   clearWindows,
   codeStreakKey,
@@ -139,5 +139,5 @@ export async function codeSucceeded(deps: StreakDeps, accountId: string): Promis
  */
 export async function clearFailureStreaks(deps: StreakDeps, account: { id: string; email: string }): Promise<void> {
   await clearStreaks(deps, [passwordStreakKey(account.email), codeStreakKey(account.id)])
-  await clearWindows(deps, [accountKey('login', account.email)])
+  await clearWindows(deps, [loginWindowKey(account.email)])
 }

@@ -41,6 +41,11 @@ export function accountKey(kind: string, email: string): string {
   return `${kind}:acct:${sha256(emailKey(email)).toString('hex')}`
 }
 
+/** The account's login window: failed logins and re-checks of its password count in it; a reset clears it. */
+export function loginWindowKey(email: string): string {
+  return accountKey('login', email)
+}
+
 /** A per-address key: IPv6 clients count by their /64, IPv4-mapped IPv6 as IPv4 (client-key.ts). */
 export function ipKey(kind: string, ip: string): string {
   return `${kind}:ip:${clientKey(ip)}`
