@@ -100,7 +100,7 @@ export type OrgMembershipHold = (trx: Trx, orgId: string, accountId: string) => 
 /**
  * Creates a token for the account and returns it with its secret, the only time the secret leaves
  * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422). A token bound to an
- * organization needs `holdMembership`, run in the same transaction: a removal of the member either
+ * organization runs `holdMembership` in the same transaction: a removal of the member either
  * came first (404) or waits for the token and then revokes it.
  */
 export async function createToken(
@@ -108,7 +108,7 @@ export async function createToken(
   accountId: string,
   input: CreateTokenInput,
   meta: RequestMeta,
-  holdMembership?: OrgMembershipHold,
+  holdMembership: OrgMembershipHold,
 ): Promise<CreatedToken> {
   const scopes = checkScopes(input.scopes, input.orgId !== undefined)
   const days = checkExpiryDays(deps, input.expiresInDays)
@@ -118,10 +118,7 @@ export async function createToken(
   return deps.db.transaction().execute(async (trx) => {
     const owner = await lockAccount(trx, accountId)
     if (owner === undefined) throw CommonErrors.unauthenticated()
-    if (input.orgId !== undefined) {
-      if (holdMembership === undefined) throw new Error('createToken: a token bound to an organization needs holdMembership')
-      await holdMembership(trx, input.orgId, accountId)
-    }
+    if (input.orgId !== undefined) await holdMembership(trx, input.orgId, accountId)
     if ((await repo.countLive(trx, accountId, now)) >= MAX_LIVE_TOKENS_PER_ACCOUNT) throw ApiTokenErrors.tooMany(MAX_LIVE_TOKENS_PER_ACCOUNT)
     const token = generateApiToken(deps.config.apiTokens.prefix)
     const [active] = tokenHashes(ring, token)

@@ -13,13 +13,14 @@ import { assertNotLastOwnerAnywhere } from '../orgs/members.service.js'
  * in one transaction. 409 last_owner when an organization would be left without an owner.
  */
 export async function deleteAccount(deps: Deps, input: { accountId: string; password: string; code?: string }, meta: RequestMeta): Promise<void> {
-  await reauthenticate(deps, input.accountId, { password: input.password, ...(input.code !== undefined ? { code: input.code } : {}) }, meta)
+  const { accountId, ...reauth } = input
+  await reauthenticate(deps, accountId, reauth, meta)
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
-    const account = await findAccountById(trx, input.accountId)
+    const account = await findAccountById(trx, accountId)
     if (account === undefined) return
     // 409 last_owner: an organization is never left without an owner (locks its owner rows).
-    await assertNotLastOwnerAnywhere(trx, input.accountId)
+    await assertNotLastOwnerAnywhere(trx, accountId)
     await deleteAccountRecord(trx, deps, account, meta, now)
   })
 }

@@ -12,8 +12,16 @@ export function newKeyRingEntry(id: string): string {
   return `${id}:${randomBytes(32).toString('base64url')}`
 }
 
+/** A new id: a random (version 4) UUID, in lower case. */
 export function newId(): string {
   return randomUUID()
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** True for a UUID in its text form, in either case (RFC 9562 reads both). */
+export function isUuid(text: string): boolean {
+  return UUID.test(text)
 }
 
 /** A uniformly random integer in [min, max). */

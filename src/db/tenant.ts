@@ -6,9 +6,8 @@
 //   a superuser (tests) or as the tables' owner (development);
 // - both settings end with the transaction: a pooled connection never carries them to another request.
 import { sql } from 'kysely'
+import { isUuid } from '../crypto/random.js'
 import type { Db, Trx } from './db.js'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 export interface TenantDeps {
   readonly db: Db
@@ -17,7 +16,7 @@ export interface TenantDeps {
 
 /** Runs `work` in a transaction bound to organization `orgId` (Row Level Security applies). */
 export async function withTenant<T>(deps: TenantDeps, orgId: string, work: (trx: Trx) => Promise<T>): Promise<T> {
-  if (!UUID.test(orgId)) throw new Error('withTenant: orgId is not a uuid')
+  if (!isUuid(orgId)) throw new Error('withTenant: orgId is not a uuid')
   return deps.db.transaction().execute(async (trx) => {
     await sql`select set_config('app.org_id', ${orgId}, true), set_config('role', ${deps.config.db.tenantRole}, true)`.execute(trx)
     return work(trx)

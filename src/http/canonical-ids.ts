@@ -9,12 +9,11 @@
 // lower-cased where it is read (canonicalId).
 import type { FastifyInstance, FastifyRequest, onRequestHookHandler, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+import { isUuid } from '../crypto/random.js'
 
 /** `id` in lower case when it is a uuid; anything else unchanged (the schema then judges it). */
 export function canonicalId<T>(id: T): T {
-  return (typeof id === 'string' && UUID.test(id) ? id.toLowerCase() : id) as T
+  return (typeof id === 'string' && isUuid(id) ? id.toLowerCase() : id) as T
 }
 
 function lowerCaseIds(request: FastifyRequest, _reply: unknown, done: () => void): void {

@@ -11,6 +11,7 @@
 // the next request on every instance.
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Deps } from '../deps.js'
+import { isUuid } from '../crypto/random.js'
 import { CommonErrors } from '../errors.js'
 import { requestMeta } from '../http/request-meta.js'
 import { hasSecondFactor } from '../passkeys/passkeys.service.js'
@@ -34,8 +35,6 @@ declare module 'fastify' {
     orgMfaMissing: boolean
   }
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /** The resolved organization context; throws when a route outside orgScope asks for it. */
 export function orgContext(request: FastifyRequest): OrgContext {
@@ -69,7 +68,7 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     if (principal.kind === 'session' && principal.mfaEnrolmentRequired === true) throw PrincipalErrors.mfaEnrolmentRequired()
     // In lower case already (src/http/canonical-ids.ts), as the database gives it back.
     const { orgId } = request.params as { orgId?: unknown }
-    if (typeof orgId !== 'string' || !UUID.test(orgId)) throw OrgErrors.notFound()
+    if (typeof orgId !== 'string' || !isUuid(orgId)) throw OrgErrors.notFound()
     // A token reaches only the organization it is bound to; an unbound token reaches none.
     if (principal.kind === 'token' && principal.orgId !== orgId) throw OrgErrors.notFound()
     const membership = await resolveMembership(deps, orgId, principal.accountId)
