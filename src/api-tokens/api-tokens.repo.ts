@@ -65,7 +65,6 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
   return Number(result.numUpdatedRows)
 }
 
-/** A live token with what an authenticated request needs about its owner. */
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
 export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
   AccountStateRow & {
@@ -79,26 +78,36 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * `touchBefore`, and the owner's state. Read-only on accounts, totp_factors and passkeys. Never cached.
  * The one read of other features' tables outside their owners, kept on purpose: the caller and the
  * state it is judged on (account, factors) come from one snapshot in one round trip (decision 0065).
+ *
+ * One text per number of candidates (one HMAC per key of the ring: one key, or a few while one is
+ * retired), each pair a parameter of its own. An array of candidates kept one text for every ring,
+ * but PostgreSQL cannot tell an array parameter's length: its generic plan counted ten candidates
+ * and always cost more than a plan made for the values, so the statement was planned anew on every
+ * request, which cost more than running it (docs/benchmarks.md, eighth pass). Times go in as ISO
+ * strings and come out as numbers or booleans, as in sessions.repo.ts.
  */
-// The candidates (one HMAC per key of the ring) go in as two arrays, so the text, and the prepared
-// statement, are the same whatever the ring's size. Times go in as ISO strings and come out as
-// numbers or booleans, as in sessions.repo.ts.
-const findLiveAndTouchStatement = hotStatement<LiveTokenWithAccount, [hashes: Buffer[], keyIds: string[], now: string, touchBefore: string]>(`
+function liveTokenSql(candidates: number): string {
+  const pairs = Array.from({ length: candidates }, (_, i) => `(token_hash = $${2 * i + 3} and key_id = $${2 * i + 4})`).join(' or ')
+  return `
     with t as (
       select id, account_id, key_id, scopes, org_id, last_used_at, created_at from api_tokens
-      join unnest($1::bytea[], $2::text[]) as c(candidate_hash, candidate_key) on token_hash = candidate_hash and key_id = candidate_key
-      where revoked_at is null and expires_at > $3
+      where (${pairs}) and revoked_at is null and expires_at > $1
       limit 1
     ), touched as (
-      update api_tokens set last_used_at = $3 from t
-      where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $4) returning api_tokens.id
+      update api_tokens set last_used_at = $1 from t
+      where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $2) returning api_tokens.id
     )
     select t.id, t.account_id, t.key_id, t.scopes, t.org_id, floor(extract(epoch from t.created_at) * 1000)::float8 as token_created_at_ms,
       a.email, a.email_verified_at is not null as email_verified,
       floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
       exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
       exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey
-    from t join accounts a on a.id = t.account_id`)
+    from t join accounts a on a.id = t.account_id`
+}
+
+type LiveTokenStatement = (db: Db, now: string, touchBefore: string, ...candidates: (Buffer | string)[]) => Promise<LiveTokenWithAccount[]>
+// As many entries as the ring has sizes in this process's life: one, as the ring is fixed at start.
+const liveTokenStatements = new Map<number, LiveTokenStatement>()
 
 export async function findLiveAndTouch(
   db: Db,
@@ -107,9 +116,12 @@ export async function findLiveAndTouch(
   touchBefore: Date,
 ): Promise<LiveTokenWithAccount | undefined> {
   if (candidates.length === 0) return undefined
-  const hashes = candidates.map((c) => c.hash)
-  const keyIds = candidates.map((c) => c.keyId)
-  return (await findLiveAndTouchStatement(db, hashes, keyIds, now.toISOString(), touchBefore.toISOString()))[0]
+  let statement = liveTokenStatements.get(candidates.length)
+  if (statement === undefined) {
+    statement = hotStatement<LiveTokenWithAccount, [now: string, touchBefore: string, ...candidates: (Buffer | string)[]]>(liveTokenSql(candidates.length))
+    liveTokenStatements.set(candidates.length, statement)
+  }
+  return (await statement(db, now.toISOString(), touchBefore.toISOString(), ...candidates.flatMap((c) => [c.hash, c.keyId])))[0]
 }
 
 /** Re-hashes a token found under a retired key with the active one, so the old key can leave the ring. */
