@@ -141,6 +141,14 @@ try {
     body: JSON.stringify({ name: 'bench', scopes: ['account:read'] }),
   })
   const { token } = (await tokenRes.json()) as { token: string }
+  // Tables of a size worth their indexes, with statistics: PostgreSQL picks plans from them, and a
+  // nearly empty table hid a lookup planned anew on every request (docs/benchmarks.md, eighth pass).
+  const filler = await db.selectFrom('accounts').select('id').executeTakeFirstOrThrow()
+  await sql`insert into sessions (account_id, token_hash, created_at, last_seen_at, absolute_expires_at)
+    select ${filler.id}, sha256(int4send(n)), now(), now(), now() + interval '1 day' from generate_series(1, 20000) as n`.execute(db)
+  await sql`insert into api_tokens (account_id, name, token_hash, key_id, scopes, expires_at)
+    select ${filler.id}, 'filler', sha256(int4send(n)), 'filler', '{account:read}', now() + interval '1 day' from generate_series(1, 20000) as n`.execute(db)
+  await sql`analyze sessions, api_tokens`.execute(db)
 
   // BENCH_PROFILE=<case>: run only that load, for `node --cpu-prof` (docs/benchmarks.md).
   const named = {
