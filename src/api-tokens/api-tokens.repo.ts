@@ -72,6 +72,8 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
     token_created_at_ms: number
   }
 
+type LiveTokenStatement = (db: Db, now: string, touchBefore: string, ...candidates: (Buffer | string)[]) => Promise<LiveTokenWithAccount[]>
+
 /**
  * The hot path of every bearer request, in one round trip (docs/decisions/0065): the live token
  * whose HMAC matches one of the candidates, last_used_at moved forward when older than
@@ -84,11 +86,14 @@ export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'ac
  * but PostgreSQL cannot tell an array parameter's length: its generic plan counted ten candidates
  * and always cost more than a plan made for the values, so the statement was planned anew on every
  * request, which cost more than running it (docs/benchmarks.md, eighth pass). Times go in as ISO
- * strings and come out as numbers or booleans, as in sessions.repo.ts.
+ * strings and come out as numbers or booleans, as in sessions.repo.ts. Only parameter numbers are
+ * spliced into the text; every value goes apart from it.
  */
-function liveTokenSql(candidates: number): string {
+function liveTokenStatement(candidates: number): LiveTokenStatement {
+  // Placeholders only, made from an integer: `(token_hash = $3 and key_id = $4) or ...`.
   const pairs = Array.from({ length: candidates }, (_, i) => `(token_hash = $${2 * i + 3} and key_id = $${2 * i + 4})`).join(' or ')
-  return `
+  // ast-grep-ignore: no-string-built-sql -- the one substitution is the placeholder list above, never a value
+  return hotStatement<LiveTokenWithAccount, [now: string, touchBefore: string, ...candidates: (Buffer | string)[]]>(`
     with t as (
       select id, account_id, key_id, scopes, org_id, last_used_at, created_at from api_tokens
       where (${pairs}) and revoked_at is null and expires_at > $1
@@ -102,10 +107,9 @@ function liveTokenSql(candidates: number): string {
       floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
       exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
       exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey
-    from t join accounts a on a.id = t.account_id`
+    from t join accounts a on a.id = t.account_id`)
 }
 
-type LiveTokenStatement = (db: Db, now: string, touchBefore: string, ...candidates: (Buffer | string)[]) => Promise<LiveTokenWithAccount[]>
 // As many entries as the ring has sizes in this process's life: one, as the ring is fixed at start.
 const liveTokenStatements = new Map<number, LiveTokenStatement>()
 
@@ -118,7 +122,7 @@ export async function findLiveAndTouch(
   if (candidates.length === 0) return undefined
   let statement = liveTokenStatements.get(candidates.length)
   if (statement === undefined) {
-    statement = hotStatement<LiveTokenWithAccount, [now: string, touchBefore: string, ...candidates: (Buffer | string)[]]>(liveTokenSql(candidates.length))
+    statement = liveTokenStatement(candidates.length)
     liveTokenStatements.set(candidates.length, statement)
   }
   return (await statement(db, now.toISOString(), touchBefore.toISOString(), ...candidates.flatMap((c) => [c.hash, c.keyId])))[0]

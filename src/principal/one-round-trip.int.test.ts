@@ -55,6 +55,10 @@ describe('one database round trip per authenticated request', () => {
   it('runs each lookup as a named prepared statement, parsed once per connection and planned once it is warm', async () => {
     const single = createDb({ url: t.testDb.url, maxConnections: 1, searchPath: t.testDb.schema })
     const app = await buildApp({ ...t.deps, db: single })
+    // The same connection behind a ring whose new key is active and whose old one is retiring.
+    const ring = t.deps.config.keys.tokenHmac
+    const rotating = { activeId: 'test2', keys: new Map([['test2', Buffer.alloc(32, 9)], ...ring.keys]) }
+    const rotatingApp = await buildApp({ ...t.deps, db: single, config: { ...t.deps.config, keys: { ...t.deps.config.keys, tokenHmac: rotating } } })
     try {
       const cookie2 = await signedIn(t, 'round-trip-3@example.test')
       const token2 = await createApiToken(t, cookie2, ['account:read'])
@@ -64,18 +68,29 @@ describe('one database round trip per authenticated request', () => {
         select ${accountId}, 'filler', sha256(int4send(n)), 'test1', '{account:read}', now() + interval '1 day'
         from generate_series(1, 20000) as n`.execute(single)
       await sql`analyze api_tokens`.execute(single)
-      for (const headers of [{ cookie: cookie2 }, { authorization: `Bearer ${token2}` }]) {
-        for (let i = 0; i < 12; i += 1) expect((await app.inject({ method: 'GET', url: '/v1/me', headers })).statusCode).toBe(200)
+      const bearer = { authorization: `Bearer ${token2}` }
+      for (const [server, headers] of [
+        [app, { cookie: cookie2 }],
+        [app, bearer],
+        [rotatingApp, bearer],
+      ] as const) {
+        for (let i = 0; i < 12; i += 1) expect((await server.inject({ method: 'GET', url: '/v1/me', headers })).statusCode).toBe(200)
       }
-      const { rows } = await sql<{ name: string; statement: string; generic_plans: number; custom_plans: number }>`
-        select name, statement, generic_plans, custom_plans from pg_prepared_statements`.execute(single)
-      for (const table of ['from sessions', 'from api_tokens']) {
-        const found = rows.find((r) => r.name.startsWith('sss_') && r.statement.startsWith(PREPARED_MARKER) && r.statement.includes(table))
-        expect(found, table).toBeDefined()
-        expect({ table, planned: found?.custom_plans, generic: (found?.generic_plans ?? 0) > 0 }).toEqual({ table, planned: 5, generic: true })
+      const { rows } = await sql<{ statement: string; generic_plans: number; custom_plans: number }>`
+        select statement, generic_plans, custom_plans from pg_prepared_statements where name like 'sss\_%'`.execute(single)
+      const plans = (text: string) => {
+        const found = rows.filter((r) => r.statement.startsWith(PREPARED_MARKER) && r.statement.includes(text))
+        return found.map((r) => ({ planned: r.custom_plans, generic: r.generic_plans > 0 }))
       }
+      const warm = [{ planned: 5, generic: true }]
+      expect({ session: plans('from sessions'), oneKey: plans('key_id = $4)) and'), twoKeys: plans('key_id = $6)) and') }).toEqual({
+        session: warm,
+        oneKey: warm,
+        twoKeys: warm,
+      })
     } finally {
       await app.close()
+      await rotatingApp.close()
       await single.destroy()
     }
   })
