@@ -100,7 +100,7 @@ const databaseAndCache = {
   DATABASE_POOL_MAX: int(10, 1, 200, 'pool size'),
   MIGRATE_ON_START: Type.Optional(Type.Boolean({ defaultText: '`true` outside production', description: 'run migrations at `npm start`' })),
   REDIS_URL: secret('optional', ['redis:', 'rediss:'], {
-    defaultText: 'unset: in-process counters',
+    defaultText: 'unset: failure counters in PostgreSQL, request limits per process',
     description:
       'every rate limit and failure counter, shared across instances; logins fail closed (503) while it is down ([decision 0046](docs/decisions/0046-counters-in-redis-and-outages.md))',
   }),

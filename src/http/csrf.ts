@@ -5,6 +5,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { AppError } from '../errors.js'
+import { presentedBearer } from './authorization.js'
 import { SESSION_COOKIE } from './cookies.js'
 
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -34,8 +35,9 @@ async function csrfPlugin(app: FastifyInstance, opts: { publicOrigin: string }):
     // A DELETE with nothing in it is fine whatever type it names (API.md): without this, Fastify
     // would parse the empty body by that type (415 for a form type, 400 for an empty JSON body).
     if (request.method === 'DELETE' && !hasBody(request)) delete request.headers['content-type']
-    // Only cookie-authenticated requests are exposed: a bearer token is never sent by a browser on its own.
-    if (request.headers.authorization !== undefined || request.cookies[SESSION_COOKIE] === undefined) return done()
+    // Only cookie-authenticated requests are exposed: a bearer token is never sent by a browser on
+    // its own. Another scheme (Basic, which a browser does send by itself) leaves the cookie in charge.
+    if (request.cookies[SESSION_COOKIE] === undefined || presentedBearer(request) !== undefined) return done()
     if (isCrossSite(request, opts.publicOrigin)) return done(CsrfErrors.crossSite())
     const type = request.headers['content-type']
     if (hasBody(request) && (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type))) return done(CsrfErrors.notJson())

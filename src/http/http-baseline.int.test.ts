@@ -44,6 +44,45 @@ describe('HTTP baseline', () => {
     }
   })
 
+  it('reads the session cookie beside an Authorization header of another scheme, and guards it against cross-site requests', async () => {
+    // Found by a scan: any Authorization header switched the cookie off, so a site behind a proxy
+    // that asks for Basic credentials (a staging site) could never sign anyone in.
+    const cookie = await signedIn(t, 'basic-proxy@example.test')
+    for (const authorization of ['Basic eDp5', 'Negotiate abc', '']) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie, authorization } })
+      expect(res.statusCode, authorization).toBe(200)
+    }
+    // A request that names a bearer token is still judged by it alone, a malformed one included.
+    for (const authorization of ['Bearer not-a-token', 'Bearer', 'bearer  two spaces']) {
+      const res = await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie, authorization } })
+      expect(res.statusCode, authorization).toBe(401)
+    }
+    // The browser sends the proxy's credentials on a cross-site request too: the cookie it rides
+    // beside meets the CSRF guard as any cookie does.
+    const crossSite = await t.app.inject({
+      method: 'POST',
+      url: '/v1/auth/logout',
+      headers: { cookie, authorization: 'Basic eDp5', origin: 'https://evil.example' },
+    })
+    expect(crossSite.statusCode).toBe(403)
+    expect(crossSite.json()).toMatchObject({ error: 'csrf_rejected' })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie } })).statusCode).toBe(200)
+  })
+
+  it('refuses a request with two Authorization headers (RFC 9110 names one credential)', async () => {
+    // Found by a scan: Node keeps the first and drops the rest, so a proxy that reads the last one
+    // would see another caller than the app does.
+    const token = await createApiToken(t, await signedIn(t, 'two-headers@example.test'), ['account:read'])
+    const res = await t.app.inject({
+      method: 'GET',
+      url: '/v1/me',
+      headers: { authorization: [`Bearer ${token}`, 'Bearer sss_other'] as unknown as string },
+    })
+    expect(res.statusCode).toBe(400)
+    expect(res.json()).toEqual({ error: 'bad_request', message: 'Send one Authorization header' })
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200)
+  })
+
   it('answers a text/plain body with 415, as every type but JSON', async () => {
     // Found by a scan: Fastify's own text/plain parser let such a body through to the schema (400).
     const res = await t.app.inject({

@@ -7,6 +7,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
+import { presentedBearer, repeatsAuthorization, AuthorizationErrors } from '../http/authorization.js'
 import { SESSION_COOKIE } from '../http/cookies.js'
 import type { Principal, PrincipalAccount } from './principal.types.js'
 
@@ -19,18 +20,15 @@ export type SessionResolver = (
   token: string,
 ) => Promise<{ readonly sessionId: string; readonly accountId: string; readonly account: PrincipalAccount } | null>
 
-// The scheme in any case (RFC 9110 §11.1); the token as sent.
-const BEARER = /^Bearer ([\x21-\x7e]{1,512})$/i
-
 async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver; resolveSession: SessionResolver }): Promise<void> {
   const { deps } = opts
   app.decorateRequest('principal', null)
   app.addHook('onRequest', async (request) => {
-    const authorization = request.headers.authorization
-    if (authorization !== undefined) {
+    if (repeatsAuthorization(request)) throw AuthorizationErrors.repeated()
+    const bearer = presentedBearer(request)
+    if (bearer !== undefined) {
       // A request that names a bearer token is judged by it alone, never by a cookie beside it.
-      const match = BEARER.exec(authorization)
-      request.principal = match?.[1] !== undefined ? await opts.resolveBearer(deps, match[1], request) : null
+      request.principal = bearer !== null ? await opts.resolveBearer(deps, bearer, request) : null
       return
     }
     const token = request.cookies[SESSION_COOKIE]
