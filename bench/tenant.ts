@@ -22,7 +22,7 @@ export async function benchTenantRequest(opts: { appPort: number; cookie: string
   report(
     'GET /v1/orgs/:orgId/projects / ceiling',
     `${Math.round(result.perSecond)}/s p99=${result.p99Ms.toFixed(1)}ms`,
-    '(4 round trips: see tenancy)',
+    '(6 round trips: see tenancy)',
     ratio,
     undefined,
   )
