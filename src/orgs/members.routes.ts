@@ -58,7 +58,7 @@ export const membersRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (a
   app.delete(
     '/members/:accountId',
     {
-      config: { permission: 'members:read', orgMfaExempt: true },
+      config: { permission: 'members:read', orgMfaExempt: true, sessionOnly: 'own-membership' },
       schema: {
         tags,
         security,

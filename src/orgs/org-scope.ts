@@ -5,6 +5,8 @@
 // - each route declares the permission it needs (`config: { permission }`); a route without one is
 //   refused (fail closed), and a member whose role (intersected with a token's scopes) lacks it gets
 //   403 forbidden;
+// - a route marked `sessionOnly` refuses an API token with 403 session_required before judging
+//   the permission, whatever the token's scopes;
 // - the organization's mfaRequired policy turns away members without a second factor (403
 //   mfa_required), except on routes marked `orgMfaExempt` (leaving).
 // Membership is read from the database on every request, so a removal or demotion takes effect on
@@ -27,6 +29,12 @@ declare module 'fastify' {
     permission?: Permission
     /** Open to members without a second factor under the mfaRequired policy (leaving only). */
     orgMfaExempt?: boolean
+    /**
+     * Refused to an API token with 403 session_required before its permission is judged, so the
+     * answer says why whatever its scopes: `true` always, `'own-membership'` when the route's
+     * `:accountId` is the caller's (leaving).
+     */
+    sessionOnly?: true | 'own-membership'
   }
   interface FastifyRequest {
     /** Filled by orgScope for routes under /v1/orgs/:orgId; use orgContext(request). */
@@ -59,6 +67,11 @@ export interface OrgScopeOptions {
   routes: readonly { plugin: FastifyPluginAsync<{ deps: Deps }>; prefix?: string }[]
 }
 
+function sessionOnlyHere(request: FastifyRequest, accountId: string): boolean {
+  const rule = request.routeOptions.config.sessionOnly
+  return rule === true || (rule === 'own-membership' && (request.params as { accountId?: unknown }).accountId === accountId)
+}
+
 export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { deps, routes }) => {
   scope.decorateRequest('org', null)
   scope.decorateRequest('orgMfaMissing', false)
@@ -74,6 +87,7 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     const membership = await resolveMembership(deps, orgId, principal.accountId)
     if (membership === undefined || !isRole(membership.role)) throw OrgErrors.notFound()
     const config = request.routeOptions.config
+    if (principal.kind === 'token' && sessionOnlyHere(request, principal.accountId)) throw PrincipalErrors.sessionRequired()
     const permissions = effectivePermissions(membership.role, principal.kind === 'token' ? principal.scopes : null)
     if (config.permission === undefined) throw OrgErrors.forbidden()
     if (!permissions.has(config.permission)) throw OrgErrors.forbidden()

@@ -51,7 +51,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
   app.delete(
     '',
     {
-      config: { permission: 'org:delete' },
+      config: { permission: 'org:delete', sessionOnly: true },
       schema: {
         tags,
         security: [{ session: [] }],
@@ -72,7 +72,7 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
   app.post(
     '/ownership',
     {
-      config: { permission: 'org:transfer' },
+      config: { permission: 'org:transfer', sessionOnly: true },
       schema: {
         tags,
         security: [{ session: [] }],
