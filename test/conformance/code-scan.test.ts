@@ -34,6 +34,22 @@ const BAD: Record<string, string> = {
   'src/config/index.ts': 'export const port = Number(process.env.PORT ?? 3000)\n',
   'deploy/credentials.ini': `[default]\n${AWS_LINE}\n`,
   'test/helpers.test.ts': 'export const pick = () => Math.random()\n',
+  // SQL built away from the call that runs it, and a mysql2-style execute (found by a user: missed).
+  'src/orders.js': [
+    'export function byEmail(db, email) {',
+    '  const q = "SELECT * FROM orders WHERE email = \'" + email + "\'"',
+    '  return db.query(q)',
+    '}',
+    'export function byId(pool, id) {',
+    '  const text = `SELECT id, total FROM orders WHERE id = ${id}`',
+    '  return pool.query(text)',
+    '}',
+    "export const byName = (conn, name) => conn.execute(`SELECT * FROM orders WHERE name = '${name}'`)",
+    '',
+  ].join('\n'),
+  // A reviewed exception is honoured and reported as such; minified bundles are not the code under review.
+  'src/shuffle.ts': '// ast-grep-ignore: no-math-random -- the order of a list on screen\nexport const shuffle = () => Math.random() - 0.5\n',
+  'public/js/vendor.min.js': 'var r=Math.random();eval("1")\n',
 }
 
 const CLEAN: Record<string, string> = {
@@ -71,7 +87,16 @@ describe('conformance:code', () => {
     expect(failed, formatReport(badReport, 'text')).toEqual(Object.fromEntries([...Object.keys(CODE_RULES), 'secrets'].map((id) => [id, 'fail'])))
     const problems = (id: string) => badReport.findings.find((f) => f.id === id)?.problems ?? []
     expect(problems('no-math-random')).toEqual([expect.stringMatching(/^src\/token\.js:1: /)])
-    expect(problems('no-string-built-sql')).toHaveLength(2)
+    expect(problems('no-string-built-sql')).toEqual([
+      expect.stringMatching(/^src\/orders\.js:2: /),
+      expect.stringMatching(/^src\/orders\.js:6: /),
+      expect.stringMatching(/^src\/orders\.js:9: /),
+      expect.stringMatching(/^src\/users\.repo\.ts:1: /),
+      expect.stringMatching(/^src\/users\.repo\.ts:2: /),
+    ])
+    expect(problems('no-eval')).toEqual([expect.stringMatching(/^src\/plugins\.ts:1: /)])
+    const random = badReport.findings.find((f) => f.id === 'no-math-random')
+    expect(random?.notes).toEqual(['left out by an ast-grep-ignore comment: src/shuffle.ts:2'])
     expect(problems('no-secret-equality')).toEqual([expect.stringMatching(/^src\/login\.ts:4: .*presented === storedToken/)])
     expect(problems('secrets')).toEqual([expect.stringMatching(/^deploy\/credentials\.ini:2: /)])
   })
@@ -85,6 +110,29 @@ describe('conformance:code', () => {
   it('passes a codebase that follows the rules', async () => {
     const report = await scanCodebase(clean)
     expect(report.summary, formatReport(report, 'text')).toEqual({ pass: Object.keys(CODE_RULES).length + 1, fail: 0, skip: 0 })
+  })
+
+  it('passes this repository, its reviewed exceptions included (what a fork starts from)', async () => {
+    const report = await scanCodebase('.')
+    expect(report.summary, formatReport(report, 'text')).toEqual({ pass: Object.keys(CODE_RULES).length + 1, fail: 0, skip: 0 })
+  })
+
+  it('refuses a folder with no JavaScript or TypeScript in it instead of passing it (exit 2, one line)', async () => {
+    const python = await writeTree({ 'app.py': 'import random\ntoken = random.random()\n' })
+    const empty = await mkdtemp(path.join(tmpdir(), 'conformance-code-'))
+    try {
+      for (const dir of [python, empty]) {
+        let stderr = ''
+        const code = await codeConformanceCli([dir], { out: () => undefined, err: (text) => (stderr += text) })
+        expect({ code, first: stderr.split('\n')[0] }).toEqual({
+          code: 2,
+          first: `conformance:code: no JavaScript or TypeScript file in ${dir}: nothing was checked`,
+        })
+        expect(stderr).not.toMatch(/\bat .*\.js:\d+/)
+      }
+    } finally {
+      await Promise.all([rm(python, { recursive: true, force: true }), rm(empty, { recursive: true, force: true })])
+    }
   })
 
   it('exits 1 on findings and 0 on a clean codebase (the CLI)', async () => {

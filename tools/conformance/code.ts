@@ -1,7 +1,11 @@
 // Checks another TypeScript/JavaScript codebase with this project's ast-grep rules (rules/) and its
 // secret scan (secretlint), and reports per rule in the same shape as the HTTP kit. The rules'
 // `files` globs name this repository's folders, so they are dropped and replaced by the path
-// filters below; test files are left out (they log fixtures and compare tokens on purpose).
+// filters below; test files are left out (they log fixtures and compare tokens on purpose), and so
+// are minified bundles (vendored code, not the code under review). A reviewed exception, an
+// `// ast-grep-ignore: <rule>` comment on the line above, is honoured as `npm run lint:rules`
+// honours it, and named in the report. A folder with no JavaScript or TypeScript is refused: a pass
+// over nothing would read as a clean codebase.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -25,7 +29,11 @@ interface RuleInfo {
 }
 
 export const CODE_RULES: Readonly<Record<string, RuleInfo>> = {
-  'no-math-random': { title: 'Math.random used (not a CSPRNG)', standards: ['V11.5.1'], control: 'Seed random numbers with `now()`' },
+  'no-math-random': {
+    title: 'Math.random used (not a CSPRNG): take randomness from node:crypto',
+    standards: ['V11.5.1'],
+    control: 'Seed random numbers with `now()` (rejected there)',
+  },
   'no-string-built-sql': { title: 'SQL built from template strings or concatenation', standards: ['V1.2.4'], control: 'SQL injection' },
   'no-sql-raw': { title: 'sql.raw() with text', standards: ['V1.2.4'], control: 'SQL injection' },
   'no-logging-request-data': { title: 'Request bodies or headers logged', standards: ['V16.2.5'], control: 'Log redaction' },
@@ -44,6 +52,9 @@ export const CODE_RULES: Readonly<Record<string, RuleInfo>> = {
 const SECRET_SCAN: RuleInfo = { title: 'Secrets committed to the repository (secretlint)', standards: ['V13.3.1'], control: 'Keep secrets away from code' }
 const TEST_FILE = /(^|\/)(__tests__|test|tests|spec|fixtures?)\/|\.(test|spec)\.[cm]?[jt]sx?$/
 const LANGUAGES = ['TypeScript', 'Tsx', 'JavaScript'] as const
+const SOURCE_FILE = /\.(?:[cm]?[jt]s|[jt]sx)$/
+const LEFT_OUT = ['node_modules', 'dist', '.git']
+const MINIFIED = /\.min\.[cm]?js$/
 
 interface SgMatch {
   ruleId: string
@@ -66,7 +77,19 @@ async function inlineRules(): Promise<string> {
 }
 
 async function astGrep(target: string): Promise<SgMatch[]> {
-  const args = ['scan', '--inline-rules', await inlineRules(), '--json=compact', '--globs', '!**/node_modules/**', '--globs', '!**/dist/**', target]
+  const args = [
+    'scan',
+    '--inline-rules',
+    await inlineRules(),
+    '--json=compact',
+    '--globs',
+    '!**/node_modules/**',
+    '--globs',
+    '!**/dist/**',
+    '--globs',
+    '!**/*.min.*',
+    target,
+  ]
   // Exit 1 only means "found something"; the JSON on stdout is the answer either way.
   const { stdout } = await run(bin('ast-grep'), args, { cwd: tmpdir(), maxBuffer: 64 * 1024 * 1024 }).catch((err: unknown) => {
     const e = err as { stdout?: string; code?: number }
@@ -100,6 +123,33 @@ async function secretScan(target: string): Promise<SecretHit[]> {
   }
 }
 
+/** How many source files ast-grep will read under `root` (the same folders and files left out). */
+async function countSources(root: string): Promise<number> {
+  const names = await readdir(root, { recursive: true })
+  return names.filter((name) => {
+    const parts = name.split(path.sep)
+    return SOURCE_FILE.test(name) && !MINIFIED.test(name) && !parts.some((part) => LEFT_OUT.includes(part))
+  }).length
+}
+
+// `// ast-grep-ignore` (every rule) or `// ast-grep-ignore: a, b` on the line above a match.
+const IGNORE = /\/\/\s*ast-grep-ignore(?:\s*:\s*([\w@,\s-]+?))?\s*(?:--.*)?$/
+
+/** Whether the line above `line` (0-based) of `text` waives `rule`. */
+function waived(text: string, line: number, rule: string): boolean {
+  const above = text.split('\n')[line - 1]
+  const m = above === undefined ? null : IGNORE.exec(above.trim())
+  if (m === null) return false
+  return m[1] === undefined || m[1].split(',').some((id) => id.trim() === rule)
+}
+
+/** `file:line: ...` entries in the order of the tree: by file, then by line. */
+function byPlace(a: string, b: string): number {
+  const [fa = '', la = '0'] = a.split(':')
+  const [fb = '', lb = '0'] = b.split(':')
+  return fa === fb ? Number(la) - Number(lb) : fa < fb ? -1 : 1
+}
+
 export interface CodeReport extends Reportable {
   files: { skippedAsTests: number }
 }
@@ -107,9 +157,12 @@ export interface CodeReport extends Reportable {
 /** Scans `target` (a folder); one finding per rule plus one for the secret scan. */
 export async function scanCodebase(target: string): Promise<CodeReport> {
   const root = path.resolve(target)
+  if ((await countSources(root)) === 0) throw new Error(`no JavaScript or TypeScript file in ${target}: nothing was checked`)
   const [matches, secrets] = await Promise.all([astGrep(root), secretScan(root)])
   const byRule = new Map<string, string[]>(Object.keys(CODE_RULES).map((id) => [id, []]))
+  const waivers = new Map<string, string[]>()
   const testFiles = new Set<string>()
+  const texts = new Map<string, Promise<string>>()
   for (const m of matches) {
     const id = m.ruleId.split('@')[0] ?? m.ruleId
     const file = path.relative(root, path.resolve(root, m.file)).split(path.sep).join('/')
@@ -118,8 +171,15 @@ export async function scanCodebase(target: string): Promise<CodeReport> {
       continue
     }
     if (CODE_RULES[id]?.allowedIn?.test(file)) continue
+    const line = m.range.start.line
+    if (!texts.has(file)) texts.set(file, readFile(path.join(root, file), 'utf8'))
+    if (waived(await (texts.get(file) ?? ''), line, id)) {
+      waivers.set(id, [...(waivers.get(id) ?? []), `left out by an ast-grep-ignore comment: ${file}:${line + 1}`])
+      continue
+    }
     const list = byRule.get(id) ?? []
-    list.push(`${file}:${m.range.start.line + 1}: ${m.lines.trim().slice(0, 160)}`)
+    // The first line of the match: a statement over many lines stays one line of the report.
+    list.push(`${file}:${line + 1}: ${(m.lines.trim().split('\n')[0] ?? '').slice(0, 160)}`)
     byRule.set(id, list)
   }
   const findings: Finding[] = [...byRule].map(([id, hits]) => {
@@ -130,8 +190,8 @@ export async function scanCodebase(target: string): Promise<CodeReport> {
       standards: info.standards,
       control: info.control,
       outcome: hits.length > 0 ? 'fail' : 'pass',
-      problems: [...new Set(hits)],
-      notes: [],
+      problems: [...new Set(hits)].sort(byPlace),
+      notes: [...new Set(waivers.get(id) ?? [])],
       requests: 0,
     }
   })
