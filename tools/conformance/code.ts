@@ -2,9 +2,9 @@
 // secret scan (secretlint), and reports per rule in the same shape as the HTTP kit. The rules'
 // `files` globs name this repository's folders, so they are dropped and replaced by the path
 // filters below; test files are left out (they log fixtures and compare tokens on purpose), and so
-// are minified bundles (vendored code, not the code under review). A reviewed exception, an
-// `// ast-grep-ignore: <rule>` comment on the line above, is honoured as `npm run lint:rules`
-// honours it, and named in the report. A folder with no JavaScript or TypeScript is refused: a pass
+// are minified bundles (vendored code, not the code under review). A reviewed exception (ast-grep's
+// ignore comment naming the rule, on the line above) is honoured as `npm run lint:rules` honours
+// it, and named in the report. A folder with no JavaScript or TypeScript is refused: a pass
 // over nothing would read as a clean codebase.
 import { execFile } from 'node:child_process'
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
@@ -132,15 +132,26 @@ async function countSources(root: string): Promise<number> {
   }).length
 }
 
-// `// ast-grep-ignore` (every rule) or `// ast-grep-ignore: a, b` on the line above a match.
-const IGNORE = /\/\/\s*ast-grep-ignore(?:\s*:\s*([\w@,\s-]+?))?\s*(?:--.*)?$/
+const IGNORE_DIRECTIVE = 'ast-grep-ignore'
 
-/** Whether the line above `line` (0-based) of `text` waives `rule`. */
+/**
+ * Whether the line above `line` (0-based) of `text` waives `rule`: ast-grep's ignore comment alone
+ * waives every rule; followed by `: a, b` (and an optional `-- reason`), the rules it names.
+ */
 function waived(text: string, line: number, rule: string): boolean {
-  const above = text.split('\n')[line - 1]
-  const m = above === undefined ? null : IGNORE.exec(above.trim())
-  if (m === null) return false
-  return m[1] === undefined || m[1].split(',').some((id) => id.trim() === rule)
+  const above = (text.split('\n')[line - 1] ?? '').trim()
+  if (!above.startsWith('//')) return false
+  const body = above.slice(2).trim()
+  if (!body.startsWith(IGNORE_DIRECTIVE)) return false
+  const rest = (body.slice(IGNORE_DIRECTIVE.length).split('--')[0] ?? '').trim()
+  if (rest === '') return true
+  return (
+    rest.startsWith(':') &&
+    rest
+      .slice(1)
+      .split(',')
+      .some((id) => id.trim() === rule)
+  )
 }
 
 /** `file:line: ...` entries in the order of the tree: by file, then by line. */
