@@ -1,11 +1,18 @@
 // npm run init-fork -- --name acme --origin https://app.acme.com --token-prefix acme --contact security@acme.com [--app-name "Acme"]
-// Missing values are asked for on a terminal. Exit 0 done, 1 refused (ran before, dirty tree,
-// bad value), 2 usage error.
+// Missing values are asked for on a terminal. Exit 0 done, 1 refused (ran before, dirty tree, not
+// a clone of the starter, bad value), 2 usage error (or a failure, printed without the usage).
 import { createInterface } from 'node:readline/promises'
 import { parseArgs } from 'node:util'
 import { type ForkOptions, ForkRefused, initFork } from './init-fork.js'
 
 const USAGE = 'usage: npm run init-fork -- --name <slug> --origin <https origin> --token-prefix <prefix> --contact <security email> [--app-name "<Name>"]'
+
+class UsageError extends Error {}
+
+/** Unknown or malformed flags (parseArgs) and missing ones: the errors the usage line answers. */
+function isUsageError(err: unknown): boolean {
+  return err instanceof UsageError || String((err as { code?: unknown } | undefined)?.code).startsWith('ERR_PARSE_ARGS_')
+}
 
 function titleCase(slug: string): string {
   return slug
@@ -39,7 +46,7 @@ async function main(): Promise<number> {
     ['contact', 'Security contact email', () => undefined],
   ]
   const missing = questions.filter(([key]) => key !== 'app-name' && !answers[key])
-  if (missing.length > 0 && !process.stdin.isTTY) throw new Error(`missing ${missing.map(([k]) => `--${k}`).join(', ')}`)
+  if (missing.length > 0 && !process.stdin.isTTY) throw new UsageError(`missing ${missing.map(([k]) => `--${k}`).join(', ')}`)
   if (missing.length > 0) {
     const rl = createInterface({ input: process.stdin, output: process.stdout })
     try {
@@ -80,7 +87,7 @@ async function main(): Promise<number> {
 main().then(
   (code) => (process.exitCode = code),
   (err: unknown) => {
-    console.error(`init-fork: ${err instanceof Error ? err.message : String(err)}\n${USAGE}`)
+    console.error(`init-fork: ${err instanceof Error ? err.message : String(err)}${isUsageError(err) ? `\n${USAGE}` : ''}`)
     process.exitCode = 2
   },
 )

@@ -1,11 +1,14 @@
 // Turns a fresh clone of the starter into a named fork: the project's placeholders (its name, the
 // app name that is also the TOTP issuer, the API-token and Redis prefix `sss`, the example
-// security contact and hosts) are rewritten in every tracked text file, fresh development secrets
-// are generated, and a marker (.fork.json) stops a second run. LICENSE keeps the starter's MIT
-// notice, as the licence requires. The decisions left to a human are returned as a checklist.
+// security contact and hosts) are rewritten in every tracked text file, the configuration docs are
+// regenerated, fresh development secrets are generated, and a marker (.fork.json) stops a second
+// run. LICENSE keeps the starter's MIT notice, as the licence requires. The decisions left to a
+// human are returned as a checklist. The values land unescaped in TypeScript and JSON strings,
+// Markdown and config, so validate() admits only characters that are plain text in all of them.
 import { execFile } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, realpathSync } from 'node:fs'
 import { readFile, rm, writeFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import { API_TOKEN_PREFIX_RULE, isApiTokenPrefix } from '../../src/api-tokens/token-format.js'
@@ -14,6 +17,10 @@ import { DEV_SECRETS_FILE, ensureDevSecrets } from '../../src/config/dev-secrets
 const run = promisify(execFile)
 
 export const MARKER_FILE = '.fork.json'
+const STARTER = 'secure-saas-starter'
+/** Prints the README's configuration table and .env.example from the schema (`npm run docs:config`). */
+const CONFIG_DOCS_SCRIPT = 'scripts/config-docs.ts'
+const CONFIG_DOCS = ['README.md', '.env.example']
 
 export interface ForkOptions {
   /** npm package and project slug: lower case, digits and dashes. */
@@ -39,20 +46,51 @@ const UNTOUCHED = [
   /^package-lock\.json$/,
 ]
 
+/** 2-60 letters of any script, digits, spaces and `. & - ’`: no quote, backslash, backtick or `$`
+ * (they would end or change a TypeScript string), no comma (it splits the MAIL_FROM address), no `<>`. */
+const APP_NAME = /^[\p{L}\p{N}][\p{L}\p{M}\p{N} .&’-]{0,58}[\p{L}\p{M}\p{N}.’]$/u
+
+/** Two or more labels of letters, digits and inner dashes; the last starts with a letter. */
+function isDnsName(name: string): boolean {
+  const labels = name.toLowerCase().split('.')
+  return (
+    name.length <= 253 &&
+    labels.length >= 2 &&
+    labels.every((l) => /^(?!-)[a-z0-9-]{1,63}(?<!-)$/.test(l)) &&
+    /^[a-z][a-z0-9-]*[a-z0-9]$/.test(labels.at(-1) ?? '')
+  )
+}
+
+/** local@domain, with a local part of letters, digits and `_ % + - .` (no leading, trailing or double dot). */
+function isPlainEmail(address: string): boolean {
+  const [local = '', domain = '', ...rest] = address.split('@')
+  return rest.length === 0 && address.length <= 254 && /^(?!\.)(?!.*\.\.)[A-Za-z0-9_%+.-]{1,64}(?<!\.)$/.test(local) && isDnsName(domain)
+}
+
+/** Names reserved for examples (RFC 2606): an address there reaches no one. */
+function isExampleDomain(domain: string): boolean {
+  return /(^|\.)example\.(com|net|org)$/i.test(domain) || /\.(example|test|invalid|localhost)$/i.test(domain)
+}
+
 export function validate(o: ForkOptions): string[] {
   const problems: string[] = []
   if (!/^[a-z][a-z0-9-]{1,49}$/.test(o.name) || o.name.endsWith('-')) problems.push('--name: 2-50 lower-case letters, digits or dashes, starting with a letter')
-  if (o.appName.length < 2 || o.appName.length > 60 || /[<>"\n]/.test(o.appName)) problems.push('--app-name: 2-60 characters, no <, > or quotes')
+  if (!APP_NAME.test(o.appName))
+    problems.push('--app-name: 2-60 letters, digits, spaces and . & - ’ (no quotes, backslash, backtick, $ or comma: write an apostrophe as ’)')
   let url: URL | undefined
   try {
     url = new URL(o.origin)
   } catch {
     problems.push('--origin: not a URL')
   }
-  if (url && (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || url.username))
-    problems.push('--origin: an https origin only, such as https://app.acme.com')
+  if (url && (url.protocol !== 'https:' || url.pathname !== '/' || url.search || url.hash || url.username || !isDnsName(url.hostname)))
+    problems.push('--origin: an https origin on a DNS name only, such as https://app.acme.com')
   if (!isApiTokenPrefix(o.tokenPrefix)) problems.push(`--token-prefix: ${API_TOKEN_PREFIX_RULE}`)
-  if (!/^[^\s@<>"]+@[^\s@<>"]+\.[a-z]{2,}$/i.test(o.contact)) problems.push('--contact: an email address such as security@acme.com')
+  else if (o.tokenPrefix === 'sss')
+    problems.push("--token-prefix: sss is the starter's own prefix; a fork needs its own, so secret scanners tell the two apart")
+  if (!isPlainEmail(o.contact)) problems.push('--contact: a plain email address such as security@acme.com')
+  else if (isExampleDomain(o.contact.split('@')[1] ?? ''))
+    problems.push("--contact: an example address (RFC 2606) is a placeholder that reaches no one: give your team's")
   return problems
 }
 
@@ -60,15 +98,19 @@ export function validate(o: ForkOptions): string[] {
 export function rewrite(text: string, o: ForkOptions): string {
   const origin = new URL(o.origin).origin
   const host = new URL(o.origin).host
+  // A function, not a string: a `$` in a value is text, never a replace pattern such as `$&`.
+  const to = (value: string) => () => value
   return text
-    .replace(/secure-saas-starter/g, o.name)
-    .replace(/Secure SaaS Starter/g, o.appName)
-    .replace(/(?<![\w-])secure-saas(?![\w-])/g, o.name)
-    .replace(/security@example\.com/g, o.contact)
-    .replace(/https:\/\/example\.com\/security/g, `${origin}/security`)
-    .replace(/https:\/\/(app|api)\.example\.com/g, origin)
-    .replace(/(?<![\w.-])(app|api)\.example\.com/g, host)
-    .replace(/(?<![A-Za-z0-9])sss(?![A-Za-z0-9])/g, o.tokenPrefix)
+    .replace(/secure-saas-starter/g, to(o.name))
+    .replace(/\bA secure SaaS backend starter:[^"\n]*/g, to(`The ${o.appName} backend.`)) // package.json's description
+    .replace(/\bSecure SaaS backend starter\./g, to(`The ${o.appName} API.`)) // the OpenAPI description
+    .replace(/Secure SaaS Starter/g, to(o.appName))
+    .replace(/(?<![\w-])secure-saas(?![\w-])/g, to(o.name))
+    .replace(/security@example\.com/g, to(o.contact))
+    .replace(/https:\/\/example\.com\/security/g, to(`${origin}/security`))
+    .replace(/https:\/\/(app|api)\.example\.com/g, to(origin))
+    .replace(/(?<![\w.-])(app|api)\.example\.com/g, to(host))
+    .replace(/(?<![A-Za-z0-9])sss(?![A-Za-z0-9])/g, to(o.tokenPrefix))
 }
 
 async function git(cwd: string, ...args: string[]): Promise<string> {
@@ -77,16 +119,53 @@ async function git(cwd: string, ...args: string[]): Promise<string> {
 
 export class ForkRefused extends Error {}
 
+/** Refuses anything but the top of a git clone of the starter: from a subfolder git lists only
+ * that folder's files (half a fork), and another project's files must never be rewritten. */
+async function checkClone(root: string): Promise<void> {
+  const top = await git(root, 'rev-parse', '--show-toplevel').catch((err: unknown) => {
+    const reason = (err as { code?: unknown }).code === 'ENOENT' ? 'git is not installed' : `${root} is not in a git work tree`
+    throw new ForkRefused(`run it in a git clone of the starter (${reason})`)
+  })
+  if (realpathSync(top.trim()) !== realpathSync(root)) throw new ForkRefused(`run it at the top of the clone (${top.trim()}), not in a subfolder`)
+  const pkg = path.join(root, 'package.json')
+  const name = existsSync(pkg) ? (JSON.parse(await readFile(pkg, 'utf8')) as { name?: unknown }).name : undefined
+  if (name !== STARTER)
+    throw new ForkRefused(
+      `run it in a git clone of the starter (${name === undefined ? 'no package.json names it' : `package.json names ${JSON.stringify(name)}`}, not ${STARTER})`,
+    )
+}
+
+/** The tsx that runs the fork's own scripts, or undefined before `npm install`. */
+function findTsx(root: string): string | undefined {
+  try {
+    return createRequire(path.join(root, 'package.json')).resolve('tsx/cli')
+  } catch {
+    return undefined
+  }
+}
+
+/** Runs the fork's `npm run docs:config`: the renamed defaults change the widths of the README's
+ * configuration table and .env.example, which the fork's own tests compare with the schema. */
+async function regenerateConfigDocs(root: string, tsx: string): Promise<string[]> {
+  const before = await Promise.all(CONFIG_DOCS.map((file) => readFile(path.join(root, file), 'utf8')))
+  await run(process.execPath, [tsx, CONFIG_DOCS_SCRIPT], { cwd: root })
+  const after = await Promise.all(CONFIG_DOCS.map((file) => readFile(path.join(root, file), 'utf8')))
+  return CONFIG_DOCS.filter((_, i) => before[i] !== after[i])
+}
+
 export interface ForkResult {
   changedFiles: string[]
   checklist: string[]
 }
 
-/** Rewrites the clone at `root`; throws ForkRefused when it ran before or the tree is dirty. */
+/** Rewrites the clone at `root`; throws ForkRefused on a bad value, outside the top of a clean clone of the starter, or when it ran before. */
 export async function initFork(root: string, o: ForkOptions): Promise<ForkResult> {
   const problems = validate(o)
   if (problems.length > 0) throw new ForkRefused(problems.join('\n'))
   if (existsSync(path.join(root, MARKER_FILE))) throw new ForkRefused(`${MARKER_FILE} exists: this fork was initialised already`)
+  await checkClone(root)
+  const tsx = findTsx(root)
+  if (tsx === undefined) throw new ForkRefused('tsx is missing: run npm install first')
   // Untracked files are never rewritten, so only changes to tracked files count as dirty.
   if ((await git(root, 'status', '--porcelain', '--untracked-files=no')).trim() !== '')
     throw new ForkRefused('the git tree has uncommitted changes: commit or stash them first')
@@ -110,18 +189,17 @@ export async function initFork(root: string, o: ForkOptions): Promise<ForkResult
   const lockPath = path.join(root, 'package-lock.json')
   if (existsSync(lockPath)) {
     const lock = await readFile(lockPath, 'utf8')
-    const renamed = lock.replaceAll('"name": "secure-saas-starter"', `"name": "${o.name}"`)
+    const renamed = lock.replaceAll(`"name": "${STARTER}"`, () => `"name": "${o.name}"`)
     if (renamed !== lock) {
       await writeFile(lockPath, renamed)
       changedFiles.push('package-lock.json')
     }
   }
 
+  for (const file of await regenerateConfigDocs(root, tsx)) if (!changedFiles.includes(file)) changedFiles.push(file)
+
   await freshDevSecrets(root)
-  await writeFile(
-    path.join(root, MARKER_FILE),
-    `${JSON.stringify({ ...o, forkedFrom: `secure-saas-starter@${commit}`, at: new Date().toISOString() }, null, 2)}\n`,
-  )
+  await writeFile(path.join(root, MARKER_FILE), `${JSON.stringify({ ...o, forkedFrom: `${STARTER}@${commit}`, at: new Date().toISOString() }, null, 2)}\n`)
   return { changedFiles, checklist: await checklist(root, o) }
 }
 
