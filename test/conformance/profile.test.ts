@@ -38,4 +38,19 @@ describe('conformance profiles', () => {
     await writeFile(otherHost, JSON.stringify({ root: { method: 'GET', path: '//evil.example/x' } }))
     await expect(loadProfile(otherHost)).rejects.toThrow(/\/root\/path/)
   })
+
+  it('names an unknown key as such, at the top and inside a route', async () => {
+    const typo = path.join(dir, 'profile-typo.json')
+    await writeFile(typo, JSON.stringify({ sesionCookie: 'sid' }))
+    await expect(loadProfile(typo)).rejects.toThrow(/^profile .*profile-typo\.json: unknown key sesionCookie$/)
+    const nested = path.join(dir, 'nested-typo.json')
+    await writeFile(nested, JSON.stringify({ login: { method: 'POST', path: '/login', bdy: {} } }))
+    await expect(loadProfile(nested)).rejects.toThrow(/^profile .*nested-typo\.json: \/login: unknown key bdy$/)
+  })
+
+  it('names the file when it is not JSON', async () => {
+    const notJson = path.join(dir, 'not-json.json')
+    await writeFile(notJson, 'not json')
+    await expect(loadProfile(notJson)).rejects.toThrow(/^profile .*not-json\.json is not JSON: Unexpected token/)
+  })
 })

@@ -21,7 +21,22 @@ export interface WeakTls {
   minVersion: 'TLSv1' | 'TLSv1.2'
 }
 
-export async function startWeakServer(opts: { port?: number; tls?: WeakTls } = {}): Promise<WeakServer> {
+export interface WeakOptions {
+  port?: number
+  tls?: WeakTls
+  /** Answer every request 200 with the same HTML page and good headers, as a single-page app's
+   * fallback does when the API is not behind the URL: no check can observe anything there. */
+  catchAll?: boolean
+}
+
+const CATCH_ALL_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': "default-src 'self'; frame-ancestors 'none'",
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+}
+
+export async function startWeakServer(opts: WeakOptions = {}): Promise<WeakServer> {
   const accounts = new Map([[WEAK_ACCOUNT.email, WEAK_ACCOUNT.password]])
   const sessions = new Set<string>()
 
@@ -34,6 +49,11 @@ export async function startWeakServer(opts: { port?: number; tls?: WeakTls } = {
   }
 
   async function route(req: http.IncomingMessage, res: http.ServerResponse, raw: string): Promise<void> {
+    if (opts.catchAll) {
+      res.writeHead(200, CATCH_ALL_HEADERS)
+      res.end('<!doctype html><title>App</title><div id="root"></div>')
+      return
+    }
     // Banners with versions, and CORS that trusts whoever asks, credentials included.
     res.setHeader('x-powered-by', 'Express')
     res.setHeader('server', 'Apache/2.4.1 (Unix)')

@@ -41,6 +41,13 @@ export interface CheckContext {
 
 export type Requirement = 'account' | 'allowed-host'
 
+/**
+ * Thrown when the target does not let a check observe what it tests: the account cannot log in, or
+ * a route of the profile does not answer like one. The check is skipped and the run ends "could not
+ * check", never green: a check that saw nothing must not pass.
+ */
+export class CannotCheck extends Error {}
+
 export interface CheckResult {
   problems: string[]
   notes?: string[]

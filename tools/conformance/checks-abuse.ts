@@ -1,10 +1,10 @@
 // Probes an attacker would run: does register, login or reset tell a known address from an unknown
 // one (status, body or time), and does login stop guessing per account and per client address?
 // They create accounts and lock addresses, so they run only against loopback or --i-own-this-host.
-import { type Check, type CheckContext, isSuccess, sendRoute, strangerPassword, unknownEmail } from './check.js'
+import { CannotCheck, type Check, type CheckContext, isSuccess, sendRoute, strangerPassword, unknownEmail } from './check.js'
 import { CannotRun } from './checks-session.js'
 import { header, type ProbeResponse } from './http.js'
-import type { Route } from './profile.js'
+import type { Profile, Route } from './profile.js'
 
 /** Ids, times and numbers vary between any two answers; what is left must be equal. */
 function normalise(body: string): string {
@@ -23,6 +23,20 @@ interface Side {
   status: Set<number>
   bodies: Set<string>
   ms: number[]
+  /** The first answer no route of an API would give (see offRoute), as "<status> <content type>". */
+  offRoute?: string
+}
+
+/**
+ * Why an answer cannot come from the profile's route: missing (404, 405, 501), broken (5xx),
+ * throttled (429), or a body that is not JSON (an HTML page in front of the API). Undefined when it can.
+ */
+function offRoute(res: ProbeResponse): string | undefined {
+  const type = header(res, 'content-type')?.split(';')[0]?.trim().toLowerCase()
+  const json = type === 'application/json' || (type?.startsWith('application/') === true && type.endsWith('+json'))
+  const unusable = [404, 405, 501].includes(res.status) || res.status === 429 || res.status >= 500
+  if (unusable || (res.body.length > 0 && !json)) return `${res.status} ${type ?? 'without a content type'}`
+  return undefined
 }
 
 /** Sends `samples` requests for the known and for unknown addresses, interleaved so drift hits both. */
@@ -37,6 +51,7 @@ async function compare(
     unknown: { status: new Set<number>(), bodies: new Set<string>(), ms: [] as number[] },
   }
   const record = (side: Side, res: ProbeResponse) => {
+    side.offRoute ??= offRoute(res)
     side.status.add(res.status)
     side.bodies.add(normalise(res.body))
     side.ms.push(res.ms)
@@ -71,7 +86,9 @@ function knownEmail(ctx: CheckContext): string {
   return ctx.credentials.email
 }
 
-const enumeration = (id: string, route: (ctx: CheckContext) => Route, label: string, standards: string[]): Check => ({
+type AccountRoute = 'register' | 'login' | 'passwordReset'
+
+const enumeration = (id: string, key: AccountRoute, label: string, standards: string[]): Check => ({
   id: `enumeration-${id}`,
   title: `${label} does not tell whether an address has an account`,
   standards,
@@ -79,7 +96,7 @@ const enumeration = (id: string, route: (ctx: CheckContext) => Route, label: str
   needs: ['account', 'allowed-host'],
   async run(ctx) {
     const email = knownEmail(ctx)
-    const r = route(ctx)
+    const r = ctx.profile[key]
     const sides = await compare(
       ctx,
       r,
@@ -89,13 +106,21 @@ const enumeration = (id: string, route: (ctx: CheckContext) => Route, label: str
         return { email: stranger, password: strangerPassword(stranger) }
       },
     )
-    return verdict(ctx, `${r.method} ${r.path}`, sides)
+    const result = verdict(ctx, `${r.method} ${r.path}`, sides)
+    // A difference is seen whatever the route; sameness is only evidence from the route itself.
+    if (result.problems.length === 0 && sides.known.offRoute !== undefined) throw notLike(ctx.profile, key, sides.known.offRoute)
+    return result
   },
 })
 
-export const enumerationRegister = enumeration('register', (ctx) => ctx.profile.register, 'Sign-up', ['V6.3.8'])
-export const enumerationLogin = enumeration('login', (ctx) => ctx.profile.login, 'Login', ['V6.3.8'])
-export const enumerationReset = enumeration('reset', (ctx) => ctx.profile.passwordReset, 'Password reset', ['V6.3.8'])
+function notLike(profile: Profile, key: AccountRoute, answer: string): CannotCheck {
+  const r = profile[key]
+  return new CannotCheck(`${r.method} ${r.path} does not answer like the profile's ${key} route (${answer}): check --profile`)
+}
+
+export const enumerationRegister = enumeration('register', 'register', 'Sign-up', ['V6.3.8'])
+export const enumerationLogin = enumeration('login', 'login', 'Login', ['V6.3.8'])
+export const enumerationReset = enumeration('reset', 'passwordReset', 'Password reset', ['V6.3.8'])
 
 /** Wrong passwords until the service answers 429 (or 423); returns the attempt that was refused. */
 async function guessUntilRefused(ctx: CheckContext, attempts: number, email: () => string): Promise<{ refusedAt: number | null; last: ProbeResponse | null }> {
@@ -103,7 +128,8 @@ async function guessUntilRefused(ctx: CheckContext, attempts: number, email: () 
   for (let i = 1; i <= attempts; i += 1) {
     last = await sendRoute(ctx, ctx.profile.login, { email: email(), password: strangerPassword() })
     if (last.status === 429 || last.status === 423) return { refusedAt: i, last }
-    if (isSuccess(last)) throw new CannotRun('a made-up password logged in')
+    // A login that lets a made-up password in is no login: a catch-all page, or the wrong route.
+    if (isSuccess(last)) throw notLike(ctx.profile, 'login', `${last.status} to a made-up password`)
   }
   return { refusedAt: null, last }
 }

@@ -1,8 +1,8 @@
 // Checks that need no account: response headers on success and error answers, CORS, error
 // leakage, TRACE, security.txt and TLS versions.
 import tls from 'node:tls'
-import { type Check, type CheckContext, nonce, sendRoute } from './check.js'
-import { header, isLoopback, type ProbeResponse } from './http.js'
+import { CannotCheck, type Check, type CheckContext, nonce, sendRoute } from './check.js'
+import { certificateError, header, isLoopback, type ProbeResponse } from './http.js'
 
 const EVIL_ORIGIN = 'https://conformance-evil.example'
 const HSTS_MIN_SECONDS = 31_536_000
@@ -42,18 +42,38 @@ export const headersOnSuccess: Check = {
   },
 }
 
+interface ErrorAnswer {
+  label: string
+  res: ProbeResponse
+  /** The answer came from the error path the probe aims at. */
+  reached: boolean
+}
+
 /** A 404, a malformed JSON body and a bad URL escape: three error paths frameworks handle apart. */
-async function errorAnswers(ctx: CheckContext): Promise<{ label: string; res: ProbeResponse }[]> {
+async function errorAnswers(ctx: CheckContext): Promise<ErrorAnswer[]> {
   const missing = `/conformance-${nonce()}-missing`
   const login = ctx.profile.login
+  const notFound = await ctx.prober.send({ method: 'GET', path: missing })
+  const broken = await ctx.prober.send({ method: login.method, path: login.path, headers: { 'content-type': 'application/json' }, body: '{"email": ' })
+  const badEscape = await ctx.prober.send({ method: 'GET', path: '/%E0%A4%A' })
   return [
-    { label: `GET ${missing}`, res: await ctx.prober.send({ method: 'GET', path: missing }) },
+    { label: `GET ${missing}`, res: notFound, reached: notFound.status >= 400 },
+    // Only a JSON route's parser can refuse the body: a 404 or 405 means the login is elsewhere.
     {
       label: `${login.method} ${login.path} with broken JSON`,
-      res: await ctx.prober.send({ method: login.method, path: login.path, headers: { 'content-type': 'application/json' }, body: '{"email": ' }),
+      res: broken,
+      reached: broken.status >= 400 && broken.status < 500 && ![404, 405].includes(broken.status),
     },
-    { label: 'GET /%E0%A4%A', res: await ctx.prober.send({ method: 'GET', path: '/%E0%A4%A' }) },
+    { label: 'GET /%E0%A4%A', res: badEscape, reached: badEscape.status >= 400 },
   ]
+}
+
+/** What to throw when a probe got no error answer (a catch-all page, a login the API lacks): there was nothing to read. */
+function unreached(answers: ErrorAnswer[]): CannotCheck | undefined {
+  const missed = answers.filter((a) => !a.reached)
+  if (missed.length === 0) return undefined
+  const list = missed.map((a) => `${a.label}: ${a.res.status}`).join(', ')
+  return new CannotCheck(`not an error answer (${list}): the error paths were not reached; check --url and --profile`)
 }
 
 export const headersOnError: Check = {
@@ -64,10 +84,10 @@ export const headersOnError: Check = {
   needs: [],
   async run(ctx) {
     const answers = await errorAnswers(ctx)
-    return {
-      problems: answers.flatMap(({ label, res }) => headerProblems(res, `${label} (${res.status})`, isHttps(ctx))),
-      notes: answers.map(({ label, res }) => `${label}: ${res.status}`),
-    }
+    const problems = answers.flatMap(({ label, res }) => headerProblems(res, `${label} (${res.status})`, isHttps(ctx)))
+    const missed = unreached(answers)
+    if (problems.length === 0 && missed) throw missed
+    return { problems, notes: answers.map(({ label, res }) => `${label}: ${res.status}`) }
   },
 }
 
@@ -86,7 +106,8 @@ export const errorLeakage: Check = {
   control: 'Error model',
   needs: [],
   async run(ctx) {
-    const answers = [...(await errorAnswers(ctx)), { label: 'GET root', res: await sendRoute(ctx, ctx.profile.root, { nonce: nonce() }) }]
+    const errors = await errorAnswers(ctx)
+    const answers = [...errors, { label: 'GET root', res: await sendRoute(ctx, ctx.profile.root, { nonce: nonce() }) }]
     const problems: string[] = []
     for (const { label, res } of answers) {
       for (const [pattern, what] of LEAKS) if (pattern.test(res.body)) problems.push(`${label} (${res.status}): the body holds ${what} (V16.5.1)`)
@@ -95,6 +116,8 @@ export const errorLeakage: Check = {
       const server = header(res, 'server')
       if (server && /\d/.test(server)) problems.push(`${label}: Server banner with a version: ${server} (V13.4.6)`)
     }
+    const missed = unreached(errors)
+    if (problems.length === 0 && missed) throw missed
     return { problems: [...new Set(problems)] }
   },
 }
@@ -167,8 +190,14 @@ export const securityTxt: Check = {
   },
 }
 
-/** Opens a TLS connection limited to the given versions; resolves with the version agreed, or null. */
-function tlsHandshake(url: URL, min: tls.SecureVersion, max: tls.SecureVersion, timeoutMs: number): Promise<string | null> {
+interface Handshake {
+  /** The version agreed, or null. */
+  version: string | null
+  error?: Error
+}
+
+/** Opens a TLS connection limited to the given versions; `verify` refuses a certificate that does not verify. */
+function tlsHandshake(url: URL, min: tls.SecureVersion, max: tls.SecureVersion, timeoutMs: number, verify = false): Promise<Handshake> {
   return new Promise((resolve) => {
     const socket = tls.connect({
       host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -178,23 +207,23 @@ function tlsHandshake(url: URL, min: tls.SecureVersion, max: tls.SecureVersion, 
       maxVersion: max,
       // Lets this client offer the old versions at all; the server's answer is what is tested.
       ciphers: 'DEFAULT:@SECLEVEL=0',
-      rejectUnauthorized: false,
+      rejectUnauthorized: verify,
       timeout: timeoutMs,
     })
-    const done = (v: string | null) => {
+    const done = (h: Handshake) => {
       socket.destroy()
-      resolve(v)
+      resolve(h)
     }
-    socket.once('secureConnect', () => done(socket.getProtocol()))
-    socket.once('error', () => done(null))
-    socket.once('timeout', () => done(null))
+    socket.once('secureConnect', () => done({ version: socket.getProtocol() }))
+    socket.once('error', (error: Error) => done({ version: null, error }))
+    socket.once('timeout', () => done({ version: null }))
   })
 }
 
 export const tlsVersions: Check = {
   id: 'tls',
-  title: 'TLS 1.2 or newer only; no plain http off loopback',
-  standards: ['V12.1.1', 'V12.2.1'],
+  title: 'TLS 1.2 or newer only, a certificate that verifies; no plain http off loopback',
+  standards: ['V12.1.1', 'V12.2.1', 'V12.2.2'],
   control: 'Use SSL certificates',
   needs: [],
   async run(ctx) {
@@ -211,12 +240,17 @@ export const tlsVersions: Check = {
     ] as const) {
       ctx.prober.spend()
       const agreed = await tlsHandshake(url, min, max, ctx.prober.opts.timeoutMs)
-      if (agreed) problems.push(`the server accepts ${agreed} (V12.1.1)`)
+      if (agreed.version) problems.push(`the server accepts ${agreed.version} (V12.1.1)`)
     }
     ctx.prober.spend()
-    const modern = await tlsHandshake(url, 'TLSv1.2', 'TLSv1.3', ctx.prober.opts.timeoutMs)
-    if (modern) notes.push(`negotiated ${modern}`)
-    else problems.push('no TLS 1.2 or 1.3 handshake succeeded')
+    const insecure = ctx.prober.opts.insecureTls
+    const modern = await tlsHandshake(url, 'TLSv1.2', 'TLSv1.3', ctx.prober.opts.timeoutMs, !insecure)
+    const certificate = certificateError(modern.error)
+    if (modern.version) notes.push(`negotiated ${modern.version}`)
+    if (certificate !== undefined)
+      problems.push(`the certificate does not verify: ${certificate} (V12.2.2); to check a test setup with its own certificate, pass --insecure-tls`)
+    else if (!modern.version) problems.push('no TLS 1.2 or 1.3 handshake succeeded')
+    if (insecure) notes.push('the certificate was not verified (--insecure-tls)')
     return { problems, notes }
   },
 }

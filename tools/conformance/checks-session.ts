@@ -1,11 +1,11 @@
 // Checks that sign in with the account given in the environment: cookie attributes, the format of
 // what the service issues, session replay after logout, CSRF on a cookie-authenticated change.
-import { type Check, type CheckContext, type CheckResult, isSuccess, nonce, sendRoute } from './check.js'
+import { CannotCheck, type Check, type CheckContext, type CheckResult, isSuccess, nonce, sendRoute } from './check.js'
 import { cookieHeader, header, parseSetCookie, type ProbeResponse, type SetCookie } from './http.js'
 
 const EVIL_ORIGIN = 'https://conformance-evil.example'
 
-/** Thrown when a check cannot reach a verdict (no session could be had); the runner skips it. */
+/** Thrown when a check cannot run by the operator's choice (no account given); the runner skips it. */
 export class CannotRun extends Error {}
 
 interface Session {
@@ -15,19 +15,20 @@ interface Session {
   header: string
 }
 
-/** Logs in with the configured account; a fresh session unless `shared` is asked. */
+/** Logs in with the configured account; a fresh session unless `shared` is asked. Throws CannotCheck without one. */
 export async function signIn(ctx: CheckContext, shared = false): Promise<Session> {
   const creds = ctx.credentials
   if (!creds) throw new CannotRun('no account (set CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD)')
   const res = shared && ctx.shared.login ? ctx.shared.login : await sendRoute(ctx, ctx.profile.login, { email: creds.email, password: creds.password })
   if (shared) ctx.shared.login = res
-  if (!isSuccess(res)) throw new CannotRun(`the account could not log in (${res.status}: ${res.body.slice(0, 120)})`)
+  if (!isSuccess(res)) throw new CannotCheck(`the account ${creds.email} could not log in (${res.status}: ${res.body.slice(0, 120)})`)
   const cookies = res.setCookies.map(parseSetCookie).filter((c) => c.value !== '')
   // The profile's cookie name, else the first cookie set: an API that renamed it is still tested.
   const cookie = cookies.find((c) => c.name === ctx.profile.sessionCookie) ?? cookies[0]
   if (!cookie) {
     const second = /mfa/i.test(res.body) ? ' (the account asks for a second factor: use one without)' : ''
-    throw new CannotRun(`the login set no session cookie${second}`)
+    const type = header(res, 'content-type') ?? 'no content type'
+    throw new CannotCheck(`the account ${creds.email} could not log in: the login set no session cookie (${res.status} ${type})${second}; check --profile`)
   }
   return { res, cookie, header: cookieHeader(res.setCookies) }
 }
@@ -80,10 +81,19 @@ export const cacheControl: Check = {
   async run(ctx) {
     const session = await signIn(ctx, true)
     const res = await sendRoute(ctx, ctx.profile.me, {}, { cookie: session.header })
-    if (!isSuccess(res)) throw new CannotRun(`${ctx.profile.me.path} answered ${res.status} with a fresh session`)
+    if (!isSuccess(res)) throw new CannotCheck(`${ctx.profile.me.path} answered ${res.status} with a fresh session: check --profile`)
     const value = header(res, 'cache-control') ?? ''
     return { problems: /no-store/i.test(value) ? [] : [`${ctx.profile.me.path}: Cache-Control is "${value}", not no-store (V14.3.2)`] }
   },
+}
+
+function parseObject(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text)
+    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export const tokenFormat: Check = {
@@ -97,8 +107,9 @@ export const tokenFormat: Check = {
     if (!issue) return { problems: [], skipped: 'the profile names no route that issues a token' }
     const session = await signIn(ctx, true)
     const res = await sendRoute(ctx, issue, { nonce: nonce() }, { cookie: session.header })
-    if (!isSuccess(res)) throw new CannotRun(`${issue.path} answered ${res.status}`)
-    const body = JSON.parse(res.body) as Record<string, unknown>
+    if (!isSuccess(res)) throw new CannotCheck(`${issue.path} answered ${res.status}: check --profile`)
+    const body = parseObject(res.body)
+    if (!body) throw new CannotCheck(`${issue.path} answered ${res.status} ${header(res, 'content-type') ?? ''}, not a JSON object: check --profile`)
     const token = body[ctx.profile.tokenField]
     if (typeof token !== 'string') return { problems: [`the answer has no string field "${ctx.profile.tokenField}"`] }
     const id = body[ctx.profile.tokenIdField]
@@ -122,7 +133,7 @@ export const sessionReplay: Check = {
   async run(ctx) {
     const session = await signIn(ctx)
     const before = await sendRoute(ctx, ctx.profile.me, {}, { cookie: session.header })
-    if (!isSuccess(before)) throw new CannotRun(`${ctx.profile.me.path} answered ${before.status} with a fresh session`)
+    if (!isSuccess(before)) throw new CannotCheck(`${ctx.profile.me.path} answered ${before.status} with a fresh session: check --profile`)
     const out = await sendRoute(ctx, ctx.profile.logout, {}, { cookie: session.header })
     const after = await sendRoute(ctx, ctx.profile.me, {}, { cookie: session.header })
     const problems = isSuccess(after) ? [`after logout (${out.status}) the old cookie still answers ${after.status} on ${ctx.profile.me.path} (V7.4.1)`] : []

@@ -1,5 +1,6 @@
 // npm run conformance -- --url <base> [--profile file] [--format text|markdown|json] [--i-own-this-host]
-// Exit 0 when no check failed, 1 when one did, 2 on a usage error. The account for the checks that
+// Exit 0 when no check failed, 1 when one did, 2 on a usage error, 3 when the run could not check
+// (a CI gate must not turn green on a run that tested nothing). The account for the checks that
 // sign in comes from CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD (never a flag: argv is visible to
 // every local user and lands in shell history). conformanceCli is the whole program, so a test can
 // run it in-process; the last lines run it when this file is the process's entry.
@@ -8,7 +9,10 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { loadProfile } from './profile.js'
 import { formatReport, type Format } from './report.js'
-import { CHECKS, DEFAULTS, runConformance } from './run.js'
+import { CannotReach, CHECKS, DEFAULTS, runConformance } from './run.js'
+
+/** 3 wins over 1: a run that could not check everything says so first, though its failures are real. */
+const EXIT = { pass: 0, fail: 1, usage: 2, couldNotCheck: 3 } as const
 
 const USAGE = `usage: npm run conformance -- --url <base URL> [options]
   --profile <file>            JSON profile of another API's routes (default: this starter's)
@@ -22,8 +26,11 @@ const USAGE = `usage: npm run conformance -- --url <base URL> [options]
   --account-attempts <n>      wrong passwords for one address before giving up (default ${DEFAULTS.accountAttempts})
   --address-attempts <n>      wrong logins across addresses before giving up (default ${DEFAULTS.addressAttempts})
   --only <id,id>              run only these checks: ${CHECKS.map((c) => c.id).join(', ')}
-  --insecure-tls              accept a self-signed certificate
-environment: CONFORMANCE_EMAIL, CONFORMANCE_PASSWORD (a verified account without a second factor)`
+  --insecure-tls              accept a certificate that does not verify (a test setup's own)
+environment: CONFORMANCE_EMAIL, CONFORMANCE_PASSWORD (a verified account without a second factor)
+exit: 0 no check failed, 1 a check failed, 2 usage error, 3 could not check (the URL cannot be reached,
+  its certificate does not verify, the account cannot log in, a route does not answer like the
+  profile's, or every selected check was skipped); the reason is printed on stderr`
 
 function int(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined
@@ -63,7 +70,7 @@ async function main(args: string[], env: Env, io: CliIo): Promise<number> {
   })
   if (values.help) {
     io.out(`${USAGE}\n`)
-    return 0
+    return EXIT.pass
   }
   if (!values.url) throw new Error('--url is required')
   const format = values.format as Format
@@ -86,7 +93,9 @@ async function main(args: string[], env: Env, io: CliIo): Promise<number> {
     ...(values.only ? { only: values.only.split(',').map((s) => s.trim()) } : {}),
   })
   io.out(formatReport(report, format))
-  return report.summary.fail > 0 ? 1 : 0
+  for (const reason of report.couldNotCheck) io.err(`conformance: could not check: ${reason}\n`)
+  if (report.couldNotCheck.length > 0) return EXIT.couldNotCheck
+  return report.summary.fail > 0 ? EXIT.fail : EXIT.pass
 }
 
 /** Runs the CLI on `args`; resolves to its exit code (2 with the usage on stderr for a usage error). */
@@ -94,8 +103,12 @@ export async function conformanceCli(args: string[], env: Env, io: CliIo): Promi
   try {
     return await main(args, env, io)
   } catch (err: unknown) {
+    if (err instanceof CannotReach) {
+      io.err(`conformance: ${err.message}\n`)
+      return EXIT.couldNotCheck
+    }
     io.err(`conformance: ${err instanceof Error ? err.message : String(err)}\n\n${USAGE}\n`)
-    return 2
+    return EXIT.usage
   }
 }
 

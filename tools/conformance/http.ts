@@ -92,6 +92,40 @@ export class Prober {
   }
 }
 
+/** OpenSSL's and Node's codes for a server certificate that does not verify: chain, dates or name. */
+const CERTIFICATE_CODES = new Set([
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_NOT_YET_VALID',
+  'CERT_HAS_EXPIRED',
+  'CERT_REVOKED',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_CHAIN_TOO_LONG',
+  'INVALID_CA',
+  'INVALID_PURPOSE',
+  'PATH_LENGTH_EXCEEDED',
+  'HOSTNAME_MISMATCH',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+])
+
+/** Why the server's certificate was refused ("self-signed certificate"), or undefined when `err` is another error. */
+export function certificateError(err: unknown): string | undefined {
+  const code = (err as NodeJS.ErrnoException | null)?.code
+  return code !== undefined && CERTIFICATE_CODES.has(code) ? describeError(err) : undefined
+}
+
+/** An error as one line. Node's AggregateError (every address of a name refused) has no message of its own. */
+export function describeError(err: unknown): string {
+  if (err instanceof AggregateError && err.message === '') return err.errors.map(describeError).join('; ')
+  if (err instanceof Error) return err.message || ((err as NodeJS.ErrnoException).code ?? err.name)
+  return String(err)
+}
+
 /** A parsed Set-Cookie line: name, value and lower-cased attributes. */
 export interface SetCookie {
   name: string

@@ -64,13 +64,28 @@ export const STARTER_PROFILE: Profile = {
 
 /** Reads and validates a profile file; unknown keys are refused so a typo is not silently ignored. */
 export async function loadProfile(file: string): Promise<Profile> {
-  const raw: unknown = JSON.parse(await readFile(file, 'utf8'))
-  const merged: unknown = typeof raw === 'object' && raw !== null ? { ...STARTER_PROFILE, ...raw } : raw
-  if (!Value.Check(Profile, merged)) {
-    const first = Value.Errors(Profile, merged)[0]
-    throw new Error(`profile ${file}: ${first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'}`)
+  const text = await readFile(file, 'utf8')
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`profile ${file} is not JSON: ${err instanceof Error ? err.message : String(err)}`)
   }
+  const merged: unknown = typeof raw === 'object' && raw !== null ? { ...STARTER_PROFILE, ...raw } : raw
+  if (!Value.Check(Profile, merged)) throw new Error(`profile ${file}: ${profileError(merged)}`)
   return merged
+}
+
+/** The first thing wrong with a profile, an unknown key (a typo) named as such. */
+function profileError(value: unknown): string {
+  const errors = Value.Errors(Profile, value)
+  const extra = errors.find((e) => e.keyword === 'additionalProperties')
+  if (extra) {
+    const keys = (extra.params as { additionalProperties?: string[] }).additionalProperties ?? []
+    return `${extra.instancePath ? `${extra.instancePath}: ` : ''}unknown key${keys.length > 1 ? 's' : ''} ${keys.join(', ')}`
+  }
+  const first = errors[0]
+  return first ? `${first.instancePath || '/'} ${first.message}` : 'invalid'
 }
 
 /** Replaces {name} placeholders in every string of a JSON value. */

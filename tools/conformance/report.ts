@@ -8,6 +8,8 @@ export interface Reportable {
   summary: Record<'pass' | 'fail' | 'skip', number>
   requests?: number
   budget?: number
+  /** Why the run observed too little to judge (exit 3); absent or empty when it could. */
+  couldNotCheck?: string[]
 }
 
 export type Format = 'text' | 'markdown' | 'json'
@@ -32,6 +34,7 @@ export function formatReport(report: Reportable, format: Format): string {
       `## Conformance: ${report.target}`,
       '',
       `Profile: ${report.profile}. ${pass} passed, ${fail} failed, ${skip} skipped${spent}.`,
+      ...(report.couldNotCheck ?? []).map((reason) => `\n**Could not check:** ${reason}`),
       '',
       '| result | check | standard and starter control | details |',
       '| --- | --- | --- | --- |',
@@ -45,6 +48,8 @@ export function formatReport(report: Reportable, format: Format): string {
     for (const p of f.problems) lines.push(`      - ${p}`)
     for (const n of f.notes) lines.push(`      · ${n}`)
   }
-  lines.push('', `${pass} passed, ${fail} failed, ${skip} skipped${spent}`, '')
+  lines.push('', `${pass} passed, ${fail} failed, ${skip} skipped${spent}`)
+  for (const reason of report.couldNotCheck ?? []) lines.push(`could not check: ${reason}`)
+  lines.push('')
   return lines.join('\n')
 }

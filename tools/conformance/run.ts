@@ -1,10 +1,13 @@
 // Runs the checks in a fixed order (read-only first, then the ones that end sessions, then the
-// ones that lock addresses) and turns each result into a finding. Nothing here reads argv or env.
-import { type Check, type CheckContext, type Credentials, type Finding } from './check.js'
+// ones that lock addresses) and turns each result into a finding. Before any check it sends one
+// request (a base that cannot be reached stops the run) and, when a check needs the account, logs
+// in once: what keeps a check from observing anything is said once, in couldNotCheck, never as a
+// pass or as a row of raw errors. Nothing here reads argv or env.
+import { CannotCheck, type Check, type CheckContext, type Credentials, type Finding, nonce, sendRoute } from './check.js'
 import { cors, errorLeakage, headersOnError, headersOnSuccess, securityTxt, tlsVersions, trace } from './checks-http.js'
 import { enumerationLogin, enumerationRegister, enumerationReset, throttleAccount, throttleAddress } from './checks-abuse.js'
-import { CannotRun, cacheControl, cookieAttributes, csrf, sessionReplay, tokenFormat } from './checks-session.js'
-import { BudgetExhausted, isLoopback, Prober } from './http.js'
+import { CannotRun, cacheControl, cookieAttributes, csrf, sessionReplay, signIn, tokenFormat } from './checks-session.js'
+import { BudgetExhausted, certificateError, describeError, isLoopback, Prober } from './http.js'
 import { STARTER_PROFILE, type Profile } from './profile.js'
 
 export const CHECKS: readonly Check[] = [
@@ -46,6 +49,7 @@ export interface ConformanceOptions {
 }
 
 export interface Report {
+  /** The base URL, path included. */
   target: string
   profile: string
   startedAt: string
@@ -53,7 +57,13 @@ export interface Report {
   budget: number
   findings: Finding[]
   summary: Record<'pass' | 'fail' | 'skip', number>
+  /** Why the run could not check what was asked (certificate, login, a route unlike the profile's,
+   * nothing tested), one line each; empty when every selected check ran or was skipped by choice. */
+  couldNotCheck: string[]
 }
+
+/** The base URL did not answer at all (refused, unknown name, timeout): no check was run. */
+export class CannotReach extends Error {}
 
 export const DEFAULTS = {
   budget: 400,
@@ -68,6 +78,7 @@ export const DEFAULTS = {
 export async function runConformance(opts: ConformanceOptions): Promise<Report> {
   const base = new URL(opts.url)
   if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new Error('--url must be http:// or https://')
+  const target = `${base.origin}${base.pathname.replace(/\/$/, '')}`
   const prober = new Prober(base, {
     budget: opts.budget ?? DEFAULTS.budget,
     delayMs: opts.delayMs ?? DEFAULTS.delayMs,
@@ -86,22 +97,89 @@ export async function runConformance(opts: ConformanceOptions): Promise<Report> 
   const unknown = (opts.only ?? []).filter((id) => !CHECKS.some((c) => c.id === id))
   if (unknown.length > 0) throw new Error(`unknown check: ${unknown.join(', ')}`)
   const startedAt = new Date().toISOString()
+  const selected = CHECKS.filter((c) => !opts.only || opts.only.includes(c.id))
+  const runnable = selected.filter((c) => refusal(c, ctx) === undefined)
+  const run: RunState = { couldNotCheck: [] }
+  // Nothing is sent when every selected check is refused before sending (off loopback, no account).
+  const certificate = runnable.length > 0 ? await reach(ctx, target) : undefined
+  if (certificate !== undefined && selected.some((c) => c !== tlsVersions)) {
+    run.couldNotCheck.push(
+      `the certificate of ${target} does not verify (${certificate}): no check but tls was run; to check a test setup with its own certificate, pass --insecure-tls`,
+    )
+  }
+  if (certificate === undefined && ctx.credentials && runnable.some((c) => c.needs.includes('account'))) {
+    run.account = await logIn(ctx)
+    if (run.account !== undefined) run.couldNotCheck.push(run.account)
+  }
   const findings: Finding[] = []
-  for (const check of CHECKS) {
-    if (opts.only && !opts.only.includes(check.id)) continue
-    findings.push(await runOne(check, ctx))
+  for (const check of selected) {
+    if (certificate !== undefined && check !== tlsVersions) continue
+    findings.push(await runOne(check, ctx, run))
   }
   const summary = { pass: 0, fail: 0, skip: 0 }
   for (const f of findings) summary[f.outcome] += 1
-  return { target: base.origin, profile: ctx.profile.name, startedAt, requests: prober.used, budget: prober.opts.budget, findings, summary }
+  if (run.couldNotCheck.length === 0 && findings.every((f) => f.outcome === 'skip'))
+    run.couldNotCheck.push('every selected check was skipped: nothing was tested')
+  return {
+    target,
+    profile: ctx.profile.name,
+    startedAt,
+    requests: prober.used,
+    budget: prober.opts.budget,
+    findings,
+    summary,
+    couldNotCheck: run.couldNotCheck,
+  }
 }
 
-async function runOne(check: Check, ctx: CheckContext): Promise<Finding> {
+interface RunState {
+  /** Why the account could not log in, when it could not: the checks that need it are skipped. */
+  account?: string
+  couldNotCheck: string[]
+}
+
+/** Why a check is skipped before it sends anything, by the operator's choice; undefined when it may run. */
+function refusal(check: Check, ctx: CheckContext): string | undefined {
+  if (check.needs.includes('account') && !ctx.credentials) return 'needs an account: set CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD'
+  if (check.needs.includes('allowed-host') && !ctx.hostAllowed) return 'refused: the host is not loopback; pass --i-own-this-host if it is yours'
+  return undefined
+}
+
+/**
+ * One request to the profile's root before any check. Throws CannotReach when nothing answers;
+ * resolves to why the certificate does not verify (only the tls check can then run), or undefined.
+ */
+async function reach(ctx: CheckContext, target: string): Promise<string | undefined> {
+  try {
+    await sendRoute(ctx, ctx.profile.root, { nonce: nonce() })
+    return undefined
+  } catch (err) {
+    if (err instanceof BudgetExhausted) return undefined
+    const certificate = certificateError(err)
+    if (certificate !== undefined) return certificate
+    throw new CannotReach(`cannot reach ${target}: ${describeError(err)}`)
+  }
+}
+
+/** Logs in once for every check that needs the account; resolves to why it could not, or undefined. */
+async function logIn(ctx: CheckContext): Promise<string | undefined> {
+  try {
+    await signIn(ctx, true)
+    return undefined
+  } catch (err) {
+    // A spent budget skips each check on its own; anything else means no account check can observe.
+    if (err instanceof BudgetExhausted) return undefined
+    return err instanceof CannotCheck ? err.message : `the account could not log in: ${describeError(err)}`
+  }
+}
+
+async function runOne(check: Check, ctx: CheckContext, run: RunState): Promise<Finding> {
   const base = { id: check.id, title: check.title, standards: check.standards, control: check.control }
   const before = ctx.prober.used
   const skip = (reason: string): Finding => ({ ...base, outcome: 'skip', problems: [reason], notes: [], requests: ctx.prober.used - before })
-  if (check.needs.includes('account') && !ctx.credentials) return skip('needs an account: set CONFORMANCE_EMAIL and CONFORMANCE_PASSWORD')
-  if (check.needs.includes('allowed-host') && !ctx.hostAllowed) return skip('refused: the host is not loopback; pass --i-own-this-host if it is yours')
+  const refused = refusal(check, ctx)
+  if (refused !== undefined) return skip(refused)
+  if (check.needs.includes('account') && run.account !== undefined) return skip(run.account)
   try {
     const result = await check.run(ctx)
     if (result.skipped !== undefined) return skip(result.skipped)
@@ -114,10 +192,14 @@ async function runOne(check: Check, ctx: CheckContext): Promise<Finding> {
     }
   } catch (err) {
     if (err instanceof BudgetExhausted || err instanceof CannotRun) return skip(err.message)
+    if (err instanceof CannotCheck) {
+      run.couldNotCheck.push(`${check.id}: ${err.message}`)
+      return skip(err.message)
+    }
     return {
       ...base,
       outcome: 'fail',
-      problems: [`the check could not complete: ${err instanceof Error ? err.message : String(err)}`],
+      problems: [`the check could not complete: ${describeError(err)}`],
       notes: [],
       requests: ctx.prober.used - before,
     }
