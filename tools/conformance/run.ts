@@ -4,7 +4,8 @@
 // in once: what keeps a check from observing anything is said once, in couldNotCheck, never as a
 // pass or as a row of raw errors. Nothing here reads argv or env.
 import { CannotCheck, type Check, type CheckContext, type Credentials, type Finding, nonce, sendRoute } from './check.js'
-import { cors, errorLeakage, headersOnError, headersOnSuccess, securityTxt, tlsVersions, trace } from './checks-http.js'
+import { cors, errorLeakage, headersOnError, headersOnSuccess, securityTxt, trace } from './checks-http.js'
+import { tlsVersions } from './checks-tls.js'
 import { enumerationLogin, enumerationRegister, enumerationReset, throttleAccount, throttleAddress } from './checks-abuse.js'
 import { CannotRun, cacheControl, cookieAttributes, csrf, sessionReplay, signIn, tokenFormat } from './checks-session.js'
 import { BudgetExhausted, certificateError, describeError, isLoopback, Prober } from './http.js'
