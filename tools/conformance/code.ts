@@ -46,6 +46,7 @@ export const CODE_RULES: Readonly<Record<string, RuleInfo>> = {
     // A config module, a tool's config file, or a command-line entry point (scripts, bench, cli.ts).
     allowedIn: /(^|\/)(config|configuration|settings)(\/|\.[cm]?[jt]sx?$)|\.config\.[cm]?[jt]s$|(^|\/)(scripts|bin|bench)\/|(^|\/)cli\.[cm]?[jt]s$/,
   },
+  'no-hardcoded-secret': { title: 'Secrets written into the code', standards: ['V13.3.1'], control: 'Keep secrets away from code' },
   'no-secret-equality': { title: 'Secrets compared with === instead of in constant time', standards: ['V11.2.4'], control: 'Never do cryptography yourself' },
 }
 
