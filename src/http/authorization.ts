@@ -4,6 +4,7 @@
 //   never by a cookie beside it, and is no CSRF vector (no browser sends one on its own);
 // - any other scheme (a proxy in front of a staging site asking for Basic credentials), or an
 //   empty header: nothing; the session cookie decides, and the CSRF guard guards it.
+// Two Authorization headers are refused (decision 0098).
 import type { FastifyRequest } from 'fastify'
 import { AppError } from '../errors.js'
 

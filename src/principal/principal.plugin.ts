@@ -1,4 +1,5 @@
-// Resolves the caller once per request: `Authorization: Bearer <api token>` or the session cookie.
+// Resolves the caller once per request: `Authorization: Bearer <api token>` or the session cookie
+// (another Authorization scheme leaves the cookie in charge; two headers are refused: decision 0098).
 // Sessions and tokens are checked against the database on every request (no cache to outlive a
 // revocation), in one statement that also touches last-seen and reads the account's state
 // (docs/decisions/0065). A bad credential leaves request.principal null; requireAuth() then answers 401.
@@ -7,7 +8,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Deps } from '../deps.js'
-import { presentedBearer, repeatsAuthorization, AuthorizationErrors } from '../http/authorization.js'
+import { AuthorizationErrors, presentedBearer, repeatsAuthorization } from '../http/authorization.js'
 import { SESSION_COOKIE } from '../http/cookies.js'
 import type { Principal, PrincipalAccount } from './principal.types.js'
 
