@@ -11,7 +11,7 @@
 //   mfa_required), except on routes marked `orgMfaExempt` (leaving).
 // Membership is read from the database on every request, so a removal or demotion takes effect on
 // the next request on every instance.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify'
+import type { FastifyContextConfig, FastifyPluginAsync, FastifyRequest } from 'fastify'
 import type { Deps } from '../deps.js'
 import { isUuid } from '../crypto/random.js'
 import { CommonErrors } from '../errors.js'
@@ -67,8 +67,7 @@ export interface OrgScopeOptions {
   routes: readonly { plugin: FastifyPluginAsync<{ deps: Deps }>; prefix?: string }[]
 }
 
-function sessionOnlyHere(request: FastifyRequest, accountId: string): boolean {
-  const rule = request.routeOptions.config.sessionOnly
+function sessionOnlyHere(rule: FastifyContextConfig['sessionOnly'], request: FastifyRequest, accountId: string): boolean {
   return rule === true || (rule === 'own-membership' && (request.params as { accountId?: unknown }).accountId === accountId)
 }
 
@@ -87,7 +86,7 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     const membership = await resolveMembership(deps, orgId, principal.accountId)
     if (membership === undefined || !isRole(membership.role)) throw OrgErrors.notFound()
     const config = request.routeOptions.config
-    if (principal.kind === 'token' && sessionOnlyHere(request, principal.accountId)) throw PrincipalErrors.sessionRequired()
+    if (principal.kind === 'token' && sessionOnlyHere(config.sessionOnly, request, principal.accountId)) throw PrincipalErrors.sessionRequired()
     const permissions = effectivePermissions(membership.role, principal.kind === 'token' ? principal.scopes : null)
     if (config.permission === undefined) throw OrgErrors.forbidden()
     if (!permissions.has(config.permission)) throw OrgErrors.forbidden()

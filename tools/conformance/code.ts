@@ -136,11 +136,11 @@ async function countSources(root: string): Promise<number> {
 const IGNORE_DIRECTIVE = 'ast-grep-ignore'
 
 /**
- * Whether the line above `line` (0-based) of `text` waives `rule`: ast-grep's ignore comment alone
+ * Whether the line above `line` (0-based) of a file's `lines` waives `rule`: ast-grep's ignore comment alone
  * waives every rule; followed by `: a, b` (and an optional `-- reason`), the rules it names.
  */
-function waived(text: string, line: number, rule: string): boolean {
-  const above = (text.split('\n')[line - 1] ?? '').trim()
+function waived(lines: readonly string[], line: number, rule: string): boolean {
+  const above = (lines[line - 1] ?? '').trim()
   if (!above.startsWith('//')) return false
   const body = above.slice(2).trim()
   if (!body.startsWith(IGNORE_DIRECTIVE)) return false
@@ -174,7 +174,7 @@ export async function scanCodebase(target: string): Promise<CodeReport> {
   const byRule = new Map<string, string[]>(Object.keys(CODE_RULES).map((id) => [id, []]))
   const waivers = new Map<string, string[]>()
   const testFiles = new Set<string>()
-  const texts = new Map<string, Promise<string>>()
+  const linesOf = new Map<string, string[]>()
   for (const m of matches) {
     const id = m.ruleId.split('@')[0] ?? m.ruleId
     const file = path.relative(root, path.resolve(root, m.file)).split(path.sep).join('/')
@@ -184,8 +184,12 @@ export async function scanCodebase(target: string): Promise<CodeReport> {
     }
     if (CODE_RULES[id]?.allowedIn?.test(file)) continue
     const line = m.range.start.line
-    if (!texts.has(file)) texts.set(file, readFile(path.join(root, file), 'utf8'))
-    if (waived(await (texts.get(file) ?? ''), line, id)) {
+    let lines = linesOf.get(file)
+    if (lines === undefined) {
+      lines = (await readFile(path.join(root, file), 'utf8')).split('\n')
+      linesOf.set(file, lines)
+    }
+    if (waived(lines, line, id)) {
       waivers.set(id, [...(waivers.get(id) ?? []), `left out by an ast-grep-ignore comment: ${file}:${line + 1}`])
       continue
     }
