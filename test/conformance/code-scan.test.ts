@@ -12,6 +12,9 @@ import { runTs } from '../../src/testing/run-ts.js'
 
 // Assembled so that this file holds no secret-shaped text.
 const AWS_LINE = ['aws_secret_access_key', ' = "', 'wJalrXUtnFEMI/K7MDENG/', 'bPxRfiCYSECRETSAMP', '"'].join('')
+// An access key id alone, long-term (AKIA) and temporary (ASIA), without its secret beside it.
+const AWS_KEY_ID = ['AKIA', 'Z7Q2', 'K4RM', 'X8WN', 'B3TJ'].join('')
+const AWS_SESSION_KEY_ID = ['ASIA', 'V5HD', 'P9LC', 'Q2ZE', 'M6YT'].join('')
 
 const BAD: Record<string, string> = {
   'src/token.js': 'export const resetToken = Math.random().toString(36).slice(2)\n',
@@ -52,6 +55,24 @@ const BAD: Record<string, string> = {
   // A reviewed exception is honoured and reported as such; minified bundles are not the code under review.
   'src/shuffle.ts': '// ast-grep-ignore: no-math-random -- the order of a list on screen\nexport const shuffle = () => Math.random() - 0.5\n',
   'public/js/vendor.min.js': 'var r=Math.random();eval("1")\n',
+  // Passwords stored as fast hashes (found by a user: an md5 password store passed the scan).
+  'src/accounts.js': [
+    "import crypto from 'node:crypto'",
+    "import md5 from 'md5'",
+    'export function hashPassword(password) {',
+    "  return crypto.createHash('md5').update(password).digest('hex')",
+    '}',
+    "export const register = (db, req) => db.insert({ hash: crypto.createHash('sha256').update(req.body.password).digest('hex') })",
+    'export const legacy = (user) => md5(user.password)',
+    'export function salted(salt, newPwd) {',
+    "  const h = crypto.createHash('sha1')",
+    '  h.update(salt + newPwd)',
+    "  return h.digest('hex')",
+    '}',
+    '',
+  ].join('\n'),
+  'src/storage.ts': `export const s3 = { region: 'eu-west-1', credentials: { accessKeyId: '${AWS_KEY_ID}', secretAccessKey: vault.aws } }\n`,
+  'deploy/ci.yml': `env:\n  AWS_ACCESS_KEY_ID: ${AWS_SESSION_KEY_ID}\n`,
 }
 
 const CLEAN: Record<string, string> = {
@@ -61,6 +82,20 @@ const CLEAN: Record<string, string> = {
   'src/users.repo.ts': "export const byId = (db: any, id: string) => db.query('SELECT * FROM users WHERE id = $1', [id])\n",
   'src/login.ts':
     'export function login(logger: any, userId: string, token: string | undefined) {\n  if (token === undefined) return false\n  logger.info({ userId }, "login")\n  return true\n}\n',
+  // Fast hashes where they belong: a session token, a file checksum, a breach lookup (HIBP's range
+  // API takes the SHA-1 of the password by design); the password itself goes to argon2id.
+  'src/hashing.ts': [
+    "import { createHash } from 'node:crypto'",
+    "import argon2 from 'argon2'",
+    "export const tokenHash = (token: string) => createHash('sha256').update(token).digest('hex')",
+    "export const etag = (file: Buffer) => createHash('md5').update(file).digest('base64')",
+    "export const resetTokenHash = (passwordResetToken: string) => createHash('sha256').update(passwordResetToken).digest()",
+    "export const breachPrefix = (password: string) => createHash('sha1').update(password).digest('hex').toUpperCase().slice(0, 5)",
+    'export const store = (password: string) => argon2.hash(password, { type: argon2.argon2id })',
+    '',
+  ].join('\n'),
+  // An AWS account id is not a secret (AWS says so); the AWS rule's account id pattern stays off.
+  'deploy/terraform.tfvars': 'aws_account_id = "123456789012"\n',
 }
 
 async function writeTree(files: Record<string, string>): Promise<string> {
@@ -100,7 +135,23 @@ describe('conformance:code', () => {
     const random = badReport.findings.find((f) => f.id === 'no-math-random')
     expect(random?.notes).toEqual(['left out by an ast-grep-ignore comment: src/shuffle.ts:2'])
     expect(problems('no-secret-equality')).toEqual([expect.stringMatching(/^src\/login\.ts:4: .*presented === storedToken/)])
-    expect(problems('secrets')).toEqual([expect.stringMatching(/^deploy\/credentials\.ini:2: /)])
+    expect(problems('no-fast-password-hash')).toEqual([
+      expect.stringMatching(/^src\/accounts\.js:4: .*createHash\('md5'\)/),
+      expect.stringMatching(/^src\/accounts\.js:6: .*req\.body\.password/),
+      expect.stringMatching(/^src\/accounts\.js:7: .*md5\(user\.password\)/),
+      expect.stringMatching(/^src\/accounts\.js:10: .*h\.update\(salt \+ newPwd\)/),
+    ])
+    expect(problems('secrets')).toEqual([
+      expect.stringMatching(/^deploy\/ci\.yml:2: .*AWS Access Key ID/),
+      expect.stringMatching(/^deploy\/credentials\.ini:2: /),
+      expect.stringMatching(/^src\/storage\.ts:1: .*AWS Access Key ID/),
+    ])
+    // Named by file and line, never printed whole.
+    expect(problems('secrets').join('\n')).not.toMatch(new RegExp(`${AWS_KEY_ID.slice(4)}|${AWS_SESSION_KEY_ID.slice(4)}`))
+    // A secret written into code is named too, its value masked: the report lands in CI logs.
+    expect(problems('no-hardcoded-secret')).toEqual([expect.stringMatching(/^src\/auth\.js:1: export const JWT_SECRET = '\*+'$/)])
+    expect(formatReport(badReport, 'text')).not.toContain('super-secret')
+    expect(formatReport(badReport, 'json')).not.toContain('super-secret')
   })
 
   it('leaves the configuration module and test files out', () => {
