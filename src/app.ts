@@ -13,10 +13,11 @@ import { meRoutes } from './auth/me.routes.js'
 import { healthRoutes } from './health/health.routes.js'
 import { AccessLogController, requestChildLogger } from './logging/access-log.js'
 import { csrfGuard } from './http/csrf.js'
-import { errorHandler, notFoundHandler } from './http/error-handler.js'
+import { errorHandler } from './http/error-handler.js'
 import { canonicalIds } from './http/canonical-ids.js'
 import { clientErrors, frameworkErrors } from './http/framework-errors.js'
 import { loadShedding } from './http/load-shedding.js'
+import { notFoundHandler, routeMethods } from './http/method-not-allowed.js'
 import { openapi } from './http/openapi.js'
 import { passwordRouteShedding } from './http/password-route-shedding.js'
 import { rateLimits } from './http/rate-limit.js'
@@ -39,8 +40,12 @@ import { passkeyLoginRoutes } from './auth/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
 import { pagesRoutes } from './pages/pages.routes.js'
 
+const ROUTER_OPTIONS = { maxParamLength: 200 }
+
 export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   const { config } = deps
+  // Which methods serve a path, for the 405 of a method a route does not serve (RFC 9110 §15.5.6).
+  const routes = routeMethods(ROUTER_OPTIONS)
   // Typed as Fastify's logger so route plugins see the plain FastifyInstance type.
   const logger: FastifyBaseLogger = deps.log
   const app = Fastify({
@@ -56,7 +61,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // Guard against slow-loris style clients and oversized headers.
     requestTimeout: 30_000,
     connectionTimeout: 60_000,
-    routerOptions: { maxParamLength: 200 },
+    routerOptions: ROUTER_OPTIONS,
     return503OnClosing: true,
     // Router-level errors (bad URL escape, over-long parameter) run before any hook: see the handler.
     frameworkErrors,
@@ -86,6 +91,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(metrics, { exposeRoute: config.http.metricsPublic, defaultMetrics: deps.collectDefaultMetrics ?? false })
   await app.register(rateLimits, { max: config.http.rateLimitMax, redis: deps.redis, keyPrefix: config.redis.keyPrefix })
   await app.register(cookie)
+  // Before any route: it copies each route as it is added.
+  await app.register(routes.plugin)
   // Path ids in lower case before anything reads them (RFC 9562; src/http/canonical-ids.ts).
   await app.register(canonicalIds)
   await app.register(csrfGuard, { publicOrigin: config.http.publicOrigin })
@@ -117,7 +124,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // The reference pages (SERVE_PAGES; off by default in production), with their own CSP.
   if (config.http.servePages) await app.register(pagesRoutes)
 
-  // Unknown routes are rate-limited too, to slow down URL probing.
-  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler)
+  // Unknown routes, and known paths asked with another method (405), are rate-limited too, to slow
+  // down URL probing.
+  app.setNotFoundHandler({ preHandler: app.rateLimit() }, notFoundHandler(routes))
   return app
 }

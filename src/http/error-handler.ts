@@ -75,7 +75,3 @@ export function errorHandler(this: unknown, err: FastifyError | Error, request: 
   else request.refusal = body.error
   return reply.code(status).headers(headers).send(body)
 }
-
-export function notFoundHandler(_request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  return reply.code(404).send({ error: 'not_found', message: 'Not found' })
-}

@@ -101,6 +101,37 @@ describe('HTTP baseline', () => {
     expect(res.json()).toEqual({ error: 'not_found', message: 'Not found' })
   })
 
+  // RFC 9110 §15.5.6: a method the resource does not support is 405 with the methods it does
+  // support in Allow (docs/errors.md); a path no route serves stays 404.
+  it('answers a known path with a method it does not serve with 405 method_not_allowed and Allow', async () => {
+    const id = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'
+    for (const [method, url, allow] of [
+      ['PUT', '/v1/me', 'DELETE, GET, HEAD'],
+      ['POST', '/healthz', 'GET, HEAD'],
+      ['TRACE', '/healthz', 'GET, HEAD'],
+      ['OPTIONS', '/v1/auth/login', 'POST'],
+      ['GET', `/v1/sessions/${id}`, 'DELETE'],
+      ['DELETE', '/v1/auth/login?next=x', 'POST'],
+    ] as const) {
+      const res = await t.app.inject({ method, url })
+      expect(res.statusCode, `${method} ${url}`).toBe(405)
+      expect(res.headers.allow, `${method} ${url}`).toBe(allow)
+      expect(res.json()).toEqual({ error: 'method_not_allowed', message: 'Method not allowed' })
+      expect(res.headers['x-request-id']).toBeDefined()
+      expect(res.headers['content-security-policy']).toContain("default-src 'none'")
+    }
+    for (const [method, url] of [
+      ['PUT', '/v1/nope'],
+      ['GET', '/v1/me/'],
+      ['GET', '/V1/ME'],
+      ['DELETE', '/v1/sessions/a/b'],
+    ] as const) {
+      const res = await t.app.inject({ method, url })
+      expect(res.statusCode, `${method} ${url}`).toBe(404)
+      expect(res.headers.allow).toBeUndefined()
+    }
+  })
+
   it('answers malformed JSON with 400 invalid_json and no parser detail', async () => {
     const res = await t.app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '{"a": ' })
     expect(res.statusCode).toBe(400)

@@ -35,8 +35,10 @@ describe('GET /metrics when METRICS_PUBLIC=true', () => {
     expect(res.statusCode).toBe(200)
     expect(res.body).toMatch(/^auth_login_failures_total 1$/m)
     expect(res.body).toMatch(/http_requests_total\{method="POST",route="\/v1\/auth\/login",status_code="401"\} 1/)
-    // GET has no route at /v1/sessions/:id (only DELETE): both probes count as unmatched.
-    expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 2/)
+    // GET has no route at /v1/sessions/:id (only DELETE: 405), the other path none at all (404):
+    // both probes count as unmatched, by status.
+    expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="405"\} 1/)
+    expect(res.body).toMatch(/http_requests_total\{method="GET",route="unmatched",status_code="404"\} 1/)
     expect(res.body).not.toContain('00000000-0000') // raw URLs never become labels
     // A HEAD answered by the GET route's handler counts as HEAD.
     expect(res.body).toMatch(/^http_requests_total\{method="HEAD",route="\/",status_code="200"\} 1$/m)
