@@ -15,6 +15,7 @@ import * as m202612011200 from './202612011200_create_organizations.js'
 import * as m202612011210 from './202612011210_create_projects.js'
 import * as m202612011300 from './202612011300_create_passkeys.js'
 import * as m202612011400 from './202612011400_partition_audit_chain.js'
+import * as m202612011500 from './202612011500_sign_in_factors.js'
 
 export const migrations: Record<string, Migration> = {
   '202611251300_create_security_events': m202611251300,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '202612011210_create_projects': m202612011210,
   '202612011300_create_passkeys': m202612011300,
   '202612011400_partition_audit_chain': m202612011400,
+  '202612011500_sign_in_factors': m202612011500,
 }

@@ -14,8 +14,8 @@ export const BEARER_FAILURE_WINDOW_SECONDS = 300
 export const resolveApiToken: BearerResolver = async (deps, presented, request) => {
   const check = await verifyApiToken(deps, presented)
   if (check.status === 'ok') {
-    const { accountId, tokenId, scopes, orgId, createdAt, account } = check.token
-    return { kind: 'token', accountId, tokenId, scopes, orgId, createdAt, account }
+    const { accountId, tokenId, scopes, orgId, createdAt, multiFactor, account } = check.token
+    return { kind: 'token', accountId, tokenId, scopes, orgId, createdAt, multiFactor, account }
   }
   // Never the token itself: only why it was refused.
   request.log.info({ event: 'auth.token.failed', reason: check.status }, 'bearer token refused')

@@ -12,6 +12,7 @@ const COLUMNS = ['id', 'account_id', 'name', 'key_id', 'scopes', 'created_at', '
 /** created_at is required: it comes from the injected clock, not the database's default. */
 export type NewApiTokenRow = Pick<Insertable<DB['api_tokens']>, 'account_id' | 'name' | 'token_hash' | 'key_id' | 'scopes' | 'expires_at' | 'org_id'> & {
   created_at: Date
+  multi_factor: boolean
 }
 
 export async function insertToken(db: Db, row: NewApiTokenRow): Promise<ApiTokenRow> {
@@ -66,7 +67,7 @@ export async function revokeAllForAccount(db: Db, accountId: string, now: Date):
 }
 
 /** The token's columns, the owner's state (created_at is the account's), and its factors. */
-export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id'> &
+export type LiveTokenWithAccount = Pick<Selectable<DB['api_tokens']>, 'id' | 'account_id' | 'key_id' | 'scopes' | 'org_id' | 'multi_factor'> &
   AccountStateRow & {
     /** When the token was made, in ms since the epoch. */
     token_created_at_ms: number
@@ -95,14 +96,14 @@ function liveTokenStatement(candidates: number): LiveTokenStatement {
   // ast-grep-ignore: no-string-built-sql -- the one substitution is the placeholder list above, never a value
   return hotStatement<LiveTokenWithAccount, [now: string, touchBefore: string, ...candidates: (Buffer | string)[]]>(`
     with t as (
-      select id, account_id, key_id, scopes, org_id, last_used_at, created_at from api_tokens
+      select id, account_id, key_id, scopes, org_id, multi_factor, last_used_at, created_at from api_tokens
       where (${pairs}) and revoked_at is null and expires_at > $1
       limit 1
     ), touched as (
       update api_tokens set last_used_at = $1 from t
       where api_tokens.id = t.id and (t.last_used_at is null or t.last_used_at < $2) returning api_tokens.id
     )
-    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, floor(extract(epoch from t.created_at) * 1000)::float8 as token_created_at_ms,
+    select t.id, t.account_id, t.key_id, t.scopes, t.org_id, t.multi_factor, floor(extract(epoch from t.created_at) * 1000)::float8 as token_created_at_ms,
       a.email, a.email_verified_at is not null as email_verified,
       floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
       exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,

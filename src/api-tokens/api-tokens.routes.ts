@@ -36,7 +36,8 @@ export const apiTokensRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; assertOrgM
       const auth = requireAuth(request, { sessionOnly: true })
       // Binding to an organization needs a membership there, held while the token is made.
       const body = { ...request.body, orgId: canonicalId(request.body.orgId) }
-      const created = await tokens.createToken(deps, auth.accountId, body, requestMeta(request), assertOrgMember)
+      // requireAuth with sessionOnly gave a session principal: the token is as multi-factor as its sign-in.
+      const created = await tokens.createToken(deps, { accountId: auth.accountId, multiFactor: auth.multiFactor }, body, requestMeta(request), assertOrgMember)
       return reply.code(201).send(created)
     },
   )

@@ -42,6 +42,8 @@ export interface TokenIdentity {
   readonly orgId: string | null
   /** When the token was made: it may end only sessions older than itself. */
   readonly createdAt: Date
+  /** Made by a multi-factor sign-in (what an organization requiring MFA asks; decision 0101). */
+  readonly multiFactor: boolean
   /** The owner's state, read in the same statement as the token. */
   readonly account: {
     readonly email: string
@@ -95,17 +97,19 @@ function checkExpiryDays(deps: Pick<Deps, 'config'>, requested: number | undefin
 }
 
 /** Checks a membership inside the token's transaction and holds it until the transaction ends (404 when none). */
-export type OrgMembershipHold = (trx: Trx, orgId: string, accountId: string) => Promise<void>
+/** Holds the membership while the token is made; refuses a single-factor maker where the organization requires MFA. */
+export type OrgMembershipHold = (trx: Trx, orgId: string, accountId: string, multiFactor: boolean) => Promise<void>
 
 /**
  * Creates a token for the account and returns it with its secret, the only time the secret leaves
  * the server. Throws invalid_scope / invalid_expiry / token_limit_reached (422). A token bound to an
  * organization runs `holdMembership` in the same transaction: a removal of the member either
- * came first (404) or waits for the token and then revokes it.
+ * came first (404) or waits for the token and then revokes it. The token is as multi-factor as the
+ * session that makes it (`maker.multiFactor`), and stays so.
  */
 export async function createToken(
   deps: Deps,
-  accountId: string,
+  maker: { readonly accountId: string; readonly multiFactor: boolean },
   input: CreateTokenInput,
   meta: RequestMeta,
   holdMembership: OrgMembershipHold,
@@ -115,10 +119,11 @@ export async function createToken(
   const now = deps.clock.now()
   const expiresAt = new Date(now.getTime() + days * DAY_MS)
   const ring = deps.config.keys.tokenHmac
+  const { accountId } = maker
   return deps.db.transaction().execute(async (trx) => {
     const owner = await lockAccount(trx, accountId)
     if (owner === undefined) throw CommonErrors.unauthenticated()
-    if (input.orgId !== undefined) await holdMembership(trx, input.orgId, accountId)
+    if (input.orgId !== undefined) await holdMembership(trx, input.orgId, accountId, maker.multiFactor)
     if ((await repo.countLive(trx, accountId, now)) >= MAX_LIVE_TOKENS_PER_ACCOUNT) throw ApiTokenErrors.tooMany(MAX_LIVE_TOKENS_PER_ACCOUNT)
     const token = generateApiToken(deps.config.apiTokens.prefix)
     const [active] = tokenHashes(ring, token)
@@ -132,6 +137,7 @@ export async function createToken(
       created_at: now,
       expires_at: expiresAt,
       org_id: input.orgId ?? null,
+      multi_factor: maker.multiFactor,
     })
     await recordEvent(trx, {
       type: 'token.created',
@@ -205,6 +211,7 @@ export async function verifyApiToken(deps: Deps, presented: string): Promise<Tok
     scopes: row.scopes.filter(isScope),
     orgId: row.org_id,
     createdAt: new Date(row.token_created_at_ms),
+    multiFactor: row.multi_factor,
     account: accountFromRow(row),
   }
   return { status: 'ok', token }

@@ -134,7 +134,8 @@ export async function completeLogin(deps: Deps, accountId: string, meta: Request
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     await assertCredentialsUnchanged(trx, accountId, expectedVersion)
-    const { token, sessionId } = await issueSession(deps, trx, accountId, meta)
+    // Two factors: TOTP or a recovery code after the password, or a passkey with user verification (decision 0060).
+    const { token, sessionId } = await issueSession(deps, trx, accountId, meta, factors !== 'password')
     await recordEvent(trx, { type: 'login.succeeded', accountId, meta, at: now, details: { factors } })
     await noteDevice(deps, trx, accountId, meta, sessionId)
     return { kind: 'session', accountId, token, sessionId }

@@ -48,6 +48,8 @@ export interface SessionsTable {
   absolute_expires_at: Date
   ip: string | null
   user_agent: string | null
+  /** The sign-in used two factors (TOTP after the password, or a passkey with UV), or this session turned TOTP on. */
+  multi_factor: Generated<boolean>
 }
 
 export interface OneTimeTokensTable {
@@ -139,6 +141,8 @@ export interface ApiTokensTable {
   revoked_at: Date | null
   /** The one organization the token may reach (src/orgs); null: none. */
   org_id: ColumnType<string | null, string | null | undefined, string | null>
+  /** Made by a multi-factor session (sessions.multi_factor): what an organization requiring MFA asks of a token. */
+  multi_factor: Generated<boolean>
 }
 
 // Tables owned by src/orgs (migrations/202612011200_create_organizations.ts): the tenancy directory.

@@ -174,7 +174,8 @@ export async function confirmTotp(
       return deps.db.transaction().execute(async (trx) => {
         const expected = { secretCiphertext: factor.secret_ciphertext, sessionId, step }
         if (!(await repo.confirmPendingFactor(trx, accountId, expected, now))) return null
-        const sessionToken = await rotateSessionToken(trx, accountId, sessionId)
+        // This session has just proved the new factor: it counts as a multi-factor sign-in from now on (decision 0101).
+        const sessionToken = await rotateSessionToken(trx, accountId, sessionId, { multiFactor: true })
         if (sessionToken === null) throw CommonErrors.unauthenticated() // the session ended meanwhile: roll back
         const fresh = generateRecoveryCodes()
         await repo.replaceRecoveryCodes(trx, accountId, fresh.map(hashShownRecoveryCode), now)

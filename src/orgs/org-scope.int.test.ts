@@ -19,7 +19,7 @@ describe('orgScope', () => {
     app.setErrorHandler(errorHandler)
     app.decorateRequest('principal', null)
     app.addHook('onRequest', async (request) => {
-      request.principal = { kind: 'session', accountId, sessionId: 'test' }
+      request.principal = { kind: 'session', accountId, sessionId: 'test', multiFactor: false }
     })
     await app.register(orgScope, {
       prefix: '/v1/orgs/:orgId',

@@ -16,7 +16,6 @@ import type { Deps } from '../deps.js'
 import { isUuid } from '../crypto/random.js'
 import { CommonErrors } from '../errors.js'
 import { requestMeta } from '../http/request-meta.js'
-import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { PrincipalErrors } from '../principal/principal.js'
 import { resolveMembership } from './orgs.service.js'
 import { OrgErrors } from './orgs.errors.js'
@@ -90,8 +89,10 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
     const permissions = effectivePermissions(membership.role, principal.kind === 'token' ? principal.scopes : null)
     if (config.permission === undefined) throw OrgErrors.forbidden()
     if (!permissions.has(config.permission)) throw OrgErrors.forbidden()
-    // The principal's statement already read whether the account has a second factor; ask again only without it.
-    if (membership.mfa_required && !(principal.account?.hasSecondFactor ?? (await hasSecondFactor(deps.db, principal.accountId)))) {
+    // Whether this sign-in used two factors (a token: the sign-in that made it), not whether the
+    // account has a second factor: a passkey account can still sign in with its password alone
+    // (decision 0101). Read by the principal's own statement.
+    if (membership.mfa_required && !principal.multiFactor) {
       if (config.orgMfaExempt !== true) throw OrgErrors.mfaRequired()
       request.orgMfaMissing = true
     }
@@ -103,6 +104,7 @@ export const orgScope: FastifyPluginAsync<OrgScopeOptions> = async (scope, { dep
       viaToken: principal.kind === 'token',
       orgName: membership.name,
       mfaRequired: membership.mfa_required,
+      multiFactor: principal.multiFactor,
       createdAt: membership.created_at,
     }
   })

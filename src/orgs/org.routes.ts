@@ -8,7 +8,6 @@ import { canonicalId } from '../http/canonical-ids.js'
 import { errorReplies } from '../http/schemas.js'
 import { ReauthBody } from '../mfa/mfa.schemas.js'
 import { reauthenticate } from '../mfa/mfa.service.js'
-import { hasSecondFactor } from '../passkeys/passkeys.service.js'
 import { requireAuth } from '../principal/principal.js'
 import { transferOwnership } from './members.service.js'
 import { exportOrgAudit, listOrgAudit } from './org-audit.service.js'
@@ -35,16 +34,14 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
       schema: {
         tags,
         security,
-        description: 'Admin or owner. Turning mfaRequired on needs a second factor.',
+        description: 'Admin or owner. Turning mfaRequired on needs a multi-factor sign-in (TOTP or a passkey).',
         params: OrgParams,
         body: UpdateOrgBody,
         response: { 200: OrgReply, ...errorReplies(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      const ctx = orgContext(request)
-      const callerHasSecondFactor = request.body.mfaRequired === true && (await hasSecondFactor(deps.db, ctx.accountId))
-      return orgs.updateOrg(deps, ctx, request.body, callerHasSecondFactor, orgMeta(request))
+      return orgs.updateOrg(deps, orgContext(request), request.body, orgMeta(request))
     },
   )
 

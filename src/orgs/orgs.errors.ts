@@ -5,7 +5,12 @@ export const OrgErrors = {
   /** Non-members, unknown and malformed ids alike: the answer never tells whether it exists. */
   notFound: () => CommonErrors.notFound('Organization'),
   forbidden: (message = 'Your role in this organization does not allow this') => CommonErrors.forbidden(message),
-  mfaRequired: () => new AppError('mfa_required', 403, 'This organization requires two-factor sign-in: turn on TOTP first'),
+  mfaRequired: () =>
+    new AppError(
+      'mfa_required',
+      403,
+      'This organization requires two-factor sign-in: sign in with your second factor (TOTP or a passkey), or turn one on first',
+    ),
   lastOwner: () => new AppError('last_owner', 409, 'The organization must keep at least one owner: make someone else owner first'),
   memberNotFound: () => CommonErrors.notFound('Member'),
   invitationNotFound: () => CommonErrors.notFound('Invitation'),

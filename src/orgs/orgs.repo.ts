@@ -104,8 +104,16 @@ export async function lockMember(trx: Trx, orgId: string, accountId: string): Pr
 }
 
 /** The membership's row, held (FOR SHARE) until the transaction ends: a removal waits for it. */
-export async function shareMember(trx: Trx, orgId: string, accountId: string): Promise<{ role: string } | undefined> {
-  return trx.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', accountId).forShare().executeTakeFirst()
+/** Locks the account's membership (for share) and returns its role and the organization's mfaRequired policy. */
+export async function shareMember(trx: Trx, orgId: string, accountId: string): Promise<{ role: string; mfa_required: boolean } | undefined> {
+  return trx
+    .selectFrom('memberships as m')
+    .innerJoin('organizations as o', 'o.id', 'm.org_id')
+    .select(['m.role', 'o.mfa_required'])
+    .where('m.org_id', '=', orgId)
+    .where('m.account_id', '=', accountId)
+    .forShare('m')
+    .executeTakeFirst()
 }
 
 export async function setRole(db: Db, orgId: string, accountId: string, role: string): Promise<void> {

@@ -47,8 +47,11 @@ export async function resolveMembership(deps: Pick<Deps, 'db'>, orgId: string, a
  * that came first leaves nothing to hold (found by a scan: a token made beside its member's removal
  * outlived it).
  */
-export async function holdMembership(trx: Trx, orgId: string, accountId: string): Promise<void> {
-  if ((await repo.shareMember(trx, orgId, accountId)) === undefined) throw OrgErrors.notFound()
+export async function holdMembership(trx: Trx, orgId: string, accountId: string, multiFactor: boolean): Promise<void> {
+  const membership = await repo.shareMember(trx, orgId, accountId)
+  if (membership === undefined) throw OrgErrors.notFound()
+  // A token made by a single-factor sign-in would be turned away by the organization: refuse to make it.
+  if (membership.mfa_required && !multiFactor) throw OrgErrors.mfaRequired()
 }
 
 export function viewOf(ctx: OrgContext): OrgView {
@@ -57,16 +60,15 @@ export function viewOf(ctx: OrgContext): OrgView {
 
 /**
  * Renames the organization and/or sets its mfaRequired policy. Turning the policy on needs a caller
- * with a second factor (`callerHasSecondFactor`): else 403 mfa_required.
+ * signed in with two factors (`ctx.multiFactor`), who would otherwise lock themself out: else 403 mfa_required.
  */
 export async function updateOrg(
   deps: Deps,
   ctx: OrgContext,
   patch: { name?: string | undefined; mfaRequired?: boolean | undefined },
-  callerHasSecondFactor: boolean,
   meta: OrgMeta,
 ): Promise<OrgView> {
-  if (patch.mfaRequired === true && !callerHasSecondFactor) throw OrgErrors.mfaRequired()
+  if (patch.mfaRequired === true && !ctx.multiFactor) throw OrgErrors.mfaRequired()
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
     const before = await repo.lockOrg(trx, ctx.orgId)

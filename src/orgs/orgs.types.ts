@@ -13,6 +13,8 @@ export interface OrgContext {
   readonly viaToken: boolean
   readonly orgName: string
   readonly mfaRequired: boolean
+  /** The caller's sign-in used two factors (a token: the sign-in that made it; decision 0101). */
+  readonly multiFactor: boolean
   readonly createdAt: Date
 }
 

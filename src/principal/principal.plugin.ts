@@ -19,7 +19,7 @@ export type BearerResolver = (deps: Deps, presented: string, request: FastifyReq
 export type SessionResolver = (
   deps: Deps,
   token: string,
-) => Promise<{ readonly sessionId: string; readonly accountId: string; readonly account: PrincipalAccount } | null>
+) => Promise<{ readonly sessionId: string; readonly accountId: string; readonly multiFactor: boolean; readonly account: PrincipalAccount } | null>
 
 async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolveBearer: BearerResolver; resolveSession: SessionResolver }): Promise<void> {
   const { deps } = opts
@@ -43,6 +43,7 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
       kind: 'session',
       accountId: session.accountId,
       sessionId: session.sessionId,
+      multiFactor: session.multiFactor,
       account: session.account,
       ...(mfaEnrolmentRequired ? { mfaEnrolmentRequired } : {}),
     }

@@ -46,6 +46,8 @@ export type Principal =
       readonly kind: 'session'
       readonly accountId: string
       readonly sessionId: string
+      /** The sign-in used two factors, or this session turned TOTP on (decision 0101). */
+      readonly multiFactor: boolean
       /** MFA_REQUIRED is on and the account has no second factor yet: only enrolment is open. */
       readonly mfaEnrolmentRequired?: boolean
       readonly account?: PrincipalAccount
@@ -59,6 +61,8 @@ export type Principal =
       readonly orgId?: string | null
       /** When the token was made: it may end only sessions older than itself (decision 0042). */
       readonly createdAt?: Date
+      /** The session that made the token was a multi-factor sign-in (decision 0101). */
+      readonly multiFactor: boolean
       readonly account?: PrincipalAccount
     }
 

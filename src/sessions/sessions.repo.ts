@@ -6,7 +6,7 @@ import type { AccountStateRow } from '../principal/principal.types.js'
 
 export type SessionRow = Pick<Selectable<DB['sessions']>, (typeof COLUMNS)[number]>
 
-const COLUMNS = ['id', 'account_id', 'created_at', 'last_seen_at', 'absolute_expires_at', 'ip', 'user_agent'] as const
+const COLUMNS = ['id', 'account_id', 'created_at', 'last_seen_at', 'absolute_expires_at', 'ip', 'user_agent', 'multi_factor'] as const
 
 /** A session still alive: before its absolute expiry and seen since `idleSince`. */
 function isLive(eb: ExpressionBuilder<DB, 'sessions'>, now: Date, idleSince: Date) {
@@ -19,7 +19,7 @@ export async function insertSession(db: Db, row: Omit<SessionRow, 'id'> & { toke
 }
 
 /** What an authenticated request needs about its caller, read with the session in one statement. */
-export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id'> & AccountStateRow
+export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB['sessions']>, 'account_id' | 'multi_factor'> & AccountStateRow
 
 /**
  * The hot path of every cookie request, in one round trip (docs/decisions/0065): finds the live
@@ -34,12 +34,12 @@ export type LiveSessionWithAccount = { session_id: string } & Pick<Selectable<DB
 // way, cost more than the rest of the client's work on this statement (docs/benchmarks.md).
 const findLiveAndTouchStatement = hotStatement<LiveSessionWithAccount, [tokenHash: Buffer, now: string, idleSince: string, touchBefore: string]>(`
     with s as (
-      select id, account_id, last_seen_at from sessions
+      select id, account_id, last_seen_at, multi_factor from sessions
       where token_hash = $1 and absolute_expires_at > $2 and last_seen_at > $3
     ), touched as (
       update sessions set last_seen_at = $2 from s where sessions.id = s.id and s.last_seen_at < $4 returning sessions.id
     )
-    select s.id as session_id, a.id as account_id, a.email, a.email_verified_at is not null as email_verified,
+    select s.id as session_id, a.id as account_id, s.multi_factor, a.email, a.email_verified_at is not null as email_verified,
       floor(extract(epoch from a.created_at) * 1000)::float8 as created_at_ms,
       exists (select 1 from totp_factors f where f.account_id = a.id and f.confirmed_at is not null) as mfa_enabled,
       exists (select 1 from passkeys p where p.account_id = a.id) as has_passkey
@@ -59,9 +59,10 @@ export async function listForAccount(db: Db, accountId: string, now: Date, idleS
     .execute()
 }
 
-/** Gives a session a new token hash (the old token stops matching); false when it is not the account's. */
-export async function replaceTokenHash(db: Db, accountId: string, id: string, tokenHash: Buffer): Promise<boolean> {
-  const result = await db.updateTable('sessions').set({ token_hash: tokenHash }).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+/** Gives a session a new token hash (the old token stops matching), multi-factor from now on if asked; false when it is not the account's. */
+export async function replaceTokenHash(db: Db, accountId: string, id: string, tokenHash: Buffer, multiFactor: boolean): Promise<boolean> {
+  const set = multiFactor ? { token_hash: tokenHash, multi_factor: true } : { token_hash: tokenHash }
+  const result = await db.updateTable('sessions').set(set).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
 

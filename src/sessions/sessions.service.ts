@@ -23,12 +23,16 @@ function idleSince(deps: Pick<Deps, 'config'>, now: Date): Date {
   return new Date(now.getTime() - deps.config.auth.sessionIdleSeconds * 1000)
 }
 
-/** Creates a session and returns its token (to be set as the cookie, shown nowhere else). */
+/**
+ * Creates a session and returns its token (to be set as the cookie, shown nowhere else).
+ * `multiFactor`: the sign-in used two factors (what an organization requiring MFA asks; decision 0101).
+ */
 export async function issueSession(
   deps: Pick<Deps, 'config' | 'clock'>,
   db: Db,
   accountId: string,
   meta: RequestMeta,
+  multiFactor: boolean,
 ): Promise<{ token: string; sessionId: string }> {
   const now = deps.clock.now()
   const token = randomToken(SESSION_TOKEN_BYTES)
@@ -40,6 +44,7 @@ export async function issueSession(
     absolute_expires_at: new Date(now.getTime() + deps.config.auth.sessionAbsoluteSeconds * 1000),
     ip: meta.ip,
     user_agent: meta.userAgent,
+    multi_factor: multiFactor,
   })
   return { token, sessionId }
 }
@@ -48,13 +53,16 @@ export async function issueSession(
  * The session a token opens, with its account's state, or null (unknown, expired, idle too long,
  * revoked, malformed). One database round trip: find, touch and account read are one statement.
  */
-export async function validateSession(deps: Deps, token: string): Promise<{ sessionId: string; accountId: string; account: PrincipalAccount } | null> {
+export async function validateSession(
+  deps: Deps,
+  token: string,
+): Promise<{ sessionId: string; accountId: string; multiFactor: boolean; account: PrincipalAccount } | null> {
   if (!TOKEN_SHAPE.test(token)) return null
   const now = deps.clock.now()
   const touchBefore = new Date(now.getTime() - TOUCH_INTERVAL_SECONDS * 1000)
   const row = await repo.findLiveAndTouch(deps.db, sha256(token), now, idleSince(deps, now), touchBefore)
   if (row === undefined) return null
-  return { sessionId: row.session_id, accountId: row.account_id, account: accountFromRow(row) }
+  return { sessionId: row.session_id, accountId: row.account_id, multiFactor: row.multi_factor, account: accountFromRow(row) }
 }
 
 export async function listSessions(deps: Deps, accountId: string, currentSessionId: string | null): Promise<SessionView[]> {
@@ -73,11 +81,12 @@ export async function listSessions(deps: Deps, accountId: string, currentSession
 /**
  * Re-issues the token of a live session (after a password change, or when the session gains rights):
  * same session id and expiry, a new secret; the old token stops working at once (ASVS 5.0 V7.2.4).
- * Returns the new token, or null when the session is not the account's.
+ * `multiFactor`: the session has just proved a second factor (turning TOTP on), and counts as a
+ * multi-factor sign-in from now on. Returns the new token, or null when the session is not the account's.
  */
-export async function rotateSessionToken(db: Db, accountId: string, sessionId: string): Promise<string | null> {
+export async function rotateSessionToken(db: Db, accountId: string, sessionId: string, opts: { multiFactor?: true } = {}): Promise<string | null> {
   const token = randomToken(SESSION_TOKEN_BYTES)
-  return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token))) ? token : null
+  return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token), opts.multiFactor === true)) ? token : null
 }
 
 /** Ends one of the account's sessions; false when the id is not one of its sessions. */

@@ -83,7 +83,7 @@ export async function sessionFor(t: Pick<TestApp, 'deps'>, accountId: string): P
 
 /** sessionFor, and the session's id (what a service call on behalf of that session names). */
 export async function issueTestSession(t: Pick<TestApp, 'deps'>, accountId: string): Promise<{ cookie: string; sessionId: string }> {
-  const { token, sessionId } = await issueSession(t.deps, t.deps.db, accountId, INJECT_META)
+  const { token, sessionId } = await issueSession(t.deps, t.deps.db, accountId, INJECT_META, false)
   await rememberDevice(t.deps.db, accountId, deviceFingerprint(INJECT_META), t.deps.clock.now())
   return { cookie: `${SESSION_COOKIE}=${token}`, sessionId }
 }
