@@ -31,6 +31,24 @@ describe('server-side sessions', () => {
     expect((await me(first)).statusCode).toBe(200)
   })
 
+  // Found over HTTP: ending the current session by id left its cookie in the browser, as logout does not.
+  it('clears the cookie when the session ended by id is the current one, and only then', async () => {
+    const current = await signedIn(t, 's2b@example.test')
+    const other = sessionCookieFrom(await login(t, 's2b@example.test'))
+    const sessions = (await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: current } })).json().sessions as {
+      id: string
+      current: boolean
+    }[]
+    const otherEnded = await t.app.inject({ method: 'DELETE', url: `/v1/sessions/${sessions.find((x) => !x.current)!.id}`, headers: { cookie: current } })
+    expect(otherEnded.statusCode).toBe(204)
+    expect(otherEnded.cookies).toEqual([])
+    expect((await me(other)).statusCode).toBe(401)
+    const ended = await t.app.inject({ method: 'DELETE', url: `/v1/sessions/${sessions.find((x) => x.current)!.id}`, headers: { cookie: current } })
+    expect(ended.statusCode).toBe(204)
+    expect(ended.cookies).toEqual([expect.objectContaining({ name: '__Host-session', value: '', path: '/', secure: true, httpOnly: true })])
+    expect((await me(current)).statusCode).toBe(401)
+  })
+
   it("answers 404 for another user's session id", async () => {
     const mine = await signedIn(t, 's3@example.test')
     const theirs = await signedIn(t, 's4@example.test')

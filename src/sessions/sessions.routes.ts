@@ -3,6 +3,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
+import { clearSessionCookie } from '../http/cookies.js'
 import { errorReplies, SESSION_ONLY, SESSION_OR_TOKEN } from '../http/schemas.js'
 import { requestMeta } from '../http/request-meta.js'
 import { requireAuth } from '../principal/principal.js'
@@ -27,6 +28,8 @@ export const sessionsRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (
       // sign-in stays (decision 0042). A token without a known age ends none.
       const olderThan = principal.kind === 'token' ? (principal.createdAt ?? new Date(0)) : undefined
       if (!(await endSession(deps, principal.accountId, request.params.id, requestMeta(request), olderThan))) throw CommonErrors.notFound('Session')
+      // The caller ended the session it is on: the browser drops the dead cookie, as after logout.
+      if (principal.kind === 'session' && principal.sessionId === request.params.id) clearSessionCookie(reply)
       return reply.code(204).send()
     },
   )
