@@ -11,7 +11,7 @@ import type { Deps } from '../deps.js'
 import { normalizeEmail } from '../mail/address.js'
 import { deleteMailTo, enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
-import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken } from '../one-time-tokens/one-time-tokens.service.js'
+import { consumeOneTimeToken, issueOneTimeToken, peekOneTimeToken, voidOneTimeTokens } from '../one-time-tokens/one-time-tokens.service.js'
 import { accountKey, ipKey, loginWindowKey, releaseAttempt, reserveAll, reserveAttempt, type ThrottleRule } from '../throttle/throttle.service.js'
 import * as repo from './accounts.repo.js'
 import { isBreached } from './breach-check.js'
@@ -88,20 +88,25 @@ export async function register(deps: Deps, input: { email: string; password: str
   })
 }
 
-// Unsolicited mails (sign-up notices, repeated verification links) per address per hour.
-const NOTICE_MAILS_PER_HOUR = 3
+// Unsolicited mails (sign-up notices, repeated verification links) per address per hour. The
+// email_not_verified message (src/auth/login.service.ts) quotes it.
+export const NOTICE_MAILS_PER_HOUR = 3
 
 /** True while `email` may get another unsolicited mail this hour (counts this one); `db` may be a transaction. */
 export async function withinMailQuota(deps: Pick<Deps, 'redis' | 'config'>, db: Db, email: string, now: Date): Promise<boolean> {
   return (await reserveAttempt({ ...deps, db }, { key: accountKey('notice', email), limit: NOTICE_MAILS_PER_HOUR, windowSeconds: 3600 }, now)).allowed
 }
 
-/** Mails a fresh verification link to an unverified account (within the hourly quota). */
+/**
+ * Mails a fresh verification link to an unverified account (within the hourly quota; past it,
+ * nothing). The links mailed before stay usable until they expire or the address is verified
+ * (docs/decisions/0100): the one a user opens first must not be dead.
+ */
 export async function resendVerification(deps: Deps, accountId: string, email: string): Promise<void> {
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
     if (!(await withinMailQuota(deps, trx, email, now))) return
-    const token = await issueOneTimeToken(trx, accountId, 'verify_email', now)
+    const token = await issueOneTimeToken(trx, accountId, 'verify_email', now, { earlier: 'keep' })
     await enqueueMail(trx, mails.verifyEmail(mailContext(deps.config), email, token), now)
   })
 }
@@ -129,9 +134,14 @@ export async function verifyEmail(deps: Deps, input: { token: string; password: 
   }
   for (const rule of rules) await releaseAttempt(deps, rule.key)
   await deps.db.transaction().execute(async (trx) => {
+    // The account row first: two links used at once (or a reset) then run in turn, rather than each
+    // holding its token row while voiding the other's (a deadlock).
+    if ((await repo.lockContact(trx, account.id)) === undefined) throw AccountErrors.invalidToken()
     // Consume inside the transaction: of two parallel verifications, exactly one wins.
     if ((await consumeOneTimeToken(trx, input.token, 'verify_email', now)) !== account.id) throw AccountErrors.invalidToken()
     await repo.markEmailVerified(trx, account.id, now)
+    // The other verification links of the account (kept live by resendVerification) have done their job.
+    await voidOneTimeTokens(trx, account.id, now, 'verify_email')
     await enqueueMail(trx, mails.notice(mailContext(deps.config), account.email, 'Your email address was verified'), now)
     await recordEvent(trx, { type: 'email.verified', accountId: account.id, meta, at: now })
   })

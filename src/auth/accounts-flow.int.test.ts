@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { register as registerAccount } from '../accounts/accounts.service.js'
+import { NOTICE_MAILS_PER_HOUR, register as registerAccount } from '../accounts/accounts.service.js'
 import { PasswordHasher } from '../crypto/password.js'
 import { login, mailsTo, register, sessionCookieFrom, signUpAndLogin, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
@@ -48,6 +48,21 @@ describe('register -> verify -> login -> me -> logout', () => {
     expect((await login(t, 'unverified@example.test')).json()).toMatchObject({ error: 'email_not_verified' })
     expect(await mailsTo(t, 'unverified@example.test')).toHaveLength(2)
     expect((await login(t, 'unverified@example.test', 'wrong password entirely here')).json()).toMatchObject({ error: 'invalid_credentials' })
+  })
+
+  it('tells the truth in email_not_verified once the hourly cap on new links is spent, and the same every time', async () => {
+    // Found by a QA pass: the fourth login within the hour said "we sent you a new link" and sent none.
+    await register(t, 'capped@example.test')
+    const answers = []
+    for (let i = 0; i <= NOTICE_MAILS_PER_HOUR; i += 1) answers.push(await login(t, 'capped@example.test'))
+    expect(await mailsTo(t, 'capped@example.test')).toHaveLength(1 + NOTICE_MAILS_PER_HOUR) // the sign-up link, then the cap
+    for (const answer of answers) {
+      expect(answer.statusCode).toBe(403)
+      expect(answer.json()).toEqual(answers[0]!.json()) // a sent and an unsent link answer alike
+    }
+    const { message } = answers.at(-1)!.json<{ message: string }>()
+    expect(message).not.toMatch(/sent you a new link/)
+    expect(message).toContain(`at most ${NOTICE_MAILS_PER_HOUR} times an hour`)
   })
 
   it('refuses a weak password with 422 and the reasons, creating nothing', async () => {

@@ -3,15 +3,20 @@
 // confirmed, uniqueness re-checked at confirm, enumeration-safe, other sessions end, audit event.
 import { describe, expect, it } from 'vitest'
 import {
+  accountIdOf,
+  countVerifies,
   createApiToken,
   enableTotp,
   login,
   mailsTo,
+  register,
   sessionCookieFrom,
+  sessionFor,
   signedIn,
   signUpAndLogin,
   STRONG_PASSWORD,
   tokenFromMail,
+  verifyEmail,
 } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { PasswordHasher } from '../crypto/password.js'
@@ -170,5 +175,89 @@ describe('email change', () => {
     expect((await me(cookie)).json()).toMatchObject({ email: 'new11@example.test' })
     expect((await login(t, 'new11@example.test', 'squatter passphrase 4 the win')).statusCode).toBe(401)
     expect((await login(t, 'new11@example.test')).statusCode).toBe(200)
+  })
+
+  it('voids the pending link on every newer request, whether the new address is free, taken or past its mail cap', async () => {
+    // Found by a QA pass: only a request that mailed a new link voided the older one, so whether the
+    // first link still worked told whether the second address had an account (an enumeration oracle).
+    await signedIn(t, 'holder12@example.test')
+    // Three links this hour spend the cap of capped12: a fourth request mails it nothing.
+    for (let i = 0; i < 3; i += 1) {
+      await requestChange({ cookie: await signedIn(t, `spender12-${i}@example.test`) }, { newEmail: 'capped12@example.test', password: STRONG_PASSWORD })
+    }
+    const second = { taken: 'holder12@example.test', free: 'free12@example.test', capped: 'capped12@example.test' }
+    const firstLink: Record<string, string> = {}
+    for (const [kind, address] of Object.entries(second)) {
+      const cookie = await signedIn(t, `old12-${kind}@example.test`)
+      await requestChange({ cookie }, { newEmail: `mine12-${kind}@example.test`, password: STRONG_PASSWORD })
+      const first = await tokenFromMail(t, `mine12-${kind}@example.test`, 'confirm-email')
+      expect((await requestChange({ cookie }, { newEmail: address, password: STRONG_PASSWORD })).statusCode).toBe(202)
+      const res = await confirm(cookie, first)
+      firstLink[kind] = res.statusCode === 204 ? 'still worked' : res.json<{ error: string }>().error
+      firstLink[`${kind} account`] = (await me(cookie)).json<{ email: string }>().email
+    }
+    expect(firstLink).toEqual({
+      taken: 'invalid_token',
+      free: 'invalid_token',
+      capped: 'invalid_token',
+      'taken account': 'old12-taken@example.test',
+      'free account': 'old12-free@example.test',
+      'capped account': 'old12-capped@example.test',
+    })
+  })
+
+  it('checks the password once for a free, a taken and an unverified-held address alike', async () => {
+    // The answer's time must not tell the cases apart: the one argon2 verify is the re-authentication,
+    // made before the address is looked up; no branch hashes or verifies anything else.
+    await signedIn(t, 'holder14@example.test')
+    await register(t, 'unverified14@example.test', 'squatter passphrase 4 the win')
+    const cookie = await signedIn(t, 'old14@example.test')
+    const verifies: number[] = []
+    const bodies: string[] = []
+    for (const newEmail of ['free14@example.test', 'holder14@example.test', 'unverified14@example.test']) {
+      verifies.push(
+        await countVerifies(t, async () => {
+          bodies.push((await requestChange({ cookie }, { newEmail, password: STRONG_PASSWORD })).body)
+        }),
+      )
+    }
+    expect(verifies).toEqual([1, 1, 1])
+    expect(new Set(bodies).size).toBe(1)
+  })
+
+  it('mails the link to an address held only by an unverified sign-up, and the confirmation takes it over', async () => {
+    // Found by a QA pass: an unverified sign-up on the address got the "someone tried to use this
+    // address" notice instead of the link, and its owner could not move there until the sign-up
+    // expired (UNVERIFIED_ACCOUNT_TTL_DAYS). The link proves the mailbox; a password never did.
+    const squatterPassword = 'squatter passphrase 4 the win'
+    expect((await register(t, 'squat13@example.test', squatterPassword)).statusCode).toBe(202)
+    const signUpLink = await tokenFromMail(t, 'squat13@example.test', 'verify-email')
+    const squatterId = await accountIdOf(t, 'squat13@example.test')
+    const squatterSession = await sessionFor(t, squatterId) // as REQUIRE_VERIFIED_EMAIL=false would allow
+    const cookie = await signedIn(t, 'old13@example.test')
+    const before = (await mailsTo(t, 'squat13@example.test')).length
+
+    const res = await requestChange({ cookie }, { newEmail: 'squat13@example.test', password: STRONG_PASSWORD })
+    expect(res.statusCode).toBe(202)
+    expect(res.json()).toEqual({ status: 'pending_confirmation' })
+    const sent = (await mailsTo(t, 'squat13@example.test')).slice(before)
+    expect(sent).toHaveLength(1)
+    expect(sent[0]!.body_text).toMatch(/confirm-email#token=/)
+
+    expect((await confirm(cookie, await tokenFromMail(t, 'squat13@example.test', 'confirm-email'))).statusCode).toBe(204)
+    expect((await me(cookie)).json()).toMatchObject({ email: 'squat13@example.test', emailVerified: true })
+    // The unverified account went as replaceEmail ends it: row, sessions and mail tokens, with an audit event.
+    expect(await t.deps.db.selectFrom('accounts').select('id').where('id', '=', squatterId).executeTakeFirst()).toBeUndefined()
+    expect((await me(squatterSession)).statusCode).toBe(401)
+    expect((await verifyEmail(t, signUpLink, squatterPassword)).json()).toMatchObject({ error: 'invalid_token' })
+    const deleted = await t.deps.db
+      .selectFrom('security_events')
+      .select('details')
+      .where('account_id', '=', squatterId)
+      .where('type', '=', 'account.deleted')
+      .executeTakeFirst()
+    expect(deleted?.details).toMatchObject({ reason: 'address_claimed_by_its_mailbox' })
+    expect((await login(t, 'squat13@example.test', squatterPassword)).statusCode).toBe(401)
+    expect((await login(t, 'squat13@example.test')).statusCode).toBe(200)
   })
 })

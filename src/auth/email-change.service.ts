@@ -6,7 +6,9 @@
 // - nothing changes until confirmation, which needs a signed-in session of the same account; the
 //   address is checked again there (409 email_taken, to the token holder only);
 // - the request answers alike whether the new address is free or taken (no enumeration): a taken
-//   address gets no link, its holder a notice;
+//   address gets no link, its holder a notice; every request voids the account's pending link, in
+//   every branch, so whether an older link still works tells nothing either; an address held only
+//   by an unverified account counts as free (the link proves the mailbox; confirming takes it over);
 // - on confirmation every other session and pending MFA login ends, pending mail tokens die, the
 //   old address is told, and an audit event is written, all in one transaction.
 import { recordEvent, type RequestMeta } from '../audit/audit.service.js'
@@ -37,11 +39,16 @@ export async function requestEmailChange(deps: Deps, input: EmailChangeInput, me
   await deps.db.transaction().execute(async (trx) => {
     const account = await findAccountById(trx, input.accountId)
     if (account === undefined) throw CommonErrors.unauthenticated()
+    // A newer request voids the older link whatever happens next (free, taken, past the mail cap):
+    // voided only when a new link went out, a still-working link told that the address was taken.
+    await voidOneTimeTokens(trx, account.id, now, 'email_change')
     const holder = await findAccountByEmail(trx, newEmail)
-    if (holder === undefined) {
+    // An unverified holder never proved the mailbox: the link goes there as to a free address, and
+    // confirming it takes the address over (replaceEmail), instead of the owner waiting for expiry.
+    if (holder === undefined || (holder.id !== account.id && holder.email_verified_at === null)) {
       // The link goes out within the unsolicited-mail cap of the new address.
       if (await withinMailQuota(deps, trx, newEmail, now)) {
-        const token = await issueOneTimeToken(trx, account.id, 'email_change', now, newEmail)
+        const token = await issueOneTimeToken(trx, account.id, 'email_change', now, { boundEmail: newEmail })
         await enqueueMail(trx, mails.confirmEmailChange(ctx, newEmail, token), now)
       }
     } else if (holder.id !== account.id && (await withinMailQuota(deps, trx, holder.email, now))) {

@@ -29,7 +29,7 @@ import { CompromiseErrors, requirePasswordChange, sendChangeLink } from './passw
 
 export const LoginErrors = {
   invalidCredentials: () => new AppError('invalid_credentials', 401, 'Email or password is incorrect'),
-  emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email address first; we sent you a new link'),
+  emailNotVerified: () => new AppError('email_not_verified', 403, 'Confirm your email with the link we mailed you; a new one is sent at most 3 times an hour'),
 } as const
 
 export type LoginResult = { kind: 'session'; accountId: string; token: string; sessionId: string } | { kind: 'mfa'; accountId: string; pendingToken: string }

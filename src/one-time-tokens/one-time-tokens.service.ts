@@ -1,6 +1,7 @@
 // Single-use tokens sent by mail (verify email: 24 h; reset password, email change: at most 1 h).
 // An email-change token is bound to (account, new address): the address is stored beside it. Invariants:
-// 32 CSPRNG bytes; only the SHA-256 is stored; a newer token of the same purpose voids older ones;
+// 32 CSPRNG bytes; only the SHA-256 is stored; a newer token of the same purpose voids older ones,
+// unless the issuer says `earlier: 'keep'` (verification links only, docs/decisions/0100);
 // consuming is one atomic UPDATE ... WHERE used_at IS NULL, so a token works exactly once.
 import { sql } from 'kysely'
 import { sha256 } from '../crypto/hash.js'
@@ -18,22 +19,28 @@ export const TOKEN_LIFETIME_SECONDS: Record<Purpose, number> = {
 
 const TOKEN_SHAPE = /^[A-Za-z0-9_-]{43}$/
 
-/** Issues a token (voiding older unused ones of the same purpose); returns the only plain copy. */
-export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date, boundEmail: string | null = null): Promise<string> {
-  await db
-    .updateTable('one_time_tokens')
-    .set({ used_at: now })
-    .where('account_id', '=', accountId)
-    .where('purpose', '=', purpose)
-    .where('used_at', 'is', null)
-    .execute()
+export interface IssueOptions {
+  /** The address the token is bound to (email change); null for the others. */
+  boundEmail?: string | null
+  /**
+   * What happens to the account's earlier unused tokens of the same purpose: 'void' (the default;
+   * reset and address-change links must die with a newer one) or 'keep' (verification links: every
+   * one confirms the same mailbox for the same account, docs/decisions/0100; the caller voids them
+   * all once the address is verified or changed).
+   */
+  earlier?: 'void' | 'keep'
+}
+
+/** Issues a token (voiding older unused ones of the same purpose unless told to keep them); returns the only plain copy. */
+export async function issueOneTimeToken(db: Db, accountId: string, purpose: Purpose, now: Date, opts: IssueOptions = {}): Promise<string> {
+  if (opts.earlier !== 'keep') await voidOneTimeTokens(db, accountId, now, purpose)
   const token = randomToken(32)
   await db
     .insertInto('one_time_tokens')
     .values({
       account_id: accountId,
       purpose,
-      bound_email: boundEmail,
+      bound_email: opts.boundEmail ?? null,
       token_hash: sha256(token),
       created_at: now,
       expires_at: new Date(now.getTime() + TOKEN_LIFETIME_SECONDS[purpose] * 1000),
