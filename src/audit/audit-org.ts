@@ -7,7 +7,7 @@ import { type Selectable, sql } from 'kysely'
 import { constantTimeEqual } from '../crypto/hash.js'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
-import { type ChainedFields, eventHash, ORG_GENESIS } from './audit-chain.js'
+import { type ChainedFields, chainFor, eventHash, lockChainHead, ORG_GENESIS } from './audit-chain.js'
 
 /**
  * An event with its target's id (from details). Ids only: addresses belong to src/accounts, which
@@ -39,6 +39,17 @@ export async function listOrgEvents(db: Db, orgId: string, opts: { limit: number
     .where('org_id', '=', orgId)
   if (opts.beforeId !== null) query = query.where('id', '<', opts.beforeId)
   return query.orderBy('id', 'desc').limit(opts.limit).execute()
+}
+
+/**
+ * Takes, lowest first, the chain locks that events of these organizations and of this account will
+ * need, for a transaction that appends to several chains (account deletion: one event per
+ * organization, then the account's own). recordEvent takes each again (the locks are re-entrant);
+ * taken in the order the events come, two such transactions could each hold a chain the other waits for.
+ */
+export async function lockChainsInOrder(trx: Db, of: { orgIds: readonly string[]; accountId: string }): Promise<void> {
+  const chains = new Set([...of.orgIds.map((orgId) => chainFor(null, orgId)), chainFor(of.accountId)])
+  for (const chain of [...chains].sort((a, b) => a - b)) await lockChainHead(trx, chain)
 }
 
 /** One line of an export: the event as hashed, plus both chain links. */

@@ -54,7 +54,8 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, {
     { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
       const principal = requireAuth(request, { sessionOnly: true })
-      await deleteAccount(deps, { accountId: principal.accountId, ...request.body }, requestMeta(request))
+      // The request id goes on the departures it records in the organizations' audit trails.
+      await deleteAccount(deps, { accountId: principal.accountId, ...request.body }, { ...requestMeta(request), requestId: request.id })
       clearSessionCookie(reply)
       return reply.code(204).send()
     },

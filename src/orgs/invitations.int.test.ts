@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { runHousekeeping } from '../housekeeping.js'
 import { login, mailsTo, register, sessionCookieFrom, signedIn, STRONG_PASSWORD, tokenFromMail } from '../testing/factories.js'
-import { accept, addMember, createOrg, invite } from '../testing/orgs.js'
+import { accept, accountIdOf, addMember, createOrg, invite } from '../testing/orgs.js'
 import { accountIdOf as idOfEmail } from '../testing/factories.js'
 import { useTestApp } from '../testing/test-app.js'
 import { MAX_MEMBERSHIPS_PER_ACCOUNT } from './orgs.service.js'
@@ -71,6 +71,155 @@ describe('invitations', () => {
       orgId,
       role: 'member',
     })
+  })
+
+  const patchRole = (cookie: string, orgId: string, accountId: string, role: string) =>
+    t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie }, payload: { role } })
+  const removeMember = (cookie: string, orgId: string, accountId: string) =>
+    t.app.inject({ method: 'DELETE', url: `/v1/orgs/${orgId}/members/${accountId}`, headers: { cookie } })
+  const listedIds = async (cookie: string, orgId: string) =>
+    (await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/invitations`, headers: { cookie } }))
+      .json<{ invitations: { id: string }[] }>()
+      .invitations.map((i) => i.id)
+  const revokedEvents = (orgId: string) =>
+    t.deps.db.selectFrom('security_events').select(['account_id', 'details']).where('org_id', '=', orgId).where('type', '=', 'invitation.revoked').execute()
+
+  it('stays dead for good once its inviter lost the right, and is no longer listed, even after the inviter regains it', async () => {
+    // Found by QA: an admin's invitation was refused after the admin was demoted, was still listed,
+    // and worked again once the admin was removed and invited back as admin.
+    const owner = await signedIn(t, 'own-revive@inv.test')
+    const ownerId = await accountIdOf(t, owner)
+    const orgId = await createOrg(t, owner)
+    const admin = await addMember(t, owner, orgId, 'adm-revive@inv.test', 'admin')
+    const sent = await invite(t, admin.cookie, orgId, 'plant-revive@inv.test', 'admin')
+    expect(sent.statusCode).toBe(201)
+    const invitationId = sent.json<{ id: string }>().id
+    const token = await tokenFromMail(t, 'plant-revive@inv.test', 'accept-invitation')
+    const invitee = await signedIn(t, 'plant-revive@inv.test')
+
+    expect((await patchRole(owner, orgId, admin.accountId, 'viewer')).statusCode).toBe(200)
+    expect(await listedIds(owner, orgId)).not.toContain(invitationId)
+    expect((await accept(t, invitee, token)).json()).toMatchObject({ error: 'invalid_token' })
+    // The demotion says so in the organization's trail: the owner ended it, because its inviter lost the right.
+    expect(await revokedEvents(orgId)).toEqual([
+      { account_id: ownerId, details: expect.objectContaining({ targetInvitationId: invitationId, reason: 'inviter_lost_right' }) },
+    ])
+
+    expect((await removeMember(owner, orgId, admin.accountId)).statusCode).toBe(204)
+    await addMember(t, owner, orgId, 'adm-revive@inv.test', 'admin', admin.cookie)
+    const again = await accept(t, invitee, token)
+    expect(again.statusCode).toBe(400)
+    expect(again.json()).toMatchObject({ error: 'invalid_token' })
+    expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: invitee } })).statusCode).toBe(404)
+  })
+
+  it('ends only what the inviter may no longer send: an owner made admin keeps their member invitations; removal, leaving and handing over ownership end theirs', async () => {
+    const owner = await signedIn(t, 'own-keep@inv.test')
+    const orgId = await createOrg(t, owner)
+    const second = await addMember(t, owner, orgId, 'own2-keep@inv.test', 'owner')
+    const toOwner = (await invite(t, second.cookie, orgId, 'would-own@inv.test', 'owner')).json<{ id: string }>().id
+    const toMember = (await invite(t, second.cookie, orgId, 'would-member@inv.test', 'member')).json<{ id: string }>().id
+    expect((await patchRole(owner, orgId, second.accountId, 'admin')).statusCode).toBe(200)
+    const listed = await listedIds(owner, orgId)
+    expect(listed).not.toContain(toOwner)
+    expect(listed).toContain(toMember)
+    expect((await accept(t, await signedIn(t, 'would-own@inv.test'), await tokenFromMail(t, 'would-own@inv.test', 'accept-invitation'))).statusCode).toBe(400)
+    expect((await accept(t, await signedIn(t, 'would-member@inv.test'), await tokenFromMail(t, 'would-member@inv.test', 'accept-invitation'))).json()).toEqual({
+      orgId,
+      role: 'member',
+    })
+
+    // Removed, left, or no longer owner after handing ownership over: each one's invitations end at once.
+    const removed = await addMember(t, owner, orgId, 'adm-rm@inv.test', 'admin')
+    const leaving = await addMember(t, owner, orgId, 'adm-leave@inv.test', 'admin')
+    const fromRemoved = (await invite(t, removed.cookie, orgId, 'via-rm@inv.test', 'viewer')).json<{ id: string }>().id
+    const fromLeaving = (await invite(t, leaving.cookie, orgId, 'via-leave@inv.test', 'viewer')).json<{ id: string }>().id
+    const fromOwner = (await invite(t, owner, orgId, 'via-owner@inv.test', 'owner')).json<{ id: string }>().id
+    expect((await removeMember(owner, orgId, removed.accountId)).statusCode).toBe(204)
+    expect((await removeMember(leaving.cookie, orgId, leaving.accountId)).statusCode).toBe(204)
+    expect(
+      (await t.app.inject({ method: 'POST', url: `/v1/orgs/${orgId}/ownership`, headers: { cookie: owner }, payload: { accountId: second.accountId } }))
+        .statusCode,
+    ).toBe(204)
+    const after = await listedIds(owner, orgId)
+    for (const id of [fromRemoved, fromLeaving, fromOwner]) expect(after).not.toContain(id)
+    const revoked = (await revokedEvents(orgId)).map((e) => (e.details as { targetInvitationId?: string }).targetInvitationId)
+    expect(revoked.sort()).toEqual([toOwner, fromRemoved, fromLeaving, fromOwner].sort())
+    // Back in with the right: still dead.
+    await addMember(t, second.cookie, orgId, 'adm-rm@inv.test', 'admin', removed.cookie)
+    expect((await accept(t, await signedIn(t, 'via-rm@inv.test'), await tokenFromMail(t, 'via-rm@inv.test', 'accept-invitation'))).statusCode).toBe(400)
+  })
+
+  it('lets a demotion and an accept that race take effect in one order or the other, never the accept after the demotion', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const owner = await signedIn(t, `own-race${round}@inv.test`)
+      const orgId = await createOrg(t, owner)
+      const admin = await addMember(t, owner, orgId, `adm-race${round}@inv.test`, 'admin')
+      const address = `plant-race${round}@inv.test`
+      await invite(t, admin.cookie, orgId, address, 'admin')
+      const token = await tokenFromMail(t, address, 'accept-invitation')
+      const invitee = await signedIn(t, address)
+      const inviteeId = await accountIdOf(t, invitee)
+      const [demoted, accepted] = await Promise.all([patchRole(owner, orgId, admin.accountId, 'viewer'), accept(t, invitee, token)])
+      expect(demoted.statusCode, `round ${round}`).toBe(200)
+      const events = await t.deps.db.selectFrom('security_events').select(['id', 'type']).where('org_id', '=', orgId).orderBy('id').execute()
+      const at = (type: string) => events.findIndex((e) => e.type === type)
+      const joined = await t.deps.db.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', inviteeId).execute()
+      if (accepted.statusCode === 200) {
+        // The accept ran first: it joined as the invitation said, before the demotion was recorded.
+        expect(joined).toEqual([{ role: 'admin' }])
+        expect(at('member.joined')).toBeLessThan(at('member.role_changed'))
+      } else {
+        expect(accepted.json(), `round ${round}`).toMatchObject({ error: 'invalid_token' })
+        expect(joined).toEqual([])
+        expect(at('invitation.revoked')).toBeGreaterThan(at('member.role_changed'))
+        expect((await patchRole(owner, orgId, admin.accountId, 'admin')).statusCode).toBe(200)
+        expect((await accept(t, invitee, token)).statusCode).toBe(400)
+      }
+    }
+  })
+
+  it('never leaves a live invitation from an inviter demoted while sending it', async () => {
+    for (let round = 0; round < 6; round += 1) {
+      const owner = await signedIn(t, `own-send${round}@inv.test`)
+      const orgId = await createOrg(t, owner)
+      const admin = await addMember(t, owner, orgId, `adm-send${round}@inv.test`, 'admin')
+      const address = `sent-race${round}@inv.test`
+      const [sent, demoted] = await Promise.all([invite(t, admin.cookie, orgId, address, 'admin'), patchRole(owner, orgId, admin.accountId, 'viewer')])
+      expect(demoted.statusCode).toBe(200)
+      expect([201, 403]).toContain(sent.statusCode)
+      expect(await listedIds(owner, orgId)).toEqual([])
+      if (sent.statusCode === 201) {
+        expect((await patchRole(owner, orgId, admin.accountId, 'admin')).statusCode).toBe(200)
+        expect((await accept(t, await signedIn(t, address), await tokenFromMail(t, address, 'accept-invitation'))).statusCode).toBe(400)
+      }
+    }
+  })
+
+  it('keeps an invited address as typed, as accounts do, and treats its spellings as one address: replacing, limiting and accepting', async () => {
+    // QA expected the invited address in lower case. Accounts keep the case as typed too
+    // (src/mail/address.ts: normalizeEmail stores, emailKey compares), so an invitation does the same.
+    const owner = await signedIn(t, 'own-case@inv.test')
+    const orgId = await createOrg(t, owner)
+    const first = await invite(t, owner, orgId, 'Pat.Case@INV.test', 'member')
+    expect(first.json()).toMatchObject({ email: 'Pat.Case@INV.test' })
+    const firstToken = await tokenFromMail(t, 'Pat.Case@INV.test', 'accept-invitation')
+    // Another spelling of the same address replaces the pending invitation: only the newest link works.
+    const second = await invite(t, owner, orgId, 'pat.case@inv.TEST', 'viewer')
+    expect(second.json()).toMatchObject({ email: 'pat.case@inv.TEST' })
+    expect(await listedIds(owner, orgId)).toEqual([second.json<{ id: string }>().id])
+    const stored = await t.deps.db.selectFrom('invitations').select(['email', 'revoked_at']).where('org_id', '=', orgId).execute()
+    expect(Object.fromEntries(stored.map((r) => [r.email, r.revoked_at === null ? 'pending' : 'revoked']))).toEqual({
+      'Pat.Case@INV.test': 'revoked',
+      'pat.case@inv.TEST': 'pending',
+    })
+    // The per-address limit counts every spelling as one address.
+    for (let i = 0; i < 8; i += 1) await invite(t, owner, orgId, i % 2 === 0 ? 'PAT.CASE@inv.test' : 'pat.case@inv.test', 'viewer')
+    expect((await invite(t, owner, orgId, 'pAt.cAsE@iNv.TeSt', 'viewer')).statusCode).toBe(429)
+    // The account, in its own spelling, accepts the newest link; the replaced one is dead.
+    const account = await signedIn(t, 'PAT.CASE@inv.test')
+    expect((await accept(t, account, firstToken)).json()).toMatchObject({ error: 'invalid_token' })
+    expect((await accept(t, account, await tokenFromMail(t, 'pat.case@inv.test', 'accept-invitation'))).json()).toEqual({ orgId, role: 'viewer' })
   })
 
   it('keeps the limit on organizations an account belongs to when it joins one (422 org_limit_reached)', async () => {

@@ -67,6 +67,21 @@ export async function revokeOne(db: Db, orgId: string, id: string, now: Date): P
     .executeTakeFirst()
 }
 
+/**
+ * The live invitation with this token hash, not locked: tells an accept which organization and
+ * inviter to lock before it locks the invitation itself (lockLiveByHash).
+ */
+export async function findLiveByHash(db: Db, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
+  return db
+    .selectFrom('invitations')
+    .select(COLUMNS)
+    .where('token_hash', '=', hash)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .executeTakeFirst()
+}
+
 /** The live invitation with this token hash, locked, so two accepts of one token run in turn. */
 export async function lockLiveByHash(trx: Trx, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
   return trx
@@ -78,6 +93,24 @@ export async function lockLiveByHash(trx: Trx, hash: Buffer, now: Date): Promise
     .where('expires_at', '>', now)
     .forUpdate()
     .executeTakeFirst()
+}
+
+/**
+ * Revokes the live invitations `inviterId` sent in the organization for a role outside `stillGrantable`
+ * (every one of them when it is empty); returns their ids.
+ */
+export async function revokeLiveBy(db: Db, orgId: string, inviterId: string, stillGrantable: readonly string[], now: Date): Promise<string[]> {
+  let query = db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where('invited_by', '=', inviterId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+  if (stillGrantable.length > 0) query = query.where('role', 'not in', stillGrantable)
+  const rows = await query.returning('id').execute()
+  return rows.map((r) => r.id).sort()
 }
 
 export async function markAccepted(db: Db, id: string, now: Date): Promise<void> {

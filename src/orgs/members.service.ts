@@ -4,12 +4,18 @@
 //   actor's role as locked in the same transaction, not as it was when the request began;
 // - an organization never loses its last owner: every change that could remove an owner first locks
 //   the organization's owner rows (SELECT ... FOR UPDATE), so racing demotions run in turn;
-// - a member's tokens bound to the organization end when the member leaves or is removed.
+// - a member's tokens bound to the organization end when the member leaves or is removed;
+// - so do the invitations they sent that they may no longer send (removal, leaving, demotion, handing
+//   over ownership, account deletion), revoked and recorded in the same transaction, after the
+//   member's row is locked: an accept holds that row before it locks the invitation;
+// - account deletion leaves every organization on the record (member.left, reason account_deleted).
 import { accountEmails } from '../accounts/accounts.service.js'
 import { revokeOrgTokens } from '../api-tokens/api-tokens.service.js'
+import { lockChainsInOrder } from '../audit/audit-org.js'
 import type { Db, Trx } from '../db/db.js'
 import type { Deps } from '../deps.js'
-import { recordOrgEvent } from './org-events.js'
+import { revokeInvitationsBeyondRight } from './invitations.service.js'
+import { type OrgEventMeta, recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
 import type { OrgContext, OrgMeta } from './orgs.types.js'
@@ -70,6 +76,7 @@ export async function changeRole(deps: Deps, ctx: OrgContext, targetId: string, 
         target: { accountId: targetId },
         details: { from: target.role, to: role },
       })
+      await revokeInvitationsBeyondRight(trx, { orgId: ctx.orgId, inviterId: targetId, inviterRole: role, actorId: ctx.accountId, meta, at: now })
     }
     const row = (await repo.listMembers(trx, ctx.orgId, MAX_MEMBERS_LISTED)).find((m) => m.account_id === targetId)
     const [member] = await withEmails(trx, row === undefined ? [] : [row])
@@ -104,6 +111,7 @@ export async function removeMember(deps: Deps, ctx: OrgContext, targetId: string
       target: { accountId: targetId },
       details: { role: target.role, tokensRevoked },
     })
+    await revokeInvitationsBeyondRight(trx, { orgId: ctx.orgId, inviterId: targetId, inviterRole: undefined, actorId: ctx.accountId, meta, at: now })
   })
 }
 
@@ -130,6 +138,7 @@ export async function transferOwnership(deps: Deps, ctx: OrgContext, targetId: s
       target: { accountId: targetId },
       details: { from: target.role },
     })
+    await revokeInvitationsBeyondRight(trx, { orgId: ctx.orgId, inviterId: ctx.accountId, inviterRole: 'admin', actorId: ctx.accountId, meta, at: now })
   })
 }
 
@@ -142,4 +151,47 @@ export async function assertNotLastOwnerAnywhere(trx: Trx, accountId: string): P
   const owners = new Map<string, number>()
   for (const row of rows) owners.set(row.org_id, (owners.get(row.org_id) ?? 0) + 1)
   if ([...owners.values()].some((n) => n <= 1)) throw OrgErrors.lastOwner()
+}
+
+/** Every membership of an account, far above the 100 an account may hold (MAX_MEMBERSHIPS_PER_ACCOUNT). */
+const ALL_MEMBERSHIPS = 10_000
+
+/** The organizations the account belongs to, by id (the order their rows are locked in). */
+async function orgIdsOf(trx: Trx, accountId: string): Promise<string[]> {
+  return (await repo.listForAccount(trx, accountId, null, ALL_MEMBERSHIPS)).map((o) => o.id).sort()
+}
+
+/**
+ * For account deletion, inside the deleting transaction, before the account row is locked: locks the
+ * account's memberships. An invitation the account sends locks its membership, then (by foreign key)
+ * its account row; deletion takes them in the same order, so the two never deadlock.
+ */
+export async function lockMembershipsOf(trx: Trx, accountId: string): Promise<void> {
+  for (const orgId of await orgIdsOf(trx, accountId)) await repo.lockMember(trx, orgId, accountId)
+}
+
+/**
+ * For account deletion, once the account row is locked (so the account joins nothing more): records
+ * member.left (reason account_deleted, actor and target the account's id, no address) in every
+ * organization it belongs to, and revokes the invitations it sent there. The deletion of the account
+ * row removes the memberships themselves.
+ */
+export async function leaveEveryOrganization(trx: Trx, accountId: string, meta: OrgEventMeta, now: Date): Promise<void> {
+  const orgIds = await orgIdsOf(trx, accountId)
+  // One transaction appends to several chains here: their locks lowest first, so two never wait in a circle.
+  await lockChainsInOrder(trx, { orgIds, accountId })
+  for (const orgId of orgIds) {
+    const member = await repo.lockMember(trx, orgId, accountId)
+    if (member === undefined) continue
+    await recordOrgEvent(trx, {
+      type: 'member.left',
+      orgId,
+      actorId: accountId,
+      meta,
+      at: now,
+      target: { accountId },
+      details: { role: member.role, reason: 'account_deleted' },
+    })
+    await revokeInvitationsBeyondRight(trx, { orgId, inviterId: accountId, inviterRole: undefined, actorId: accountId, meta, at: now })
+  }
 }

@@ -1,9 +1,15 @@
 // Every change to an organization is a security event in the shared hash chain, also chained per
 // organization (src/audit/audit-chain.ts), with actor, organization, target, ip, user agent and
 // request id. No email goes into an event: targets are ids, resolved to addresses when read.
-import { type EventType, recordEvent } from '../audit/audit.service.js'
+import { type EventType, recordEvent, type RequestMeta } from '../audit/audit.service.js'
 import type { Db } from '../db/db.js'
 import type { OrgMeta } from './orgs.types.js'
+
+/**
+ * The request facts of an event: a route under /v1/orgs/:orgId always has its request id (OrgMeta);
+ * a flow outside it (account deletion, DELETE /v1/me) may not, and then the event has none.
+ */
+export type OrgEventMeta = RequestMeta & Partial<Pick<OrgMeta, 'requestId'>>
 
 export interface OrgEventTarget {
   readonly accountId?: string
@@ -17,7 +23,7 @@ export async function recordOrgEvent(
     type: EventType
     orgId: string
     actorId: string
-    meta: OrgMeta
+    meta: OrgEventMeta
     at: Date
     target?: OrgEventTarget
     details?: Record<string, string | number | boolean>
@@ -35,6 +41,6 @@ export async function recordOrgEvent(
     orgId: event.orgId,
     meta: { ip: event.meta.ip, userAgent: event.meta.userAgent },
     at: event.at,
-    details: { requestId: event.meta.requestId, ...target, ...event.details },
+    details: { ...(event.meta.requestId !== undefined ? { requestId: event.meta.requestId } : {}), ...target, ...event.details },
   })
 }
