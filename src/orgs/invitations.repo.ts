@@ -67,11 +67,8 @@ export async function revokeOne(db: Db, orgId: string, id: string, now: Date): P
     .executeTakeFirst()
 }
 
-/**
- * The live invitation with this token hash, not locked: tells an accept which organization and
- * inviter to lock before it locks the invitation itself (lockLiveByHash).
- */
-export async function findLiveByHash(db: Db, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
+/** The live (unaccepted, unrevoked, unexpired) invitation with this token hash, as a query. */
+function liveByHash(db: Db, hash: Buffer, now: Date) {
   return db
     .selectFrom('invitations')
     .select(COLUMNS)
@@ -79,20 +76,19 @@ export async function findLiveByHash(db: Db, hash: Buffer, now: Date): Promise<I
     .where('accepted_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)
-    .executeTakeFirst()
+}
+
+/**
+ * The live invitation with this token hash, not locked: tells an accept which organization and
+ * inviter to lock before it locks the invitation itself (lockLiveByHash).
+ */
+export async function findLiveByHash(db: Db, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
+  return liveByHash(db, hash, now).executeTakeFirst()
 }
 
 /** The live invitation with this token hash, locked, so two accepts of one token run in turn. */
 export async function lockLiveByHash(trx: Trx, hash: Buffer, now: Date): Promise<InvitationRow | undefined> {
-  return trx
-    .selectFrom('invitations')
-    .select(COLUMNS)
-    .where('token_hash', '=', hash)
-    .where('accepted_at', 'is', null)
-    .where('revoked_at', 'is', null)
-    .where('expires_at', '>', now)
-    .forUpdate()
-    .executeTakeFirst()
+  return liveByHash(trx, hash, now).forUpdate().executeTakeFirst()
 }
 
 /**
