@@ -38,4 +38,20 @@ describe('MFA_REQUIRED=true', () => {
     expect(off.statusCode).toBe(409)
     expect(off.json()).toMatchObject({ error: 'mfa_required' })
   })
+
+  // Found with decision 0101: a password session opened before the account's first factor (an
+  // intruder who knew the password, waiting) got everything once the owner enrolled elsewhere.
+  it('signs out a password-only session once the account has a second factor: it must sign in with it', async () => {
+    const email = 'early-session@example.test'
+    const enrolling = await signedIn(t, email)
+    const waiting = sessionCookieFrom(await t.app.inject({ method: 'POST', url: '/v1/auth/login', payload: { email, password: STRONG_PASSWORD } }))
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: waiting } })).json()).toMatchObject({ error: 'mfa_enrolment_required' })
+    const enrol = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp', headers: { cookie: enrolling }, payload: { password: STRONG_PASSWORD } })
+    const code = await referenceTotp(enrol.json().secret as string, t.clock.now())
+    const confirm = await t.app.inject({ method: 'POST', url: '/v1/me/mfa/totp/confirm', headers: { cookie: enrolling }, payload: { code } })
+    expect(confirm.statusCode).toBe(200)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: sessionCookieFrom(confirm) } })).statusCode).toBe(200)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/sessions', headers: { cookie: waiting } })).statusCode).toBe(401)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: { cookie: waiting } })).statusCode).toBe(401)
+  })
 })

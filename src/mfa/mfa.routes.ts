@@ -8,6 +8,7 @@ import { errorReplies, SESSION_ONLY } from '../http/schemas.js'
 import { requireAuth } from '../principal/principal.js'
 import { setSessionCookie } from '../http/cookies.js'
 import { ConfirmTotpBody, PasswordBody, ReauthBody, RecoveryCodesReply, TotpEnrolmentReply } from './mfa.schemas.js'
+import { MfaErrors } from './mfa.errors.js'
 import * as mfa from './mfa.service.js'
 
 const tags = ['mfa']
@@ -18,6 +19,9 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     { schema: { tags, security: SESSION_ONLY, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request) => {
       const auth = requireAuth(request, { sessionOnly: true, allowDuringMfaEnrolment: true })
+      // A passkey account (a second factor, not TOTP: the principal's statement read both) adds
+      // TOTP only from a sign-in that used its passkey (NIST SP 800-63B-4 §4.1.2.1, decision 0101).
+      if (!auth.multiFactor && auth.account?.hasSecondFactor === true && !auth.account.mfaEnabled) throw MfaErrors.stepUpRequired()
       return mfa.enrolTotp(deps, auth, request.body.password, requestMeta(request))
     },
   )

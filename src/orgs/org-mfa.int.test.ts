@@ -52,13 +52,15 @@ describe('organization policy mfaRequired', () => {
     const byPassword = sessionCookieFrom(await login(t, member.email))
     const passwordToken = await orgToken(t, byPassword, orgId, ['org:read'])
     await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner }, payload: { mfaRequired: true } })
-    for (const headers of [{ cookie: byPassword }, { cookie: member.session }, { authorization: `Bearer ${passwordToken}` }]) {
+    for (const headers of [{ cookie: byPassword }, { authorization: `Bearer ${passwordToken}` }]) {
       const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers })
       expect(res.statusCode, JSON.stringify(headers)).toBe(403)
       expect(res.json()).toMatchObject({ error: 'mfa_required' })
     }
     const byPasskey = sessionCookieFrom(await signInWithPasskey(t, member.authenticator))
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: byPasskey } })).statusCode).toBe(200)
+    // The session that registered the passkey (the account's first factor) proved it there.
+    expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { cookie: member.session } })).statusCode).toBe(200)
     const passkeyToken = await orgToken(t, byPasskey, orgId, ['org:read'])
     expect((await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}`, headers: { authorization: `Bearer ${passkeyToken}` } })).statusCode).toBe(200)
     // A single-factor session cannot make a token that the organization would then take.
@@ -85,8 +87,9 @@ describe('organization policy mfaRequired', () => {
 
   it('can be turned on only from a multi-factor sign-in, so its admin is not locked out', async () => {
     const owner = await accountWithPasskey(t)
-    const orgId = await createOrg(t, owner.session)
-    const refused = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: owner.session }, payload: { mfaRequired: true } })
+    const byPassword = sessionCookieFrom(await login(t, owner.email))
+    const orgId = await createOrg(t, byPassword)
+    const refused = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: byPassword }, payload: { mfaRequired: true } })
     expect(refused.statusCode).toBe(403)
     expect(refused.json()).toMatchObject({ error: 'mfa_required' })
     const byPasskey = sessionCookieFrom(await signInWithPasskey(t, owner.authenticator))

@@ -144,6 +144,40 @@ describe('/v1/me/passkeys', () => {
   })
 })
 
+// NIST SP 800-63B-4 §4.1.2.1: an authenticator is added only at the assurance level it will be used
+// at. Found with decision 0101: with the password alone, a session of a passkey account could add
+// a passkey of its own and then use it as a second factor.
+describe('adding a second factor to an account that has one', () => {
+  const t = useTestApp({ env: NO_REQUEST_LIMITS })
+
+  it('needs a multi-factor sign-in (403 mfa_required from a password-only session); the session that adds the first counts as one', async () => {
+    const email = 'step-up@example.test'
+    const first = await signedIn(t, email)
+    const authenticator = authenticatorFor(t)
+    await registerPasskey(t, first, authenticator)
+    // The session that added the account's first factor has proved it: it may add another.
+    await registerPasskey(t, first, authenticatorFor(t), {}, 'Second')
+    const byPassword = await login(t, email)
+    expect(byPassword.statusCode).toBe(200)
+    const passwordOnly = byPassword.cookies.find((c) => c.name === '__Host-session')?.value ?? ''
+    const options = await registrationOptions(t, `__Host-session=${passwordOnly}`)
+    expect(options.statusCode).toBe(403)
+    expect(options.json()).toMatchObject({ error: 'mfa_required' })
+    const totp = await t.app.inject({
+      method: 'POST',
+      url: '/v1/me/mfa/totp',
+      headers: headers(`__Host-session=${passwordOnly}`),
+      payload: { password: STRONG_PASSWORD },
+    })
+    expect(totp.statusCode).toBe(403)
+    expect(totp.json()).toMatchObject({ error: 'mfa_required' })
+    // Signed in with the passkey, the same person adds a factor.
+    const passkeySignIn = await signInWithPasskey(t, authenticator)
+    const bySignIn = `__Host-session=${passkeySignIn.cookies.find((c) => c.name === '__Host-session')?.value ?? ''}`
+    expect((await registrationOptions(t, bySignIn)).statusCode).toBe(200)
+  })
+})
+
 describe('passkeys under MFA_REQUIRED=true', () => {
   const t = useTestApp({ env: { MFA_REQUIRED: 'true', PASSWORD_MIN_LENGTH: '8', UNAUTHENTICATED_RATE_LIMIT_MAX: '100000' } })
   const list = async (session: string): Promise<PasskeyView[]> => {

@@ -16,7 +16,9 @@ import type { Deps } from '../deps.js'
 import { CommonErrors } from '../errors.js'
 import { enqueueMail } from '../mail/outbox.js'
 import { mailContext, mails } from '../mail/templates.js'
+import { MfaErrors } from '../mfa/mfa.errors.js'
 import { hasConfirmedTotp, reauthenticate } from '../mfa/mfa.service.js'
+import { markSessionMultiFactor } from '../sessions/sessions.service.js'
 import { PasskeyErrors } from './passkeys.errors.js'
 import * as repo from './passkeys.repo.js'
 import type { PasskeyView, RegistrationResponse } from './passkeys.schemas.js'
@@ -63,17 +65,22 @@ export async function hasSecondFactor(db: Db, accountId: string): Promise<boolea
   return (await hasConfirmedTotp(db, accountId)) || (await repo.hasAny(db, accountId))
 }
 
+/** Who registers a passkey: the account, its session, and whether that session signed in with two factors. */
+export interface Registrant {
+  readonly accountId: string
+  readonly sessionId: string
+  readonly multiFactor: boolean
+}
+
 /**
  * Re-authenticates, then opens a registration bound to this session (a newer one replaces it).
- * Throws 401 invalid_credentials / mfa_code_required, 429, or 422 passkey_limit_reached.
+ * Throws 401 invalid_credentials / mfa_code_required, 429, 422 passkey_limit_reached, or 403
+ * mfa_required when the account has a second factor and this session did not sign in with one: an
+ * authenticator is added at the level it will be used at (NIST SP 800-63B-4 §4.1.2.1, decision 0101).
  */
-export async function startRegistration(
-  deps: Deps,
-  who: { accountId: string; sessionId: string },
-  reauth: { password: string; code?: string | undefined },
-  meta: RequestMeta,
-) {
+export async function startRegistration(deps: Deps, who: Registrant, reauth: { password: string; code?: string | undefined }, meta: RequestMeta) {
   await reauthenticate(deps, who.accountId, reauth, meta)
+  if (!who.multiFactor && (await hasSecondFactor(deps.db, who.accountId))) throw MfaErrors.stepUpRequired()
   const account = await getAccount(deps.db, who.accountId)
   if (account === undefined) throw CommonErrors.unauthenticated()
   const existing = await repo.listCredentialIds(deps.db, who.accountId)
@@ -108,7 +115,7 @@ export async function startRegistration(
  */
 export async function finishRegistration(
   deps: Deps,
-  who: { accountId: string; sessionId: string },
+  who: Registrant,
   input: { name: string; response: RegistrationResponse },
   meta: RequestMeta,
 ): Promise<{ id: string; name: string; createdAt: string }> {
@@ -121,7 +128,10 @@ export async function finishRegistration(
   const userHandle = pending.user_handle
   try {
     const row = await deps.db.transaction().execute(async (trx) => {
-      if ((await repo.lockAccountPasskeys(trx, who.accountId)).length >= PASSKEYS_PER_ACCOUNT_MAX) throw PasskeyErrors.limitReached(PASSKEYS_PER_ACCOUNT_MAX)
+      const held = await repo.lockAccountPasskeys(trx, who.accountId)
+      if (held.length >= PASSKEYS_PER_ACCOUNT_MAX) throw PasskeyErrors.limitReached(PASSKEYS_PER_ACCOUNT_MAX)
+      // A factor added since the options were given: this single-factor session may no longer add one.
+      if (!who.multiFactor && (held.length > 0 || (await hasConfirmedTotp(trx, who.accountId)))) throw MfaErrors.stepUpRequired()
       const inserted = await repo.insertPasskey(trx, {
         account_id: who.accountId,
         credential_id: verified.credentialId,
@@ -135,6 +145,8 @@ export async function finishRegistration(
         created_at: now,
       })
       await recordEvent(trx, { type: 'passkey.registered', accountId: who.accountId, meta, at: now, details: { passkeyId: inserted.id } })
+      // The account's first factor, proved in this session: it counts as a multi-factor sign-in now.
+      if (!who.multiFactor) await markSessionMultiFactor(trx, who.accountId, who.sessionId)
       await notifyOwner(deps, trx, who.accountId, 'A passkey was added to your account', `Name: ${input.name}. It can sign in to your account on its own.`, now)
       return inserted
     })

@@ -37,8 +37,11 @@ async function principalPlugin(app: FastifyInstance, opts: { deps: Deps; resolve
     const session = await opts.resolveSession(deps, token)
     if (session === null) return
     // MFA_REQUIRED: until the account has a second factor (confirmed TOTP or a passkey), its sessions
-    // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md).
+    // may only enrol one (docs/decisions/0060-what-counts-as-mfa.md). Once it has one, a session that
+    // did not sign in with it is no session: it was opened before (by whoever knew the password) and
+    // must sign in again (decision 0101).
     const mfaEnrolmentRequired = deps.config.auth.mfaRequired && !session.account.hasSecondFactor
+    if (deps.config.auth.mfaRequired && !mfaEnrolmentRequired && !session.multiFactor) return
     request.principal = {
       kind: 'session',
       accountId: session.accountId,

@@ -66,6 +66,12 @@ export async function replaceTokenHash(db: Db, accountId: string, id: string, to
   return result.numUpdatedRows > 0n
 }
 
+/** Marks the account's session `id` as a multi-factor sign-in (it has just proved a factor); false when it is not the account's. */
+export async function markMultiFactor(db: Db, accountId: string, id: string): Promise<boolean> {
+  const result = await db.updateTable('sessions').set({ multi_factor: true }).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
 /** Deletes the account's session `id` (only when created before `olderThan`, if given); false when none was. */
 export async function deleteOne(db: Db, accountId: string, id: string, olderThan?: Date): Promise<boolean> {
   let query = db.deleteFrom('sessions').where('id', '=', id).where('account_id', '=', accountId)

@@ -89,6 +89,16 @@ export async function rotateSessionToken(db: Db, accountId: string, sessionId: s
   return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token), opts.multiFactor === true)) ? token : null
 }
 
+/**
+ * Counts the session as a multi-factor sign-in from now on, without a new token: it has just
+ * registered the account's first passkey, after a password re-check, with user verification
+ * (decision 0101). Its token was issued at a sign-in, so no one could have planted it. False when
+ * the session is not the account's.
+ */
+export async function markSessionMultiFactor(db: Db, accountId: string, sessionId: string): Promise<boolean> {
+  return repo.markMultiFactor(db, accountId, sessionId)
+}
+
 /** Ends one of the account's sessions; false when the id is not one of its sessions. */
 export async function revokeSession(db: Db, accountId: string, sessionId: string): Promise<boolean> {
   return repo.deleteOne(db, accountId, sessionId)
