@@ -21,8 +21,18 @@ describe('clientKey', () => {
     expect(clientKey('::ffff:1.2.3.4')).not.toBe(clientKey('::ffff:1.2.3.5'))
   })
 
-  it('leaves anything that is not an address as it is', () => {
-    expect(clientKey('')).toBe('')
-    expect(clientKey('not an address')).toBe('not an address')
+  // Found over HTTP behind a trusted proxy: some proxies (Azure's among them) put `ip:port` in
+  // X-Forwarded-For, and every source port got a budget of its own.
+  it('drops a port a proxy wrote beside the address, so ports share the address', () => {
+    expect(clientKey('198.51.100.80:1001')).toBe('198.51.100.80')
+    expect(clientKey('198.51.100.80:1002')).toBe(clientKey('198.51.100.80'))
+    expect(clientKey('[2001:db8:aaaa:4::9]:443')).toBe('2001:0db8:aaaa:0004::/64')
+    expect(clientKey('[2001:db8:aaaa:4::9]')).toBe('2001:0db8:aaaa:0004::/64')
+    expect(clientKey('[::ffff:192.0.2.7]:80')).toBe('192.0.2.7')
+  })
+
+  it('counts every text that is not an address under one key, so no spelling earns a budget of its own', () => {
+    for (const text of ['', 'not an address', 'unknown', '198.51.100.80:x', '198.51.100.999', 'evil-1', 'evil-2'])
+      expect(clientKey(text), text).toBe('not-an-address')
   })
 })

@@ -21,11 +21,31 @@ function ipv6Groups(address: string): number[] | null {
   return [...left, ...Array<number>(Math.max(8 - left.length - right.length, 0)).fill(0), ...right]
 }
 
-/** `a.b.c.d` for IPv4 (and IPv4-mapped IPv6), `xxxx:xxxx:xxxx:xxxx::/64` for IPv6, else the input. */
-export function clientKey(address: string): string {
+/** The key of every text that is not an address: one budget for all of them, none for each. */
+export const NOT_AN_ADDRESS = 'not-an-address'
+
+/**
+ * The address without a port a proxy may have written beside it in X-Forwarded-For
+ * (`198.51.100.80:1001`, `[2001:db8::1]:443`, `[2001:db8::1]`); IPv6 text has colons of its own,
+ * so only a bracketed IPv6 address or an IPv4 address takes a port.
+ */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(address)
+  if (bracketed?.[1] !== undefined) return bracketed[1]
+  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address)
+  return v4?.[1] ?? address
+}
+
+/**
+ * `a.b.c.d` for IPv4 (and IPv4-mapped IPv6), `xxxx:xxxx:xxxx:xxxx::/64` for IPv6, a port beside
+ * either dropped; NOT_AN_ADDRESS for any other text (a proxy that forwards something else must not
+ * hand each spelling a budget of its own).
+ */
+export function clientKey(raw: string): string {
+  const address = withoutPort(raw)
   if (isIPv4(address)) return address
   const groups = ipv6Groups(address)
-  if (groups === null || groups.length !== 8) return address
+  if (groups === null || groups.length !== 8) return NOT_AN_ADDRESS
   const [, , , , , g5, g6 = 0, g7 = 0] = groups
   const mapped = groups.slice(0, 5).every((g) => g === 0) && g5 === 0xffff
   if (mapped) return [g6 >> 8, g6 & 0xff, g7 >> 8, g7 & 0xff].join('.')
