@@ -20,6 +20,30 @@ describe('organizations', () => {
     expect(one.json()).toMatchObject({ id: orgId, name: 'Acme', role: 'owner', mfaRequired: false })
   })
 
+  // Found by an attacker pass: the name goes into the invitation mail any member can send to any
+  // address, and a name carrying a link or a right-to-left override read as the service's own words.
+  it('refuses a name with a link, or with invisible or direction-changing characters (it is read in mail to strangers)', async () => {
+    const ana = await signedIn(t, 'names@orgs.test')
+    const orgId = await createOrg(t, ana)
+    for (const name of [
+      'Visit http://evil.example/reset-password#token=abc',
+      'see https://x.example',
+      '\u202eevil',
+      'a\u200bb',
+      'a\u2066b',
+      'line\u2028break',
+      'c1\u0085x',
+    ]) {
+      const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name } })
+      expect(created.statusCode, name).toBe(400)
+      expect(created.json()).toMatchObject({ error: 'validation_failed' })
+      const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: ana }, payload: { name } })
+      expect(renamed.statusCode, name).toBe(400)
+    }
+    for (const name of ['Acme & Co. — Ünïcode 東京', 'acme.example', 'R&D: 2027'])
+      expect((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name } })).statusCode, name).toBe(201)
+  })
+
   it('answers 404 not_found to a non-member, for an unknown and for a malformed id alike', async () => {
     const ana = await signedIn(t, 'ana2@orgs.test')
     const eve = await signedIn(t, 'eve2@orgs.test')

@@ -5,7 +5,16 @@ import { Email, Id, StrictObject, Timestamp } from '../http/schemas.js'
 import { ROLE_NAMES } from './roles.js'
 
 // No control characters: the name is shown in mail and listings.
-export const OrgName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })
+// The name is read by strangers, in the invitation mail any member may send to any address: no
+// link (`://`), no control character (C0, C1, line and paragraph separators) and no invisible or
+// direction-changing one (Unicode format characters: zero-width, bidi overrides), so a name cannot
+// pass for the service's own words.
+export const OrgName = Type.String({
+  minLength: 1,
+  maxLength: 100,
+  pattern: '^(?!.*://)[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\p{Cf}]+$',
+  description: 'Shown in mail to invited addresses: no link, control or invisible character',
+})
 export const RoleName = Type.String({ minLength: 1, maxLength: 32, description: `One of ${ROLE_NAMES.join(', ')} (src/orgs/roles.ts)` })
 const RoleView = Type.String({ maxLength: 32 })
 
