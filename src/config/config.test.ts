@@ -115,6 +115,18 @@ describe('deployment guards (docs/decisions/0077)', () => {
     await expect(loadConfig({ ...PROD, ...VAULT, VAULT_ADDR: 'https://127.0.0.1:1' })).rejects.toThrow(/^VAULT_ADDR: Vault did not answer$/)
   })
 
+  // Found by an attacker pass: `PORT=3812 npm start` kept PUBLIC_ORIGIN at :3000, so the reference
+  // pages' own requests failed the CSRF origin check and mailed links pointed at another port.
+  it('takes the public origin from PORT outside production when PUBLIC_ORIGIN is not set', async () => {
+    expect((await loadConfig({ NODE_ENV: 'development', PORT: '3812' }, { cwd: dir })).http.publicOrigin).toBe('http://localhost:3812')
+    expect((await loadConfig({ NODE_ENV: 'development' }, { cwd: dir })).http.publicOrigin).toBe('http://localhost:3000')
+    expect((await loadConfig({ NODE_ENV: 'development', PORT: '0' }, { cwd: dir })).http.publicOrigin).toBe('http://localhost:3000')
+    expect((await loadConfig({ NODE_ENV: 'development', PORT: '3812', PUBLIC_ORIGIN: 'http://127.0.0.1:9000' }, { cwd: dir })).http.publicOrigin).toBe(
+      'http://127.0.0.1:9000',
+    )
+    expect((await loadConfig({ ...PROD, PORT: '8080' })).http.publicOrigin).toBe('https://app.example.com')
+  })
+
   it('prints mail to the terminal only on an explicit or local development process', async () => {
     expect((await loadConfig({}, { cwd: dir, ...laptop })).mail.transport).toBe('stdout')
     expect((await loadConfig({ NODE_ENV: 'development' }, { cwd: dir, ...container })).mail.transport).toBe('stdout')

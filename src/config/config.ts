@@ -138,6 +138,16 @@ function checkCrossField(e: EnvSettings, production: boolean, publicOriginSet: b
   if (e.PASSWORD_MIN_LENGTH < 15 && !e.MFA_REQUIRED) throw new ConfigError('PASSWORD_MIN_LENGTH: below 15 only with MFA_REQUIRED=true (NIST SP 800-63B-4)')
 }
 
+/**
+ * PUBLIC_ORIGIN, or (unset, which production refuses) the server's own address on this machine,
+ * `http://localhost:<PORT>`: `PORT=3812 npm start` then serves pages whose requests pass the CSRF
+ * origin check and mails links to itself. PORT=0 (any free port) keeps the schema's default.
+ */
+function publicOriginFrom(e: EnvSettings, set: boolean): string {
+  if (set || e.PORT === 0) return new URL(e.PUBLIC_ORIGIN).origin
+  return `http://localhost:${e.PORT}`
+}
+
 /** Maps the flat, validated environment onto the structured Config the code reads. */
 function configFrom(e: EnvSettings, ctx: { production: boolean; nodeEnvSet: boolean; runtime: Runtime; publicOriginSet: boolean }): Config {
   const { production } = ctx
@@ -149,7 +159,7 @@ function configFrom(e: EnvSettings, ctx: { production: boolean; nodeEnvSet: bool
     http: {
       host: e.HOST,
       port: e.PORT,
-      publicOrigin: new URL(e.PUBLIC_ORIGIN).origin,
+      publicOrigin: publicOriginFrom(e, ctx.publicOriginSet),
       trustProxy: trustProxyFrom(e.TRUST_PROXY),
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       rateLimitMax: e.RATE_LIMIT_MAX,

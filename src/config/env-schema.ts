@@ -49,7 +49,7 @@ const runtime = {
     Type.String({
       default: 'http://localhost:3000',
       maxLength: 2048,
-      description: "the site's origin: mail links, the CSRF origin check; required (https) in production",
+      description: "the site's origin: mail links, the CSRF origin check; required (https) in production; unset elsewhere: `http://localhost:<PORT>`",
     }),
     (value) => URL.canParse(value) && ['http:', 'https:'].includes(new URL(value).protocol),
     (value) => (URL.canParse(value) ? 'must use http or https' : 'must be an absolute URL such as https://app.example.com'),
