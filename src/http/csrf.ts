@@ -8,7 +8,8 @@ import { AppError } from '../errors.js'
 import { presentedBearer } from './authorization.js'
 import { SESSION_COOKIE } from './cookies.js'
 
-const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+/** The methods that change state: the CSRF guard checks them, and the OpenAPI document lists its answers on them. */
+export const UNSAFE_METHODS: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
 
 export const CsrfErrors = {
   crossSite: () => new AppError('csrf_rejected', 403, 'Cross-site request refused'),

@@ -26,7 +26,7 @@ export interface IssueOptions {
    * What happens to the account's earlier unused tokens of the same purpose: 'void' (the default;
    * reset and address-change links must die with a newer one) or 'keep' (verification links: every
    * one confirms the same mailbox for the same account, docs/decisions/0100; the caller voids them
-   * all once the address is verified or changed).
+   * all once the address is verified or changed), or a caller that voided them itself just before.
    */
   earlier?: 'void' | 'keep'
 }

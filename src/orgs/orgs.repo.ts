@@ -103,8 +103,10 @@ export async function lockMember(trx: Trx, orgId: string, accountId: string): Pr
   return trx.selectFrom('memberships').select('role').where('org_id', '=', orgId).where('account_id', '=', accountId).forUpdate().executeTakeFirst()
 }
 
-/** The membership's row, held (FOR SHARE) until the transaction ends: a removal waits for it. */
-/** Locks the account's membership (for share) and returns its role and the organization's mfaRequired policy. */
+/**
+ * The membership's role and the organization's mfaRequired policy, the membership row held (FOR
+ * SHARE) until the transaction ends: a removal waits for it.
+ */
 export async function shareMember(trx: Trx, orgId: string, accountId: string): Promise<{ role: string; mfa_required: boolean } | undefined> {
   return trx
     .selectFrom('memberships as m')

@@ -59,16 +59,12 @@ export async function listForAccount(db: Db, accountId: string, now: Date, idleS
     .execute()
 }
 
-/** Gives a session a new token hash (the old token stops matching), multi-factor from now on if asked; false when it is not the account's. */
-export async function replaceTokenHash(db: Db, accountId: string, id: string, tokenHash: Buffer, multiFactor: boolean): Promise<boolean> {
-  const set = multiFactor ? { token_hash: tokenHash, multi_factor: true } : { token_hash: tokenHash }
+/**
+ * Changes the account's session `id`: a new token hash (the old token stops matching), and/or
+ * multi-factor from now on (it has just proved a factor); false when it is not the account's.
+ */
+export async function updateOwn(db: Db, accountId: string, id: string, set: { token_hash?: Buffer; multi_factor?: true }): Promise<boolean> {
   const result = await db.updateTable('sessions').set(set).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
-  return result.numUpdatedRows > 0n
-}
-
-/** Marks the account's session `id` as a multi-factor sign-in (it has just proved a factor); false when it is not the account's. */
-export async function markMultiFactor(db: Db, accountId: string, id: string): Promise<boolean> {
-  const result = await db.updateTable('sessions').set({ multi_factor: true }).where('id', '=', id).where('account_id', '=', accountId).executeTakeFirst()
   return result.numUpdatedRows > 0n
 }
 

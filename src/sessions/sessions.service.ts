@@ -86,7 +86,7 @@ export async function listSessions(deps: Deps, accountId: string, currentSession
  */
 export async function rotateSessionToken(db: Db, accountId: string, sessionId: string, opts: { multiFactor?: true } = {}): Promise<string | null> {
   const token = randomToken(SESSION_TOKEN_BYTES)
-  return (await repo.replaceTokenHash(db, accountId, sessionId, sha256(token), opts.multiFactor === true)) ? token : null
+  return (await repo.updateOwn(db, accountId, sessionId, { token_hash: sha256(token), ...(opts.multiFactor ? { multi_factor: true } : {}) })) ? token : null
 }
 
 /**
@@ -96,7 +96,7 @@ export async function rotateSessionToken(db: Db, accountId: string, sessionId: s
  * the session is not the account's.
  */
 export async function markSessionMultiFactor(db: Db, accountId: string, sessionId: string): Promise<boolean> {
-  return repo.markMultiFactor(db, accountId, sessionId)
+  return repo.updateOwn(db, accountId, sessionId, { multi_factor: true })
 }
 
 /** Ends one of the account's sessions; false when the id is not one of its sessions. */
