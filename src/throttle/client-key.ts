@@ -30,10 +30,14 @@ export const NOT_AN_ADDRESS = 'not-an-address'
  * so only a bracketed IPv6 address or an IPv4 address takes a port.
  */
 function withoutPort(address: string): string {
-  const bracketed = /^\[([^\]]+)\](?::\d{1,5})?$/.exec(address)
-  if (bracketed?.[1] !== undefined) return bracketed[1]
-  const v4 = /^(\d{1,3}(?:\.\d{1,3}){3}):\d{1,5}$/.exec(address)
-  return v4?.[1] ?? address
+  const port = (rest: string): boolean => /^:\d{1,5}$/.test(rest)
+  if (address.startsWith('[')) {
+    const close = address.indexOf(']')
+    return close > 1 && (close === address.length - 1 || port(address.slice(close + 1))) ? address.slice(1, close) : address
+  }
+  // One colon: an IPv4 address and a port (IPv6 text has at least two).
+  const colon = address.indexOf(':')
+  return colon > 0 && colon === address.lastIndexOf(':') && port(address.slice(colon)) ? address.slice(0, colon) : address
 }
 
 /**
@@ -42,6 +46,7 @@ function withoutPort(address: string): string {
  * hand each spelling a budget of its own).
  */
 export function clientKey(raw: string): string {
+  if (isIPv4(raw)) return raw // the common case, before any parsing
   const address = withoutPort(raw)
   if (isIPv4(address)) return address
   const groups = ipv6Groups(address)
