@@ -110,6 +110,13 @@ describe.skipIf(!HAS_CHROMIUM)('reference pages in Chromium', () => {
 
     await page.click('#logout')
     await expect.poll(() => page.isVisible('#login-form')).toBe(true)
+    // Signed out, the page keeps nothing of the account: not the address (a later check of it cannot
+    // pass on stale text either), the password typed to re-authenticate, the TOTP key or the codes.
+    expect(await page.textContent('#me-email')).toBe('')
+    expect(await page.inputValue('#reauth-password')).toBe('')
+    expect(await page.textContent('#totp-secret')).toBe('')
+    expect(await page.locator('#recovery-codes li').count()).toBe(0)
+    expect(await page.locator('#sessions li').count()).toBe(0)
     b.clock.advance(30)
     await page.fill('#login-email', email)
     await page.fill('#login-password', STRONG_PASSWORD)
@@ -134,7 +141,9 @@ describe.skipIf(!HAS_CHROMIUM)('reference pages in Chromium', () => {
     const pending = sessionCookieFrom(await login(b, email), '__Host-mfa-pending')
     const other = await b.app.inject({ method: 'POST', url: '/v1/auth/login/mfa', headers: { cookie: pending }, payload: { code: codes[1] } })
     const otherCookie = sessionCookieFrom(other)
-    await page.reload()
+    // The reload's own answer is read, so a failure names its status instead of an empty list.
+    const [listed] = await Promise.all([page.waitForResponse((r) => new URL(r.url()).pathname === '/v1/sessions'), page.reload()])
+    expect(listed.status()).toBe(200)
     // This browser's, the factory's and the one just made.
     await expect.poll(() => page.locator('#sessions li').count()).toBe(3)
     await page.click('#sessions li button')

@@ -225,6 +225,17 @@
     )
   }
 
+  // Signed out, the page keeps nothing of the account: on a shared computer the next person must not
+  // find the address, the password typed for re-authentication, a TOTP key or the recovery codes in it.
+  function forgetAccount() {
+    for (const id of ['me-email', 'me-mfa', 'totp-secret']) $(id).textContent = ''
+    for (const id of ['passkeys', 'sessions', 'recovery-codes']) $(id).replaceChildren()
+    for (const id of ['reauth-password', 'reauth-code', 'totp-code']) $(id).value = ''
+    $('totp-qr').removeAttribute('src')
+    $('totp-enrol').hidden = true
+    $('recovery').hidden = true
+  }
+
   async function refresh(message) {
     const me = await api('GET', '/v1/me')
     const signedIn = me.status === 200
@@ -236,6 +247,7 @@
       $('totp-off').hidden = me.data.mfaEnabled
       await Promise.all([renderPasskeys(), renderSessions()])
     } else {
+      forgetAccount()
       $('login-form').hidden = false
       $('mfa-form').hidden = true
     }
