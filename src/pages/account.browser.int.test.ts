@@ -32,6 +32,8 @@ describe.skipIf(!HAS_CHROMIUM)('reference pages in Chromium', () => {
     await expect.poll(() => page.textContent('#status')).toBe('Passkey "Virtual authenticator" added.')
     await expect.poll(() => page.locator('#passkeys li').count()).toBe(1)
     expect(await authenticator.credentials()).toHaveLength(1)
+    // A passkey is a second factor: the page does not call such an account's two-factor sign-in off.
+    expect(await page.textContent('#me-mfa')).toBe('on (passkey)')
 
     await page.click('#logout')
     await expect.poll(() => page.isVisible('#passkey-login')).toBe(true)

@@ -183,6 +183,8 @@
     const r = await api('GET', '/v1/me/passkeys')
     const list = $('passkeys')
     if (r.status !== 200) return list.replaceChildren()
+    // A passkey is a second factor too: without TOTP, the account's two-factor sign-in is its passkey.
+    if ($('me-mfa').textContent === 'off' && r.data.passkeys.length > 0) $('me-mfa').textContent = 'on (passkey)'
     list.replaceChildren(
       ...r.data.passkeys.map((p) => {
         const li = document.createElement('li')
