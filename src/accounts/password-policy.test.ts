@@ -9,8 +9,10 @@ describe('password policy (NIST SP 800-63B-4)', () => {
     expect(checkPassword('correct horse battery staple orbit', 'ana@example.test', policy)).toEqual([])
   })
 
-  it('refuses fewer than 15 code points', () => {
+  it('refuses fewer than 15 code points, and 15 is enough for the length rule', () => {
     expect(checkPassword('Xk3!qP9@zL2#', 'ana@example.test', policy)).toContain('too_short')
+    expect(lengthProblem('Xk3!qP9@zL2#vB7', policy)).toBeNull()
+    expect(lengthProblem('Xk3!qP9@zL2#vB', policy)).not.toBeNull()
   })
 
   it('counts code points after NFKC, not UTF-16 units', () => {

@@ -1,7 +1,8 @@
 // Single-use tokens sent by mail (verify email: 24 h; reset password, email change: at most 1 h).
 // An email-change token is bound to (account, new address): the address is stored beside it. Invariants:
 // 32 CSPRNG bytes; only the SHA-256 is stored; a newer token of the same purpose voids older ones,
-// unless the issuer says `earlier: 'keep'` (verification links only, docs/decisions/0100);
+// unless the issuer says `earlier: 'keep'` (verification links, docs/decisions/0100; an email change,
+// which voids the pending link itself first);
 // consuming is one atomic UPDATE ... WHERE used_at IS NULL, so a token works exactly once.
 import { sql } from 'kysely'
 import { sha256 } from '../crypto/hash.js'
