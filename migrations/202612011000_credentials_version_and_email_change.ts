@@ -1,4 +1,4 @@
-// Issue 9. accounts.credentials_version moves forward with every password change, reset and
+// accounts.credentials_version moves forward with every password change, reset and
 // compromise flag, so a login that verified the previous password can see, in the transaction that
 // issues its session, that the credential changed under it (docs/decisions/0043). One-time tokens
 // gain the purpose `email_change` and the address the token is bound to (docs/decisions/0044).
