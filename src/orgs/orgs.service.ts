@@ -4,8 +4,10 @@
 // - mfaRequired can only be turned on by someone who has a second factor;
 // - deletion takes memberships, invitations, tenant rows and bound tokens with it (cascade), and is
 //   recorded in the organization's trail, which outlives it.
+import { lockAccount } from '../accounts/accounts.service.js'
 import type { Trx } from '../db/db.js'
 import type { Deps } from '../deps.js'
+import { CommonErrors } from '../errors.js'
 import { recordOrgEvent } from './org-events.js'
 import { OrgErrors } from './orgs.errors.js'
 import * as repo from './orgs.repo.js'
@@ -22,6 +24,9 @@ export type { OrgSummary, OrgView }
 export async function createOrg(deps: Deps, accountId: string, name: string, meta: OrgMeta): Promise<OrgSummary & { createdAt: string }> {
   const now = deps.clock.now()
   return deps.db.transaction().execute(async (trx) => {
+    // The account row first, as accepting an invitation does: parallel creates (and an accept) count
+    // in turn, so none passes the cap on a count another is about to outgrow.
+    if ((await lockAccount(trx, accountId)) === undefined) throw CommonErrors.unauthenticated()
     if ((await repo.countMemberships(trx, accountId)) >= MAX_MEMBERSHIPS_PER_ACCOUNT) throw OrgErrors.tooManyOrgs(MAX_MEMBERSHIPS_PER_ACCOUNT)
     const org = await repo.insertOrg(trx, name, now)
     await repo.insertMembership(trx, { org_id: org.id, account_id: accountId, role: CREATOR_ROLE, created_at: now })
@@ -91,11 +96,19 @@ export async function updateOrg(
   })
 }
 
+/**
+ * Holds the organization's row until `trx` ends, for a change that counts what it owns before adding
+ * to it (projects): parallel changes count in turn. Throws not_found when it is gone.
+ */
+export async function lockOrganization(trx: Trx, orgId: string): Promise<void> {
+  if ((await repo.lockOrg(trx, orgId)) === undefined) throw OrgErrors.notFound()
+}
+
 /** Deletes the organization and everything it owns. The caller's password was checked by the route. */
 export async function deleteOrg(deps: Deps, ctx: OrgContext, meta: OrgMeta): Promise<void> {
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
-    if ((await repo.lockOrg(trx, ctx.orgId)) === undefined) throw OrgErrors.notFound()
+    await lockOrganization(trx, ctx.orgId)
     await recordOrgEvent(trx, { type: 'org.deleted', orgId: ctx.orgId, actorId: ctx.accountId, meta, at: now })
     await repo.deleteOrg(trx, ctx.orgId)
   })

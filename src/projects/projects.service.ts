@@ -8,6 +8,7 @@ import type { Deps } from '../deps.js'
 import { withTenant } from '../db/tenant.js'
 import { AppError, CommonErrors } from '../errors.js'
 import { recordOrgEvent } from '../orgs/org-events.js'
+import { lockOrganization } from '../orgs/orgs.service.js'
 import type { OrgContext, OrgMeta } from '../orgs/orgs.types.js'
 import * as repo from './projects.repo.js'
 import { ProjectView as ProjectViewSchema } from './projects.schemas.js'
@@ -39,6 +40,8 @@ export async function getProject(deps: Deps, ctx: OrgContext, id: string): Promi
 export async function createProject(deps: Deps, ctx: OrgContext, name: string, meta: OrgMeta): Promise<ProjectView> {
   const now = deps.clock.now()
   return withTenant(deps, ctx.orgId, async (trx) => {
+    // Parallel creates count in turn, so none passes the cap on a count another is about to outgrow.
+    await lockOrganization(trx, ctx.orgId)
     if ((await repo.countProjects(trx, ctx.orgId)) >= MAX_PROJECTS_PER_ORG)
       throw new AppError('project_limit_reached', 422, `An organization may have at most ${MAX_PROJECTS_PER_ORG} projects`)
     const row = await repo.insertProject(trx, { org_id: ctx.orgId, name, created_at: now, updated_at: now })
