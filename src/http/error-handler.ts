@@ -29,6 +29,15 @@ const GENERIC_4XX: Record<number, [string, string]> = {
   431: ['headers_too_large', 'Request headers are too large'],
 }
 
+/**
+ * The client hung up before its body was read in full: Node's `aborted` error on the request stream.
+ * It carries ECONNRESET, as a dropped database connection does, so it is told apart by the stream:
+ * a request whose body never ended. Nobody is left to answer; nothing failed on this side.
+ */
+function clientAborted(err: FastifyError | Error, request: FastifyRequest): boolean {
+  return (err as FastifyError).code === 'ECONNRESET' && request.raw.readableAborted
+}
+
 function toBody(err: FastifyError | AppError | Error): { status: number; body: ErrorBody; headers: Record<string, string> } {
   if (err instanceof AppError) {
     return { status: err.status, body: { ...err.extra, error: err.code, message: err.message }, headers: { ...err.headers } }
@@ -64,8 +73,14 @@ function isShedding(err: FastifyError | Error): boolean {
   return err instanceof HasherBusyError || (err as FastifyError).code === 'FST_UNDER_PRESSURE'
 }
 
+const clientAbortedBody = (): ReturnType<typeof toBody> => ({
+  status: 400,
+  body: { error: 'client_aborted', message: 'The request body was not received in full' },
+  headers: {},
+})
+
 export function errorHandler(this: unknown, err: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
-  const { status, body, headers } = toBody(err)
+  const { status, body, headers } = clientAborted(err, request) ? clientAbortedBody() : toBody(err)
   // A 401 names the scheme that would do (RFC 9110 §11.6.1): the API's programs send a bearer token.
   if (status === 401) headers['www-authenticate'] = 'Bearer'
   // Refusals (4xx, and shed 503s: the hashing queue full, the event loop lagging) are the server
