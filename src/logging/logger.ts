@@ -33,6 +33,18 @@ export function isoTime(): string {
   return `,"time":"${isoPrefix}${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z"`
 }
 
+// What an error's own `code` looks like: Node's (ECONNRESET, ERR_...), Fastify's (FST_...) or a
+// PostgreSQL SQLSTATE (five characters). Kept in the line, where a field named `code` is otherwise
+// masked as a possible one-time code (redact.ts): a six-digit TOTP code is none of these.
+const ERROR_CODE = /^(?:E[A-Z]{2,}|ERR_[A-Z0-9_]+|FST_[A-Z0-9_]+|[0-9A-Z]{5})$/
+
+function serializeError(err: Error): unknown {
+  const out = redactDeep(pino.stdSerializers.err(err)) as Record<string, unknown>
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && ERROR_CODE.test(code)) out['code'] = code
+  return out
+}
+
 export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerOptions {
   return {
     level: opts.level,
@@ -55,7 +67,7 @@ export function loggerOptions(opts: { level: string; pretty: boolean }): LoggerO
       req: (req: RequestLike) => ({ method: req.method, path: req.url?.split('?')[0], ip: req.ip }),
       res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
       // Serialized after formatters.log runs, so the error's message and stack are masked here.
-      err: (err: Error) => redactDeep(pino.stdSerializers.err(err)),
+      err: serializeError,
     },
     timestamp: isoTime,
     ...(opts.pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss', ignore: 'pid,hostname' } } } : {}),

@@ -59,6 +59,18 @@ describe('logger', () => {
     expect(out).toContain(`sss_${REDACTED}`)
   })
 
+  it("keeps an error's own code (a Node, Fastify or PostgreSQL code), and masks any other value there", () => {
+    const lines: string[] = []
+    const log = createLogger({ level: 'info', pretty: false }, { write: (line: string) => void lines.push(line) })
+    for (const code of ['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', '23505', '57P01']) {
+      log.error({ err: Object.assign(new Error('failed'), { code }) }, 'failed')
+    }
+    // Not an error code: a six-digit TOTP code, or anything else a careless caller put there.
+    for (const code of ['123456', 'abcd-efgh-jkmn', 'hunter2']) log.error({ err: Object.assign(new Error('failed'), { code }) }, 'failed')
+    const codes = lines.map((l) => (JSON.parse(l) as { err: { code: string } }).err.code)
+    expect(codes).toEqual(['ECONNRESET', 'ERR_STREAM_PREMATURE_CLOSE', 'FST_ERR_CTP_INVALID_MEDIA_TYPE', '23505', '57P01', REDACTED, REDACTED, REDACTED])
+  })
+
   it('keeps request and response headers out, whether logged raw or through the serializers', () => {
     const lines: string[] = []
     const log = createLogger({ level: 'info', pretty: false }, { write: (line: string) => void lines.push(line) })
