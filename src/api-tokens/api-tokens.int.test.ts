@@ -145,6 +145,35 @@ describe('API tokens', () => {
       }
     })
 
+    // Found by a tester over HTTP: the token name is quoted in the mail to the owner and in listings,
+    // yet took what organization names refuse. One rule now covers all three names (src/http/schemas.ts).
+    it('refuses C1 controls, line separators, invisible and direction-changing characters, and lone surrogates (400), creating nothing', async () => {
+      const owner = await signIn()
+      const escapedNames = ['c1\\u0085x', 'line\\u2028break', 'para\\u2029graph', '\\u202eevil', 'a\\u200db', 'a\\u200bb', '\\ufeffbom', '\\ud800', 'a\\udfffb']
+      for (const escaped of escapedNames) {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/tokens',
+          headers: { cookie: owner.cookie, 'content-type': 'application/json' },
+          payload: `{"name":"${escaped}","scopes":["account:read"]}`,
+        })
+        expect(res.statusCode, escaped).toBe(400)
+        expect(res.json()).toMatchObject({ error: 'validation_failed' })
+      }
+      const list = await t.app.inject({ method: 'GET', url: '/v1/tokens', headers: { cookie: owner.cookie } })
+      expect(list.json()).toEqual({ tokens: [] })
+      expect(await t.deps.db.selectFrom('email_outbox').select('id').where('to_address', '=', owner.email).execute()).toEqual([])
+    })
+
+    it('still takes ordinary names: spaces, accents, emoji, CJK, a host name', async () => {
+      const owner = await signIn()
+      for (const name of ['Société Générale', 'Acme Inc.', 'deploy 🚀', 'デプロイ用', 'ci for www.example.com']) {
+        const res = await createToken(owner.cookie, { name, scopes: ['account:read'] })
+        expect(res.statusCode, name).toBe(201)
+        expect(res.json()).toMatchObject({ name })
+      }
+    })
+
     it('refuses an expiry beyond the configured maximum (422 invalid_expiry)', async () => {
       const owner = await signIn()
       const res = await createToken(owner.cookie, { name: 'x', scopes: ['account:read'], expiresInDays: t.deps.config.apiTokens.maxDays + 1 })

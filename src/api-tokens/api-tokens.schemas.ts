@@ -1,7 +1,7 @@
 // Request and response shapes of /v1/tokens. The secret appears in one schema only, the 201 of
 // creation; TokenView has no field that could carry it or its hash.
 import { type Static, Type } from 'typebox'
-import { Id, StrictObject, Timestamp } from '../http/schemas.js'
+import { DisplayName, Id, StrictObject, Timestamp } from '../http/schemas.js'
 import { SCOPE_NAMES } from '../principal/scopes.js'
 
 export const TOKEN_NAME_MAX_CHARS = 100
@@ -12,8 +12,8 @@ export const Scope = Type.Enum(SCOPE_NAMES, { description: 'A scope from the reg
 export const Scopes = Type.Array(Scope, { minItems: 1, maxItems: SCOPE_NAMES.length, uniqueItems: true })
 
 export const CreateTokenBody = StrictObject({
-  // No control characters: the name is shown in mail and in listings.
-  name: Type.String({ minLength: 1, maxLength: TOKEN_NAME_MAX_CHARS, pattern: '^[^\\u0000-\\u001f\\u007f]+$' }),
+  // Quoted in the mail to the owner ("a token was created") and shown in listings.
+  name: DisplayName(TOKEN_NAME_MAX_CHARS),
   scopes: Scopes,
   expiresInDays: Type.Optional(Type.Integer({ minimum: 1, maximum: EXPIRES_IN_DAYS_CEILING, description: 'Default and maximum come from config' })),
   orgId: Type.Optional(Type.String({ format: 'uuid', maxLength: 36, description: 'Bind the token to this organization (org scopes need it)' })),

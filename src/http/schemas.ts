@@ -22,6 +22,27 @@ export const Email = Type.String({ minLength: 3, maxLength: 254, format: 'email'
 export const EmailView = Type.String({ maxLength: 254 })
 
 /**
+ * One character of a name people read (organization, project, API token), in listings, the audit
+ * trail and mail: no control character (C0, C1, line and paragraph separators), no invisible or
+ * direction-changing one (Unicode format characters: zero-width, joiners, bidi overrides, BOM), so
+ * a name cannot hide or reorder text around it, and no lone surrogate: a string that is not
+ * well-formed UTF-16 would be stored as U+FFFD by the driver's UTF-8 encoding, not refused.
+ * Ajv compiles patterns with the `u` flag, where a surrogate pair is one code point and only a
+ * lone half is `\p{Cs}`.
+ */
+const NAME_CHAR = '[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\p{Cf}\\p{Cs}]'
+
+/**
+ * A name people read: 1 to `maxLength` code points, each a NAME_CHAR. `refuse`, when given, is a
+ * regular expression that no part of the name may match (a feature's own rule on top).
+ */
+export function DisplayName(maxLength: number, options: { refuse?: string; description?: string } = {}) {
+  const guard = options.refuse === undefined ? '' : `(?!.*(?:${options.refuse}))`
+  const description = options.description ?? 'No control, invisible or direction-changing character'
+  return Type.String({ minLength: 1, maxLength, pattern: `^${guard}${NAME_CHAR}+$`, description })
+}
+
+/**
  * Every password a route takes: a new one (register, reset, change) or the current one (login,
  * verify-email, re-authentication, deletions). Bounded far above the policy maximum
  * (PASSWORD_MAX_LENGTH, at most 1024 code points): the policy decides what a new password may be

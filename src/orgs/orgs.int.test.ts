@@ -44,6 +44,72 @@ describe('organizations', () => {
       expect((await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name } })).statusCode, name).toBe(201)
   })
 
+  // Found by a tester over HTTP: `www.` text is made a link by mail clients, and a full-width colon
+  // or slash (U+FF1A, U+FF0F) passed the ASCII `://` check. A bare domain ("Example.com Ltd") stays
+  // allowed: it is a real business name, and the test above already accepts 'acme.example'.
+  it('refuses a www. address or a double slash, in any case and in full-width forms, and leaves the name as it was', async () => {
+    const ana = await signedIn(t, 'links@orgs.test')
+    const orgId = await createOrg(t, ana, 'Before')
+    for (const name of [
+      'www.evil.example/reset',
+      'Reset at WWW.evil.example',
+      'evil\uff1a//x.example',
+      'evil:\uff0f\uff0fx.example',
+      'see //evil.example/reset',
+      '\uff57\uff57\uff57\uff0eevil.example',
+      'ww\u{1d430}.evil.example',
+    ]) {
+      const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name } })
+      expect(created.statusCode, name).toBe(400)
+      expect(created.json()).toMatchObject({ error: 'validation_failed' })
+      const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: ana }, payload: { name } })
+      expect(renamed.statusCode, name).toBe(400)
+      expect(renamed.json()).toMatchObject({ error: 'validation_failed' })
+    }
+    const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: { cookie: ana } })
+    expect(list.json()).toEqual({ orgs: [{ id: orgId, name: 'Before', role: 'owner' }] })
+  })
+
+  // Found by a tester over HTTP: "\ud800" in the JSON was stored as U+FFFD (the driver encodes
+  // UTF-8) instead of being refused.
+  it('refuses a name that is not well-formed UTF-16 (a lone surrogate) instead of storing U+FFFD', async () => {
+    const ana = await signedIn(t, 'surrogates@orgs.test')
+    const orgId = await createOrg(t, ana, 'Before')
+    for (const escaped of ['\\ud800', 'a\\udfffb', 'Acme \\ude00\\ud83d']) {
+      const payload = `{"name":"${escaped}"}`
+      const headers = { cookie: ana, 'content-type': 'application/json' }
+      const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers, payload })
+      expect(created.statusCode, escaped).toBe(400)
+      expect(created.json()).toMatchObject({ error: 'validation_failed' })
+      const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers, payload })
+      expect(renamed.statusCode, escaped).toBe(400)
+    }
+    const list = await t.app.inject({ method: 'GET', url: '/v1/orgs', headers: { cookie: ana } })
+    expect(list.json()).toEqual({ orgs: [{ id: orgId, name: 'Before', role: 'owner' }] })
+  })
+
+  it('still takes ordinary names: spaces, accents, emoji, CJK, a company domain, a surrogate pair', async () => {
+    const ana = await signedIn(t, 'ordinary@orgs.test')
+    const orgId = await createOrg(t, ana)
+    for (const name of [
+      'Société Générale',
+      'Acme Inc.',
+      'Example.com Ltd',
+      'Rocket 🚀 Labs',
+      '株式会社サンプル',
+      '北京示例科技有限公司',
+      'AC/DC Tribute Band',
+      'Awww Pets',
+    ]) {
+      const created = await t.app.inject({ method: 'POST', url: '/v1/orgs', headers: { cookie: ana }, payload: { name } })
+      expect(created.statusCode, name).toBe(201)
+      expect(created.json()).toMatchObject({ name })
+      const renamed = await t.app.inject({ method: 'PATCH', url: `/v1/orgs/${orgId}`, headers: { cookie: ana }, payload: { name } })
+      expect(renamed.statusCode, name).toBe(200)
+      expect(renamed.json()).toMatchObject({ name })
+    }
+  })
+
   it('answers 404 not_found to a non-member, for an unknown and for a malformed id alike', async () => {
     const ana = await signedIn(t, 'ana2@orgs.test')
     const eve = await signedIn(t, 'eve2@orgs.test')

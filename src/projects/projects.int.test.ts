@@ -39,4 +39,40 @@ describe('/v1/orgs/:orgId/projects', () => {
     }
     expect((await t.app.inject({ method: 'GET', url: base, headers: { cookie: owner } })).json()).toEqual({ projects: [] })
   })
+
+  // Found by a tester over HTTP: project names are read by every member in listings and the audit
+  // trail, yet took what organization names refuse. One rule now covers all three names
+  // (src/http/schemas.ts).
+  it('refuses C1 controls, line separators, invisible and direction-changing characters, and lone surrogates (400), changing nothing', async () => {
+    const owner = await signedIn(t, 'own3@proj.test')
+    const orgId = await createOrg(t, owner)
+    const base = `/v1/orgs/${orgId}/projects`
+    const created = await t.app.inject({ method: 'POST', url: base, headers: { cookie: owner }, payload: { name: 'Apollo' } })
+    const { id } = created.json<{ id: string }>()
+    const escapedNames = ['c1\\u0085x', 'line\\u2028break', 'para\\u2029graph', '\\u202eevil', 'a\\u200db', 'a\\u200bb', '\\ufeffbom', '\\ud800', 'a\\udfffb']
+    for (const escaped of escapedNames) {
+      const headers = { cookie: owner, 'content-type': 'application/json' }
+      const payload = `{"name":"${escaped}"}`
+      const post = await t.app.inject({ method: 'POST', url: base, headers, payload })
+      expect(post.statusCode, escaped).toBe(400)
+      expect(post.json()).toMatchObject({ error: 'validation_failed' })
+      const patch = await t.app.inject({ method: 'PATCH', url: `${base}/${id}`, headers, payload })
+      expect(patch.statusCode, escaped).toBe(400)
+      expect(patch.json()).toMatchObject({ error: 'validation_failed' })
+    }
+    const list = await t.app.inject({ method: 'GET', url: base, headers: { cookie: owner } })
+    expect(list.json()).toMatchObject({ projects: [{ id, name: 'Apollo' }] })
+    expect(list.json<{ projects: unknown[] }>().projects).toHaveLength(1)
+  })
+
+  it('still takes ordinary names: spaces, accents, emoji, CJK, a domain', async () => {
+    const owner = await signedIn(t, 'own4@proj.test')
+    const orgId = await createOrg(t, owner)
+    const base = `/v1/orgs/${orgId}/projects`
+    for (const name of ['Société Générale', 'Acme Inc.', 'Rocket 🚀 launch', '東京プロジェクト', 'www.example.com redesign', 'api/v2']) {
+      const res = await t.app.inject({ method: 'POST', url: base, headers: { cookie: owner }, payload: { name } })
+      expect(res.statusCode, name).toBe(201)
+      expect(res.json()).toMatchObject({ name })
+    }
+  })
 })

@@ -1,8 +1,9 @@
 // Request and response shapes of /v1/orgs/:orgId/projects.
 import { Type } from 'typebox'
-import { Id, StrictObject, Timestamp } from '../http/schemas.js'
+import { DisplayName, Id, StrictObject, Timestamp } from '../http/schemas.js'
 
-const ProjectName = Type.String({ minLength: 1, maxLength: 100, pattern: '^[^\\u0000-\\u001f\\u007f]+$' })
+// Read by every member in listings and the audit trail.
+const ProjectName = DisplayName(100)
 
 export const ProjectsParams = StrictObject({ orgId: Id })
 export const ProjectParams = StrictObject({ orgId: Id, projectId: Id })
