@@ -99,6 +99,21 @@ describe('audit trail of an organization', () => {
     }
   })
 
+  it('takes a limit of 1 to 100 as documented (400 beyond), and the export type in any letter case', async () => {
+    // Found by an attacker pass: 101 to 999 were silently capped, and Accept: application/X-NDJSON got the JSON page.
+    const { owner, orgId } = await busyOrg()
+    const url = `/v1/orgs/${orgId}/audit-events`
+    for (const limit of ['1', '100'])
+      expect((await t.app.inject({ method: 'GET', url: `${url}?limit=${limit}`, headers: { cookie: owner } })).statusCode).toBe(200)
+    for (const limit of ['0', '101', '999', '1000', '-1', '01']) {
+      const res = await t.app.inject({ method: 'GET', url: `${url}?limit=${limit}`, headers: { cookie: owner } })
+      expect(res.statusCode, limit).toBe(400)
+      expect(res.json()).toMatchObject({ error: 'validation_failed' })
+    }
+    const upper = await t.app.inject({ method: 'GET', url, headers: { cookie: owner, accept: 'Application/X-NDJSON' } })
+    expect(upper.headers['content-type']).toContain('application/x-ndjson')
+  })
+
   it('exports every event as NDJSON that verifies offline, and names a tampered or missing line', async () => {
     const { owner, orgId } = await busyOrg()
     const res = await t.app.inject({ method: 'GET', url: `/v1/orgs/${orgId}/audit-events`, headers: { cookie: owner, accept: 'application/x-ndjson' } })

@@ -102,7 +102,8 @@ export const orgRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     },
     async (request, reply) => {
       const ctx = orgContext(request)
-      if ((request.headers.accept ?? '').includes('application/x-ndjson')) {
+      // Media types compare without regard to case (RFC 9110 §8.3.1).
+      if ((request.headers.accept ?? '').toLowerCase().includes('application/x-ndjson')) {
         // A stream bypasses the JSON serializer; the reply type only describes the JSON answer.
         return reply.type('application/x-ndjson; charset=utf-8').send(Readable.from(exportOrgAudit(deps, ctx.orgId)) as never)
       }
