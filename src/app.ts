@@ -15,7 +15,7 @@ import { AccessLogController, requestChildLogger } from './logging/access-log.js
 import { csrfGuard } from './http/csrf.js'
 import { errorHandler } from './http/error-handler.js'
 import { canonicalIds } from './http/canonical-ids.js'
-import { clientErrors, frameworkErrors } from './http/framework-errors.js'
+import { answerServerEvents, clientErrors, frameworkErrors } from './http/framework-errors.js'
 import { loadShedding } from './http/load-shedding.js'
 import { notFoundHandler, routeMethods } from './http/method-not-allowed.js'
 import { openapi } from './http/openapi.js'
@@ -76,6 +76,8 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
     // process (the test suite builds dozens of apps; src/http/schema-compilers.ts).
     schemaController: { compilersFactory: schemaCompilers() },
   }).withTypeProvider<TypeBoxTypeProvider>()
+  // Requests Node answers itself, outside Fastify (an unmet Expect, CONNECT): see the handler.
+  answerServerEvents(app, routes)
 
   app.setErrorHandler(errorHandler)
   // Bodies are JSON (API.md): Fastify's own text/plain parser would hand a text body to the schema.

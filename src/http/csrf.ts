@@ -33,15 +33,17 @@ async function csrfPlugin(app: FastifyInstance, opts: { publicOrigin: string }):
   // Synchronous: a safe method (most requests) costs one Set lookup and no promise.
   app.addHook('onRequest', (request, _reply, done) => {
     if (!UNSAFE_METHODS.has(request.method)) return done()
-    // A DELETE with nothing in it is fine whatever type it names (API.md): without this, Fastify
-    // would parse the empty body by that type (415 for a form type, 400 for an empty JSON body).
-    if (request.method === 'DELETE' && !hasBody(request)) delete request.headers['content-type']
+    // A request with nothing in it is fine whatever type it names (API.md): without this, Fastify
+    // would parse the empty body by that type (415 for a form or text type, 400 for an empty JSON
+    // body). The origin check below never reads the type, so an empty cross-site form still gets 403.
+    const empty = !hasBody(request)
+    if (empty) delete request.headers['content-type']
     // Only cookie-authenticated requests are exposed: a bearer token is never sent by a browser on
     // its own. Another scheme (Basic, which a browser does send by itself) leaves the cookie in charge.
     if (request.cookies[SESSION_COOKIE] === undefined || presentedBearer(request) !== undefined) return done()
     if (isCrossSite(request, opts.publicOrigin)) return done(CsrfErrors.crossSite())
     const type = request.headers['content-type']
-    if (hasBody(request) && (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type))) return done(CsrfErrors.notJson())
+    if (!empty && (typeof type !== 'string' || !/^application\/json\s*(;|$)/i.test(type))) return done(CsrfErrors.notJson())
     done()
   })
 }
