@@ -22,13 +22,19 @@ describe('DisplayName', () => {
     const pieces = ['a', 'é', '東', '\ud83d\ude80', '\ud800', '\udbff', '\udc00', '\udfff', ' ']
     // Every string of one to three pieces: pairs split, reversed, doubled and at either end.
     const strings = pieces.flatMap((a) => [a, ...pieces.flatMap((b) => [a + b, ...pieces.map((c) => a + b + c)])])
-    for (const s of strings) expect(valid(s), JSON.stringify(s)).toBe(isWellFormed(s))
+    // (A string of spaces alone is refused for another reason: see below.)
+    for (const s of strings) expect(valid(s), JSON.stringify(s)).toBe(isWellFormed(s) && s.trim() !== '')
     for (let unit = 0xd800; unit <= 0xdfff; unit++) expect(valid(`x${String.fromCharCode(unit)}y`)).toBe(false)
   })
 
   it('refuses C0 and C1 controls, line and paragraph separators and every format character', () => {
     const refused = [0x00, 0x09, 0x0a, 0x1f, 0x7f, 0x80, 0x85, 0x9f, 0x2028, 0x2029, 0x200b, 0x200d, 0x200e, 0x202e, 0x2066, 0xfeff, 0xad, 0x61c, 0xe0041]
     for (const cp of refused) expect(valid(`a${String.fromCodePoint(cp)}b`), cp.toString(16)).toBe(false)
+  })
+
+  it('refuses a name of nothing but spaces, of any kind', () => {
+    for (const blank of [' ', '   ', '\u00a0', '\u3000', '\u2003 \u2003']) expect(valid(blank), JSON.stringify(blank)).toBe(false)
+    expect(valid(' a ')).toBe(true)
   })
 
   it('takes ordinary names, and keeps the length bound it is given in code points', () => {
