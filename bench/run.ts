@@ -208,9 +208,13 @@ try {
     for (let i = 0; i < 4; i += 1) await deps.hasher.hash(PASSWORD)
     const hashMs = (performance.now() - hashStart) / 4
     const lanes = config.passwords.maxConcurrentHashes
-    const parallelStart = performance.now()
-    await Promise.all(Array.from({ length: lanes * 4 }, () => deps.hasher.hash(PASSWORD)))
-    const hashRate = (lanes * 4) / ((performance.now() - parallelStart) / 1000)
+    /** Hashes per second with every lane busy, measured now. */
+    const measureHashRate = async (): Promise<number> => {
+      const parallelStart = performance.now()
+      await Promise.all(Array.from({ length: lanes * 4 }, () => deps.hasher.hash(PASSWORD)))
+      return (lanes * 4) / ((performance.now() - parallelStart) / 1000)
+    }
+    const hashRate = await measureHashRate()
     report('argon2id hash, one at a time', `${hashMs.toFixed(0)} ms`, '(the login budget)', undefined, undefined)
     report(`argon2id hashes/s, ${lanes} lanes`, `${hashRate.toFixed(1)}/s`, '(the rate to match)', undefined, undefined)
 
@@ -329,19 +333,38 @@ try {
     )
 
     // --- sign-ups and logins in parallel, beside the hash rate ---
+    // The hash rate measured just before each, not at the start of the run: this machine's speed
+    // moves within a run (a hash took 89 ms at the start of one run and 162 ms a minute later), and
+    // a rate from another minute made the ratio say more about the machine than about sign-up.
     const n = lanes * 10
     const emails = Array.from({ length: n }, (_, i) => `signup-${i}@example.test`)
+    const hashRateBeforeSignUps = await measureHashRate()
     const signStart = performance.now()
     const signed = await Promise.all(emails.map((e) => signUp(e)))
     const signRate = n / ((performance.now() - signStart) / 1000)
     if (!signed.every((r) => r.status === 202)) throw new Error(`sign-up answered ${signed.map((r) => r.status).join(',')}`)
-    report(`sign-ups/s (${n} in parallel) / hash rate`, `${signRate.toFixed(1)}/s`, '>= 0.80', signRate / hashRate, signRate / hashRate >= 0.8)
+    const signRatio = signRate / hashRateBeforeSignUps
+    report(
+      `sign-ups/s (${n} in parallel) / hash rate`,
+      `${signRate.toFixed(1)}/s vs ${hashRateBeforeSignUps.toFixed(1)}/s`,
+      '>= 0.80',
+      signRatio,
+      signRatio >= 0.8,
+    )
     await db.updateTable('accounts').set({ email_verified_at: new Date() }).execute()
+    const hashRateBeforeLogins = await measureHashRate()
     const loginStart = performance.now()
     const logged = await Promise.all(emails.map((e) => logIn(e)))
     const loginRate = n / ((performance.now() - loginStart) / 1000)
     if (!logged.every((r) => r.status === 200)) throw new Error(`login answered ${logged.map((r) => r.status).join(',')}`)
-    report(`logins/s (${n} in parallel) / hash rate`, `${loginRate.toFixed(1)}/s`, '>= 0.80', loginRate / hashRate, loginRate / hashRate >= 0.8)
+    const loginRatio = loginRate / hashRateBeforeLogins
+    report(
+      `logins/s (${n} in parallel) / hash rate`,
+      `${loginRate.toFixed(1)}/s vs ${hashRateBeforeLogins.toFixed(1)}/s`,
+      '>= 0.80',
+      loginRatio,
+      loginRatio >= 0.8,
+    )
     // One sign-up alone against one hash, each timed five times in turn (the median of each): a
     // single sample of either moves by a third between runs on a shared machine.
     const hashAlone: number[] = []
