@@ -38,6 +38,7 @@ import { validateSession } from './sessions/sessions.service.js'
 import { principal } from './principal/principal.plugin.js'
 import { passkeyLoginRoutes } from './auth/passkey-login.routes.js'
 import { passkeysRoutes } from './passkeys/passkeys.routes.js'
+import { holdPasskeys } from './passkeys/passkeys.service.js'
 import { pagesRoutes } from './pages/pages.routes.js'
 
 const ROUTER_OPTIONS = { maxParamLength: 200 }
@@ -109,7 +110,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   await app.register(accountsRoutes, { prefix: '/v1/me', deps, mfaEnabled: hasConfirmedTotp })
   await app.register(meRoutes, { prefix: '/v1/me', deps })
   await app.register(sessionsRoutes, { prefix: '/v1/sessions', deps })
-  await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps })
+  await app.register(mfaRoutes, { prefix: '/v1/me/mfa', deps, otherFactors: holdPasskeys })
   await app.register(apiTokensRoutes, { prefix: '/v1/tokens', deps, assertOrgMember: holdMembership })
   await app.register(passkeysRoutes, { prefix: '/v1/me/passkeys', deps })
   await app.register(passkeyLoginRoutes, { prefix: '/v1/auth/passkey', deps })

@@ -13,7 +13,7 @@ import * as mfa from './mfa.service.js'
 
 const tags = ['mfa']
 
-export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
+export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps; otherFactors: mfa.HoldOtherFactors }> = async (app, { deps, otherFactors }) => {
   app.post(
     '/totp',
     { schema: { tags, security: SESSION_ONLY, body: PasswordBody, response: { 200: TotpEnrolmentReply, ...errorReplies(400, 401, 403, 409, 429) } } },
@@ -52,7 +52,7 @@ export const mfaRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, 
     { schema: { tags, security: SESSION_ONLY, body: ReauthBody, response: { 204: {}, ...errorReplies(400, 401, 403, 409, 429) } } },
     async (request, reply) => {
       const auth = requireAuth(request, { sessionOnly: true })
-      await mfa.disableTotp(deps, auth.accountId, request.body, requestMeta(request))
+      await mfa.disableTotp(deps, auth.accountId, request.body, requestMeta(request), otherFactors)
       return reply.code(204).send()
     },
   )

@@ -204,20 +204,33 @@ export async function regenerateRecoveryCodes(deps: Deps, accountId: string, inp
   return fresh
 }
 
-/** Turns TOTP off (or drops a pending enrolment) after full re-authentication (password, and a code when on). */
-export async function disableTotp(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta): Promise<void> {
+/**
+ * The account's other second factors (its passkeys: a feature above this one), counted with their
+ * rows held until `db`'s transaction ends, so none can go while TOTP is turned off (src/app.ts wires it).
+ */
+export type HoldOtherFactors = (db: Db, accountId: string) => Promise<number>
+
+/**
+ * Turns TOTP off (or drops a pending enrolment) after full re-authentication (password, and a code
+ * when on). Under MFA_REQUIRED only while another second factor stays: 409 mfa_required otherwise.
+ */
+export async function disableTotp(deps: Deps, accountId: string, input: ReauthInput, meta: RequestMeta, otherFactors: HoldOtherFactors): Promise<void> {
   if ((await repo.findFactor(deps.db, accountId)) === undefined) throw MfaErrors.notEnabled()
-  if (deps.config.auth.mfaRequired) throw MfaErrors.requiredByPolicy()
+  // Refused before re-authentication where nothing could change the answer; checked again below under locks.
+  if (deps.config.auth.mfaRequired && (await otherFactors(deps.db, accountId)) === 0) throw MfaErrors.requiredByPolicy()
   await reauthenticate(deps, accountId, input, meta)
   const now = deps.clock.now()
   await deps.db.transaction().execute(async (trx) => {
+    const others = await otherFactors(trx, accountId)
+    if (deps.config.auth.mfaRequired && others === 0) throw MfaErrors.requiredByPolicy()
     const wasOn = await repo.hasConfirmedFactor(trx, accountId)
     if (!(await repo.deleteFactor(trx, accountId))) throw MfaErrors.notEnabled()
     await repo.deleteRecoveryCodes(trx, accountId)
     await repo.deleteChallengesForAccount(trx, accountId)
     if (!wasOn) return
     await recordEvent(trx, { type: 'mfa.totp_disabled', accountId, meta, at: now })
-    await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned off', 'Your account is now protected by the password alone.', now)
+    const left = others > 0 ? 'Your passkeys still sign in as a second factor.' : 'Your account is now protected by the password alone.'
+    await notifyOwner(deps, trx, accountId, 'Two-factor sign-in was turned off', left, now)
   })
 }
 

@@ -1,7 +1,7 @@
 // Managing passkeys over HTTP: list, rename, remove (with full re-authentication and a mail), the
 // account's other factors, MFA_REQUIRED, and what account deletion and a password reset leave.
 import { describe, expect, it } from 'vitest'
-import { enableTotp, login, mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
+import { accountIdOf, enableTotp, login, mailsTo, signedIn, STRONG_PASSWORD } from '../testing/factories.js'
 import { authenticatorFor, registerPasskey, registrationOptions, sendRegistration, signInWithPasskey } from '../testing/passkeys.js'
 import { useTestApp } from '../testing/test-app.js'
 import { referenceTotp } from '../testing/totp-reference.js'
@@ -214,6 +214,69 @@ describe('passkeys under MFA_REQUIRED=true', () => {
     expect(last.statusCode).toBe(409)
     expect(last.json()).toMatchObject({ error: 'mfa_required' })
     expect(await t.deps.db.selectFrom('passkeys').select('id').where('id', '=', id).executeTakeFirst()).toBeDefined()
+  })
+
+  // Decision 0060 left this out: TOTP could not be turned off under MFA_REQUIRED even where a passkey
+  // stays the account's second factor.
+  it('turns TOTP off while a passkey stays the second factor, and refuses it where TOTP is the only one', async () => {
+    const session = await signedIn(t, 'pk-and-totp@example.test')
+    await registerPasskey(t, session, authenticatorFor(t))
+    const withPasskey = await enableTotp(t, session)
+    const off = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me/mfa/totp',
+      headers: headers(withPasskey.cookie),
+      payload: { password: STRONG_PASSWORD, code: withPasskey.recoveryCodes[0] },
+    })
+    expect(off.statusCode).toBe(204)
+    expect((await t.app.inject({ method: 'GET', url: '/v1/me', headers: headers(withPasskey.cookie) })).json()).toMatchObject({ mfaEnabled: false })
+    // The notice does not tell the owner the password alone is left: the passkey still signs in.
+    const notice = (await mailsTo(t, 'pk-and-totp@example.test')).find((m) => m.subject.endsWith('Two-factor sign-in was turned off'))
+    expect(notice?.body_text).toContain('passkey')
+    expect(notice?.body_text).not.toContain('password alone')
+
+    const totpOnly = await enableTotp(t, await signedIn(t, 'totp-only@example.test'))
+    const refused = await t.app.inject({
+      method: 'DELETE',
+      url: '/v1/me/mfa/totp',
+      headers: headers(totpOnly.cookie),
+      payload: { password: STRONG_PASSWORD, code: totpOnly.recoveryCodes[0] },
+    })
+    expect(refused.statusCode).toBe(409)
+    expect(refused.json()).toMatchObject({ error: 'mfa_required' })
+  })
+
+  it('keeps one factor when turning TOTP off races the removal of the last passkey', async () => {
+    const session = await signedIn(t, 'pk-totp-race@example.test')
+    const { id } = await registerPasskey(t, session, authenticatorFor(t))
+    const factors = await enableTotp(t, session)
+    const [totpOff, passkeyOff] = await Promise.all([
+      t.app.inject({
+        method: 'DELETE',
+        url: '/v1/me/mfa/totp',
+        headers: headers(factors.cookie),
+        payload: { password: STRONG_PASSWORD, code: factors.recoveryCodes[0] },
+      }),
+      t.app.inject({
+        method: 'DELETE',
+        url: `/v1/me/passkeys/${id}`,
+        headers: headers(factors.cookie),
+        payload: { password: STRONG_PASSWORD, code: factors.recoveryCodes[1] },
+      }),
+    ])
+    // One wins. The other is refused as the last factor (409), or its recovery code died with TOTP (401).
+    const statuses = [totpOff.statusCode, passkeyOff.statusCode]
+    expect(statuses.filter((s) => s === 204)).toHaveLength(1)
+    expect(statuses.filter((s) => s !== 204).every((s) => s === 409 || s === 401)).toBe(true)
+    const accountId = await accountIdOf(t, 'pk-totp-race@example.test')
+    const passkeys = await t.deps.db.selectFrom('passkeys').select('id').where('account_id', '=', accountId).execute()
+    const totp = await t.deps.db
+      .selectFrom('totp_factors')
+      .select('account_id')
+      .where('account_id', '=', accountId)
+      .where('confirmed_at', 'is not', null)
+      .execute()
+    expect(passkeys.length + totp.length).toBe(1)
   })
 
   it('removes one of two passkeys, but not the last, even when both removals race', async () => {

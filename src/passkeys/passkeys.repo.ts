@@ -1,7 +1,7 @@
 // SQL for the passkeys and passkey_challenges tables. Challenges are spent with one DELETE ...
 // RETURNING, so of two requests presenting the same one, exactly one gets it.
 import type { Insertable, Selectable } from 'kysely'
-import type { Db, Trx } from '../db/db.js'
+import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 
 export type PasskeyRow = Selectable<DB['passkeys']>
@@ -34,8 +34,11 @@ export async function hasAny(db: Db, accountId: string): Promise<boolean> {
   return row !== undefined
 }
 
-/** Locks every passkey row of the account (a "last factor" check must not race a parallel delete). */
-export async function lockAccountPasskeys(trx: Trx, accountId: string): Promise<string[]> {
+/**
+ * Locks every passkey row of the account until the transaction ends (a "last factor" check must not
+ * race a parallel delete); outside a transaction, a plain read of their ids.
+ */
+export async function lockAccountPasskeys(trx: Db, accountId: string): Promise<string[]> {
   const rows = await trx.selectFrom('passkeys').select('id').where('account_id', '=', accountId).forUpdate().execute()
   return rows.map((r) => r.id)
 }

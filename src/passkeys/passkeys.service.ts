@@ -173,6 +173,15 @@ export async function renamePasskey(deps: Deps, accountId: string, id: string, n
 }
 
 /**
+ * How many passkeys the account has, with their rows held until `db`'s transaction ends: a change
+ * that must leave the account a second factor (turning TOTP off under MFA_REQUIRED) counts them while
+ * no removal can run, as deletePasskey counts TOTP under the same locks.
+ */
+export async function holdPasskeys(db: Db, accountId: string): Promise<number> {
+  return (await repo.lockAccountPasskeys(db, accountId)).length
+}
+
+/**
  * Removes one passkey after full re-authentication, and mails the owner. 404 for an id that is not
  * the caller's; 409 mfa_required when MFA_REQUIRED and it is the account's last second factor.
  */
