@@ -33,8 +33,9 @@ export const EmailView = Type.String({ maxLength: 254 })
 const NAME_CHAR = '[^\\u0000-\\u001f\\u007f-\\u009f\\u2028\\u2029\\p{Cf}\\p{Cs}]'
 
 /**
- * A name people read: 1 to `maxLength` code points, each a NAME_CHAR, not all of them spaces. `refuse`, when given, is a
- * regular expression that no part of the name may match (a feature's own rule on top).
+ * A name people read: 1 to `maxLength` code points, each a NAME_CHAR, not all of them spaces.
+ * `refuse`, when given, is a regular expression that no part of the name may match (a feature's
+ * own rule on top).
  */
 export function DisplayName(maxLength: number, options: { refuse?: string; description?: string } = {}) {
   // At least one character that is not a space: a blank name reads as none in a list or a mail.
