@@ -110,7 +110,7 @@ const databaseAndCache = {
 const mail = {
   SMTP_URL: secret('optional', ['smtp:', 'smtps:'], {
     defaultText: 'unset: print mail (development)',
-    description: '`smtp://` or `smtps://` with credentials',
+    description: '`smtps://`, or `smtp://` which must upgrade with STARTTLS unless the relay is on loopback; credentials in the URL',
   }),
   MAIL_TRANSPORT: Type.Optional(
     Type.Enum(['smtp', 'stdout'], {

@@ -8,7 +8,9 @@
 // development only, each mail is printed to the terminal (never through the structured log).
 import { type Selectable, sql } from 'kysely'
 import nodemailer from 'nodemailer'
+import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js'
 import type { Config } from '../config/config.js'
+import { isLoopbackHost } from '../config/deployment.js'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
 import type { Log } from '../logging/logger.js'
@@ -24,15 +26,34 @@ export const LEASE_SECONDS = 300
 /** Bounds on each SMTP stage, so one send never outlives its lease (nodemailer defaults to 1 h idle). */
 const SMTP_TIMEOUT_MS = 10_000
 
+/**
+ * nodemailer's options for SMTP_URL. The URL is taken apart here: given `url`, nodemailer drops
+ * every other option, and with them the timeouts and the TLS requirement below (found by an
+ * operator pass: AUTH and the reset links went out in clear text).
+ */
+export function smtpOptions(smtpUrl: string): SMTPTransport.Options {
+  const url = new URL(smtpUrl)
+  const secure = url.protocol === 'smtps:'
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port === '' ? (secure ? 465 : 587) : Number(url.port),
+    secure,
+    ...(url.username === '' ? {} : { auth: { user: decodeURIComponent(url.username), pass: decodeURIComponent(url.password) } }),
+    // Mail carries reset and sign-in links, and the URL the relay's credentials: off this machine,
+    // smtp:// must upgrade with STARTTLS or fail (nodemailer otherwise goes on in clear text when the
+    // server offers no TLS); smtps:// is TLS from the start. A relay on loopback is exempt (a local
+    // mail catcher in development). Certificates are verified (nodemailer's default).
+    requireTLS: !secure && !isLoopbackHost(url.hostname),
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  }
+}
+
 /** The transport the configuration asks for; undefined when mail cannot be delivered (production without SMTP). */
 export function transportFor(config: Config, write: (text: string) => void = (t) => process.stdout.write(t)): Transport | undefined {
   if (config.mail.transport === 'smtp' && config.mail.smtpUrl !== undefined) {
-    const smtp = nodemailer.createTransport({
-      url: config.mail.smtpUrl,
-      connectionTimeout: SMTP_TIMEOUT_MS,
-      greetingTimeout: SMTP_TIMEOUT_MS,
-      socketTimeout: SMTP_TIMEOUT_MS,
-    })
+    const smtp = nodemailer.createTransport(smtpOptions(config.mail.smtpUrl))
     return async (mail) => {
       await smtp.sendMail({ from: mail.from, to: mail.to, subject: mail.subject, text: mail.text })
     }
@@ -80,18 +101,26 @@ export async function deliverDueMail(db: Db, transport: Transport, opts: { from:
     } catch (err) {
       const attempts = row.attempts + 1
       const delay = BASE_BACKOFF_SECONDS * 2 ** Math.min(attempts, 10)
-      // Keep only the error's class: SMTP replies can echo addresses or content.
-      const lastError = err instanceof Error ? err.name : 'Error'
+      // The error's class and nodemailer's code (ETLS, EAUTH, ECONNECTION...): enough to act on.
+      // Never its message: SMTP replies can echo addresses or content.
+      const lastError = errorClass(err)
       await db
         .updateTable('email_outbox')
         .set({ attempts, next_attempt_at: new Date(opts.now.getTime() + delay * 1000), last_error: lastError })
         .where('id', '=', row.id)
         .where('sent_at', 'is', null)
         .execute()
-      opts.log?.warn({ mailId: row.id, attempts }, 'mail delivery failed')
+      opts.log?.warn({ mailId: row.id, attempts, reason: lastError }, 'mail delivery failed')
     }
   }
   return sent
+}
+
+/** "Error (ETLS)": an error's class, and its code when it is one (capitals, digits, underscores). */
+function errorClass(err: unknown): string {
+  const name = err instanceof Error ? err.name : 'Error'
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? `${name} (${code})` : name
 }
 
 /** Erases bodies of mails that can no longer be delivered (after MAX_ATTEMPTS). */

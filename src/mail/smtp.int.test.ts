@@ -1,6 +1,7 @@
 // With SMTP_URL set, the outbox is delivered over SMTP by nodemailer: here to a real SMTP server
 // (smtp-server) on loopback, checking the message arrives with its link, and the row keeps no body.
 import type { AddressInfo } from 'node:net'
+import { networkInterfaces } from 'node:os'
 import { SMTPServer } from 'smtp-server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { testConfig } from '../testing/test-config.js'
@@ -48,6 +49,42 @@ describe('SMTP delivery', () => {
     const row = await t.db.selectFrom('email_outbox').select(['body_text', 'sent_at']).executeTakeFirstOrThrow()
     expect(row.body_text).toBeNull()
     expect(row.sent_at).not.toBeNull()
+  })
+
+  // Found by an operator pass: smtp:// to a server that offers no STARTTLS sent AUTH PLAIN and the
+  // reset links in clear text. Off loopback, TLS is required (STARTTLS, or smtps://).
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a !== undefined && a.family === 'IPv4' && !a.internal)?.address
+  it.skipIf(external === undefined)('sends neither credentials nor mail in clear text to a server off loopback that offers no TLS', async () => {
+    let authSeen = false
+    const plain = new SMTPServer({
+      disabledCommands: ['STARTTLS'],
+      onAuth(_auth, _session, callback) {
+        authSeen = true
+        callback(null, { user: 'mailer' })
+      },
+      onData(stream, _session, callback) {
+        stream.resume()
+        stream.on('end', () => callback())
+      },
+    })
+    await new Promise<void>((resolve) => plain.listen(0, external, resolve))
+    try {
+      const plainPort = (plain.server.address() as AddressInfo).port
+      const config = await testConfig({ SMTP_URL: `smtp://mailer:relay-password@${external}:${plainPort}` })
+      const transport = transportFor(config)
+      const now = new Date()
+      await enqueueMail(t.db, { to: 'tls@example.test', subject: 'Reset your password', text: 'https://app.example.test/reset-password#token=xyz' }, now)
+      expect(await deliverDueMail(t.db, transport!, { from: config.mail.from, now })).toBe(0)
+      expect(authSeen).toBe(false)
+      const row = await t.db.selectFrom('email_outbox').select(['sent_at', 'last_error']).where('to_address', '=', 'tls@example.test').executeTakeFirstOrThrow()
+      expect(row.sent_at).toBeNull()
+      // Why, in a word an operator can act on: nodemailer's code (ETLS), never the server's reply text.
+      expect(row.last_error).toBe('Error (ETLS)')
+    } finally {
+      await new Promise<void>((resolve) => plain.close(() => resolve()))
+    }
   })
 
   it('has no transport in production without SMTP_URL (mail waits in the outbox)', async () => {
