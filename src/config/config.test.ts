@@ -55,6 +55,20 @@ describe('loadConfig', () => {
     expect((await loadConfig({ ...PROD, PASSWORD_MIN_LENGTH: '8', MFA_REQUIRED: 'true' })).passwords.minLength).toBe(8)
     await expect(loadConfig({ ...PROD, ARGON2_MEMORY_KIB: '4096' })).rejects.toThrow(/^ARGON2_MEMORY_KIB/)
     await expect(loadConfig({ ...PROD, TRUST_PROXY: 'true' })).rejects.toThrow(/^TRUST_PROXY/)
+    // Found by an operator pass: a range of every address passed here and failed later in the
+    // framework, in a line that did not name the variable.
+    for (const everyone of ['0.0.0.0/0', '::/0', '10.0.0.1, 0.0.0.0/0']) {
+      await expect(loadConfig({ ...PROD, TRUST_PROXY: everyone }), everyone).rejects.toThrow(/^TRUST_PROXY: .*would trust any sender/)
+    }
+    for (const broken of ['10.0.0.0/33', '::1/129', '300.1.1.1', '10.0.0.0/8/8', 'fe80::1%eth0']) {
+      await expect(loadConfig({ ...PROD, TRUST_PROXY: broken }), broken).rejects.toThrow(/^TRUST_PROXY: /)
+    }
+    expect((await loadConfig({ ...PROD, TRUST_PROXY: '10.0.0.0/8, 2001:db8::/32, 127.0.0.1, loopback' })).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '2001:db8::/32',
+      '127.0.0.1',
+      'loopback',
+    ])
     await expect(loadConfig({ ...PROD, PUBLIC_ORIGIN: 'http://app.example.com' })).rejects.toThrow(/^PUBLIC_ORIGIN: must be https/)
   })
 

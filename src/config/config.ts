@@ -3,6 +3,7 @@
 // typed, frozen Config; a bad value stops the process with one line naming the variable, never its
 // value. Secrets have no defaults: production demands them, development generates them once
 // (dev-secrets.ts).
+import { isIP } from 'node:net'
 import Type from 'typebox'
 import { ConfigError } from './config-error.js'
 import { assertVaultScheme, detectRuntime, type MailTransport, mailTransportFrom, type Runtime } from './deployment.js'
@@ -94,8 +95,17 @@ function trustProxyFrom(raw: string | undefined): Config['http']['trustProxy'] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean)
-  if (!list.every((entry) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(entry) || ['loopback', 'linklocal', 'uniquelocal'].includes(entry))) {
-    throw new ConfigError('TRUST_PROXY: must be a comma-separated list of addresses or CIDRs')
+  for (const entry of list) {
+    if (['loopback', 'linklocal', 'uniquelocal'].includes(entry)) continue
+    const [address = '', prefix, extra] = entry.split('/')
+    // A zone index (fe80::1%eth0) names an interface, not an address a proxy connects from.
+    const family = address.includes('%') ? 0 : isIP(address)
+    const bits = family === 4 ? 32 : 128
+    if (family === 0 || extra !== undefined || (prefix !== undefined && !(/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))) {
+      throw new ConfigError('TRUST_PROXY: must be a comma-separated list of addresses or CIDRs')
+    }
+    if (prefix !== undefined && Number(prefix) === 0)
+      throw new ConfigError(`TRUST_PROXY: ${entry} would trust any sender; name the proxies (addresses or CIDRs)`)
   }
   return list
 }
