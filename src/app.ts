@@ -102,7 +102,7 @@ export async function buildApp(deps: Deps): Promise<FastifyInstance> {
   // Who is calling: the principal plugin sits below every feature, so the features hand it their
   // resolvers here: the session cookie (src/sessions/) and the bearer token (src/api-tokens/).
   await app.register(principal, { deps, resolveBearer: resolveApiToken, resolveSession: validateSession })
-  await app.register(openapi, { title: config.appName, exposeUi: config.http.exposeDocs })
+  await app.register(openapi, { title: config.appName, expose: config.http.exposeDocs })
 
   // Feature routes. Each feature registers its own plugin here, in this order.
   await app.register(healthRoutes, { deps })

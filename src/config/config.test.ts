@@ -35,6 +35,9 @@ describe('loadConfig', () => {
     expect(config.auth).toMatchObject({ sessionIdleSeconds: 3600, sessionAbsoluteSeconds: 86400, requireVerifiedEmail: true })
     expect(config.keys.data.activeId).toBe('k1')
     expect(Object.isFrozen(config.http)).toBe(true)
+    // API documentation is not published in production unless asked for (ASVS 5.0 V13.4.5).
+    expect(config.http.exposeDocs).toBe(false)
+    expect((await loadConfig({ ...PROD, EXPOSE_DOCS: 'true' })).http.exposeDocs).toBe(true)
   })
 
   it('names the missing secret in production, never a value', async () => {

@@ -173,7 +173,7 @@ function configFrom(e: EnvSettings, ctx: { production: boolean; nodeEnvSet: bool
       trustProxy: trustProxyFrom(e.TRUST_PROXY),
       bodyLimitBytes: e.BODY_LIMIT_BYTES,
       rateLimitMax: e.RATE_LIMIT_MAX,
-      exposeDocs: e.EXPOSE_DOCS,
+      exposeDocs: e.EXPOSE_DOCS ?? !production,
       metricsPublic: e.METRICS_PUBLIC,
       metricsPort: e.METRICS_PORT,
       metricsHost: e.METRICS_HOST,

@@ -64,7 +64,12 @@ const runtime = {
   BODY_LIMIT_BYTES: int(64 * 1024, 1024, 10 * 1024 * 1024, 'larger bodies get 413'),
   RATE_LIMIT_MAX: int(300, 1, 1_000_000, 'requests per minute per client across the API'),
   UNAUTHENTICATED_RATE_LIMIT_MAX: int(30, 1, 100_000, 'per minute per client on each sign-up/login/reset route'),
-  EXPOSE_DOCS: bool(true, 'serve `/docs` (the OpenAPI page) and `/openapi.json`'),
+  EXPOSE_DOCS: Type.Optional(
+    Type.Boolean({
+      defaultText: '`true` outside production, `false` in production',
+      description: 'serve `/docs` (the OpenAPI page) and `/openapi.json` (ASVS 5.0 V13.4.5: not in production unless intended)',
+    }),
+  ),
   METRICS_PUBLIC: bool(false, 'serve `/metrics` on the public listener'),
   METRICS_PORT: optionalInt(1, 65535, { description: 'serve `/metrics` alone on a second listener (`METRICS_HOST:METRICS_PORT`)' }),
   METRICS_HOST: text('127.0.0.1', 255, 'address of that listener (`0.0.0.0` inside a pod for the scraper)'),

@@ -17,11 +17,14 @@ const Status = StrictObject({ status: Type.String({ maxLength: 32 }) })
 export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (app, { deps }) => {
   app.get(
     '/',
-    { schema: { tags: ['operations'], response: { 200: StrictObject({ name: Type.String({ maxLength: 128 }), docs: Type.String({ maxLength: 64 }) }) } } },
-    async () => ({
-      name: deps.config.appName,
-      docs: '/docs',
-    }),
+    {
+      schema: {
+        tags: ['operations'],
+        response: { 200: StrictObject({ name: Type.String({ maxLength: 128 }), docs: Type.Optional(Type.String({ maxLength: 64 })) }) },
+      },
+    },
+    // Points at the documentation only where it is served (EXPOSE_DOCS).
+    async () => (deps.config.http.exposeDocs ? { name: deps.config.appName, docs: '/docs' } : { name: deps.config.appName }),
   )
 
   // Liveness answers under load shedding too: a slow process is alive, restarting it would not help.

@@ -50,7 +50,7 @@ function withSharedAnswers(
   }
 }
 
-async function openapiPlugin(app: FastifyInstance, opts: { title: string; exposeUi: boolean }): Promise<void> {
+async function openapiPlugin(app: FastifyInstance, opts: { title: string; expose: boolean }): Promise<void> {
   await app.register(swagger, {
     // A route's own `security` is kept (a session-only route must not claim bearer); routes under
     // /v1/ (except sign-in itself) that declare none take the session cookie or an API token.
@@ -73,10 +73,11 @@ async function openapiPlugin(app: FastifyInstance, opts: { title: string; expose
       },
     },
   })
+  // Served only where meant to be (EXPOSE_DOCS, off in production: ASVS 5.0 V13.4.5); the document
+  // is still built, for the tests and tools that read app.swagger().
+  if (!opts.expose) return
   app.get('/openapi.json', { schema: { hide: true }, config: { rateLimit: { max: 60, timeWindow: 60_000 } } }, async () => app.swagger())
-  if (opts.exposeUi) {
-    await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } })
-  }
+  await app.register(swaggerUi, { routePrefix: '/docs', staticCSP: DOCS_CSP, uiConfig: { deepLinking: false } })
 }
 
 export const openapi = fp(openapiPlugin, { name: 'openapi', fastify: '5.x' })
