@@ -39,6 +39,37 @@ function serveMetrics(registry: Registry, host: string, port: number): Server {
   return server
 }
 
+/** The same Redis error is logged at most this often: ioredis retries every 50 ms to 2 s while Redis refuses it. */
+const REDIS_ERROR_LOG_EVERY_MS = 60_000
+
+/**
+ * The Redis client's error listener. It logs the reason and the failed command's name, never the
+ * error object: ioredis hangs the command on it, arguments included, and those of AUTH are the user
+ * and the password. A reason already logged within REDIS_ERROR_LOG_EVERY_MS is only counted
+ * (`repeatsNotLogged` on the next line), so an outage or a wrong password is not a line per retry.
+ */
+function redisErrorLogger(log: Log): (err: Error) => void {
+  let lastReason: string | undefined
+  let lastAt = 0
+  let repeatsNotLogged = 0
+  return (err) => {
+    const reason = err.message
+    const now = Date.now()
+    if (reason === lastReason && now - lastAt < REDIS_ERROR_LOG_EVERY_MS) {
+      repeatsNotLogged += 1
+      return
+    }
+    const command = (err as { command?: { name?: unknown } }).command?.name
+    log.warn(
+      { event: 'redis.error', reason, ...(typeof command === 'string' ? { command } : {}), ...(repeatsNotLogged > 0 ? { repeatsNotLogged } : {}) },
+      'redis error',
+    )
+    lastReason = reason
+    lastAt = now
+    repeatsNotLogged = 0
+  }
+}
+
 async function main(): Promise<void> {
   let config: Config
   try {
@@ -89,7 +120,7 @@ async function main(): Promise<void> {
   const redis = config.redis.url
     ? new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, disableClientInfo: true })
     : undefined
-  redis?.on('error', (err) => log.warn({ err }, 'redis error'))
+  redis?.on('error', redisErrorLogger(log))
 
   const deps: Deps = { config, db, clock: systemClock, log, redis, hasher: createHasher(config), collectDefaultMetrics: true }
   const app = await buildApp(deps)

@@ -116,10 +116,17 @@ describe('infra/compose.yaml', () => {
     for (const [name, service] of Object.entries(compose.services)) {
       if (name !== 'postgres') expect(service.secrets ?? [], name).not.toContain('postgres_password')
     }
+    // The role script (run and migrated against by test/repo/fresh-install.test.ts): the owner may
+    // not create roles, so the superuser's script creates the tenant role the job grants.
     const roles = text('postgres', 'create-app-role.sh')
-    expect(roles).toMatch(/CREATE ROLE app_owner LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE/)
-    expect(roles).toMatch(/CREATE ROLE app LOGIN NOSUPERUSER/)
-    expect(roles).toMatch(/ALTER SCHEMA public OWNER TO app_owner;/)
+    expect(roles).toMatch(/owner="\$\{DATABASE_OWNER_ROLE:-app_owner\}" -v app="\$\{DATABASE_APP_ROLE:-app\}"/)
+    expect(roles).toMatch(/tenant="\$\{DATABASE_TENANT_ROLE:-app_tenant\}"/)
+    expect(roles).toMatch(/CREATE ROLE :"owner" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION BYPASSRLS /)
+    expect(roles).toMatch(/CREATE ROLE :"app" LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT /)
+    expect(roles).toMatch(/CREATE ROLE :"tenant" NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS NOINHERIT;/)
+    expect(roles).toMatch(/GRANT :"tenant" TO :"owner" WITH ADMIN OPTION;\nGRANT :"tenant" TO :"app";/)
+    expect(roles).toMatch(/ALTER SCHEMA public OWNER TO :"owner";/)
+    expect(migrate.environment.DATABASE_TENANT_ROLE).toBe('app_tenant')
   })
 
   it('sets TRUST_PROXY to exactly the fixed addresses nginx has on the frontend network', async () => {
@@ -141,7 +148,7 @@ describe('infra/compose.yaml', () => {
     })
     expect(config.http.trustProxy).toEqual(addresses)
     // nginx proxies to the Compose service it names.
-    expect(text('nginx', 'nginx.conf')).toMatch(/upstream app \{\s*#[^\n]*\n\s*server app:3000;/)
+    expect(/upstream app \{([^}]*)\}/.exec(text('nginx', 'nginx.conf'))?.[1]).toMatch(/^\s*server app:3000[ ;]/m)
   })
 
   it('never publishes the database or Redis to the host', () => {
@@ -214,8 +221,8 @@ describe('infra/secrets/generate.sh', () => {
     const acl = (await read('redis_users.acl')).trim().split('\n')
     const password = /^redis:\/\/app:([0-9a-f]{48})@redis:6379\/0$/.exec((await read('redis_url')).trim())?.[1]
     expect(acl).toEqual([
-      'user default off',
-      `user app on >${password} resetkeys ~sss:* resetchannels -@all +ping +info +select +evalsha +eval +incr +pexpire +pttl +get`,
+      'user default off resetkeys ~sss:* resetchannels -@all +hset +hincrby +incr +pexpireat',
+      `user app on >${password} resetkeys ~sss:* resetchannels -@all +info +select +evalsha +eval +get +incr +decr +del +pexpire +pttl +hget +hset +hincrby`,
     ])
     expect(acl.join('\n')).not.toMatch(/\+@all|~\*|&\*/)
     expect(await read('tls/fullchain.pem')).toMatch(/BEGIN CERTIFICATE/)
@@ -289,8 +296,14 @@ describe('infra/k8s', () => {
     expect(appEnv['DATABASE_MIGRATION_URL_FILE']).toBeUndefined()
     expect(appEnv['MIGRATE_ON_START']).toBe('false')
     expect(text('k8s', 'kustomization.yaml')).not.toMatch(/app-secrets[^\n]*\\\n[^\n]*database_migration_url/)
+    expect(jobEnv['DATABASE_TENANT_ROLE']).toBe('app_tenant')
+    // The init script is infra/postgres/create-app-role.sh verbatim, reading the passwords where
+    // the StatefulSet mounts them.
     const init = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'postgres-init') as any
-    expect(init.data['10-create-app-role.sh']).toMatch(/CREATE ROLE app_owner LOGIN NOSUPERUSER/)
+    expect(init.data['10-create-app-role.sh']).toBe(text('postgres', 'create-app-role.sh'))
+    const postgres = workloads.find((w) => w.metadata.name === 'postgres')!.spec.template.spec.containers[0]
+    expect(postgres.env).toContainEqual({ name: 'ROLE_SECRETS_DIR', value: '/run/secrets/postgres' })
+    expect(postgres.volumeMounts).toContainEqual({ name: 'secrets', mountPath: '/run/secrets/postgres', readOnly: true })
   })
 
   it('denies all traffic by default and lets only the app reach PostgreSQL', () => {
@@ -370,7 +383,14 @@ describe('infra/nginx/nginx.conf', () => {
   })
 
   it('answers its own 400, 404, 413, 429 and 50x in the JSON error shape, with security headers `always`', () => {
-    for (const status of ['400', '404', '413', '429', '500', '502', '503', '504']) expect(conf).toMatch(new RegExp(`error_page ${status}\\b[^;]*@\\w+;`))
+    // Internal URIs, never named locations: nginx cannot redirect a request with an unparsable URI
+    // (`GET /%`) to a named location, and answered those with an HTML 500 (test/repo/nginx-live.test.ts).
+    for (const status of ['400', '404', '413', '429', '500', '502', '503', '504']) {
+      const target = new RegExp(`error_page ${status}\\b[^;]* (/_nginx_errors/\\w+);`).exec(conf)?.[1]
+      expect(target, status).toBeDefined()
+      expect(conf).toMatch(new RegExp(`location = ${target} \\{\\s*internal;\\s*default_type application/json;\\s*return ${status} '`))
+    }
+    expect(conf).not.toMatch(/error_page[^;]*@/)
     for (const header of [
       'Strict-Transport-Security',
       'Content-Security-Policy',
@@ -385,6 +405,19 @@ describe('infra/nginx/nginx.conf', () => {
     const bodies = [...conf.matchAll(/return (\d{3}) '(\{[^']*\})\\n';/g)]
     expect(bodies.map((m) => m[1]).sort()).toEqual(['400', '404', '413', '429', '500', '502', '503', '504'])
     for (const [, , body] of bodies) expect(JSON.parse(body!)).toEqual({ error: expect.stringMatching(/^[a-z_]+$/), message: expect.any(String) })
+  })
+
+  it('keeps every instance in rotation through a rolling restart, and retries only what is safe to retry', () => {
+    const upstream = /upstream app \{([^}]*)\}/.exec(conf)?.[1] ?? ''
+    // nginx's default takes a peer out for 10 s after one failure: longer than a rolling restart's
+    // step, so the second instance went down while the first was still out (502 "no live upstreams").
+    expect(upstream).toMatch(/^\s*server app:3000 max_fails=0;$/m)
+    const proxied = /location \/ \{([^}]*)\}/.exec(conf)?.[1] ?? ''
+    expect(/^\s*proxy_next_upstream ([^;]+);$/m.exec(proxied)?.[1]?.split(' ')).toEqual(['error', 'timeout', 'http_503'])
+    // Never `non_idempotent`: a POST that reached the app is not sent to another instance.
+    expect(conf).not.toMatch(/proxy_next_upstream [^;]*non_idempotent/)
+    expect(proxied).toMatch(/^\s*proxy_next_upstream_tries [2-9];$/m)
+    expect(proxied).toMatch(/^\s*proxy_next_upstream_timeout \d+s;$/m)
   })
 
   it('is not something .ci/run needs: it installs nginx only as a best effort (optional on a development machine)', () => {
@@ -425,7 +458,7 @@ describe('infra/nginx/nginx.conf', () => {
         .replaceAll('/var/log/nginx/', `${dir}/`)
         .replace('pid /run/nginx.pid;', `pid ${dir}/nginx.pid;`)
         // The Compose service name does not resolve here; nginx resolves upstreams at load time.
-        .replace('server app:3000;', 'server 127.0.0.1:3000;')
+        .replace('server app:3000 ', 'server 127.0.0.1:3000 ')
       const file = path.join(dir, 'nginx.conf')
       await writeFile(file, local)
       const { stderr } = await run('nginx', ['-t', '-p', dir, '-c', file, '-e', path.join(dir, 'error.log')])

