@@ -41,14 +41,18 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
   app.get(
     '/readyz',
     { logLevel: PROBE_LOG_LEVEL, config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: Status, ...errorReplies(503) } } },
-    async () => {
+    async (request) => {
       let timer: NodeJS.Timeout | undefined
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(CommonErrors.unavailable()), READY_TIMEOUT_MS)
+        timer = setTimeout(() => reject(new Error(`no answer within ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS)
       })
       try {
         await Promise.race([sql`select 1`.execute(deps.db), timeout])
-      } catch {
+      } catch (err) {
+        // One warning line per failing probe, with why (the 503 itself is a refusal, logged without a stack).
+        const { message, code } = err as { message?: unknown; code?: unknown }
+        const reason = `${typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'}${typeof code === 'string' ? ` (${code})` : ''}`
+        request.log.warn({ reason }, 'not ready: the database does not answer')
         throw CommonErrors.unavailable()
       } finally {
         clearTimeout(timer)

@@ -2,6 +2,7 @@
 // and the request id lets an operator find the logged details.
 import { describe, expect, it } from 'vitest'
 import { buildApp } from '../app.js'
+import { CommonErrors } from '../errors.js'
 import { capturedLog } from '../testing/log-capture.js'
 import { testDeps } from '../testing/test-app.js'
 import { useTestDb } from '../testing/test-db.js'
@@ -23,6 +24,26 @@ describe('unexpected errors', () => {
       const logged = lines.find((l) => l.includes('"request failed"'))
       expect(logged).toContain(res.headers['x-request-id'] as string)
       expect(logged).toContain('secret_table')
+    } finally {
+      await app.close()
+    }
+  })
+
+  // Found by an operator pass: with Redis down, every login's fail-closed 503 (which the throttle
+  // already reports in a warning line of its own) also wrote an ERROR line with a stack.
+  it('log a 503 unavailable raised on purpose (a throttle failing closed) as a refusal, without a stack', async () => {
+    const { log, lines } = capturedLog()
+    const app = await buildApp(await testDeps(testDb.db, { log }))
+    app.get('/closed', async () => {
+      throw CommonErrors.unavailable(5)
+    })
+    try {
+      const res = await app.inject({ method: 'GET', url: '/closed' })
+      expect(res.statusCode).toBe(503)
+      expect(res.headers['retry-after']).toBe('5')
+      const records = lines.map((l) => JSON.parse(l) as { level: number; msg: string; error?: string })
+      expect(records.filter((r) => r.level >= 50)).toEqual([])
+      expect(records).toContainEqual(expect.objectContaining({ msg: 'request completed', error: 'unavailable' }))
     } finally {
       await app.close()
     }

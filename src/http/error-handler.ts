@@ -69,8 +69,12 @@ function toBody(err: FastifyError | AppError | Error): { status: number; body: E
   return { status: 500, body: { error: 'internal_error', message: 'Internal server error' }, headers: {} }
 }
 
+/**
+ * A 503 by design: the hashing queue full, the event loop lagging, or a 503 `unavailable` the code
+ * raised on purpose (a throttle failing closed while Redis is down, which logs its own warning).
+ */
 function isShedding(err: FastifyError | Error): boolean {
-  return err instanceof HasherBusyError || (err as FastifyError).code === 'FST_UNDER_PRESSURE'
+  return err instanceof HasherBusyError || (err as FastifyError).code === 'FST_UNDER_PRESSURE' || (err instanceof AppError && err.code === 'unavailable')
 }
 
 const clientAbortedBody = (): ReturnType<typeof toBody> => ({
