@@ -11,6 +11,7 @@ import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseR
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
 import { createLogger, type Log } from './logging/logger.js'
+import { redisErrorLogger } from './logging/redis-error-log.js'
 
 async function databaseUrl(config: Config, log: Log): Promise<{ url: string; embedded?: EmbeddedPostgres }> {
   if (config.db.url !== undefined) return { url: config.db.url }
@@ -37,37 +38,6 @@ function serveMetrics(registry: Registry, host: string, port: number): Server {
   })
   server.listen(port, host)
   return server
-}
-
-/** The same Redis error is logged at most this often: ioredis retries every 50 ms to 2 s while Redis refuses it. */
-const REDIS_ERROR_LOG_EVERY_MS = 60_000
-
-/**
- * The Redis client's error listener. It logs the reason and the failed command's name, never the
- * error object: ioredis hangs the command on it, arguments included, and those of AUTH are the user
- * and the password. A reason already logged within REDIS_ERROR_LOG_EVERY_MS is only counted
- * (`repeatsNotLogged` on the next line), so an outage or a wrong password is not a line per retry.
- */
-function redisErrorLogger(log: Log): (err: Error) => void {
-  let lastReason: string | undefined
-  let lastAt = 0
-  let repeatsNotLogged = 0
-  return (err) => {
-    const reason = err.message
-    const now = Date.now()
-    if (reason === lastReason && now - lastAt < REDIS_ERROR_LOG_EVERY_MS) {
-      repeatsNotLogged += 1
-      return
-    }
-    const command = (err as { command?: { name?: unknown } }).command?.name
-    log.warn(
-      { event: 'redis.error', reason, ...(typeof command === 'string' ? { command } : {}), ...(repeatsNotLogged > 0 ? { repeatsNotLogged } : {}) },
-      'redis error',
-    )
-    lastReason = reason
-    lastAt = now
-    repeatsNotLogged = 0
-  }
 }
 
 async function main(): Promise<void> {
