@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client'
 import { type Config, loadConfig } from './config/config.js'
 import { ConfigError } from './config/config-error.js'
 import { createDb, type Db, describePoolError } from './db/db.js'
+import { isDatabaseUnavailable } from './db/pg-errors.js'
 import type { EmbeddedPostgres } from './db/embedded.js'
 import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
@@ -56,13 +57,13 @@ async function main(): Promise<void> {
   const db: Db = createDb({ url, maxConnections: config.db.poolMax, onPoolError: (err) => log.warn(describePoolError(err)) })
   // Production never serves as the database superuser (docs/decisions/0075).
   if (config.env === 'production') {
+    // A database that does not answer throws on to the exit below: the process must not serve
+    // before this check has run, and the warm-up needs the database too.
     const privileged = await assertNotSuperuser(db).then(
       () => undefined,
       (err: unknown) => {
-        // A database that does not answer yet is /readyz's business, not a reason to exit.
-        if (!(err instanceof PrivilegedDatabaseRoleError))
-          log.warn(describePoolError(err).replace('database connection lost', 'cannot check the database role'))
-        return err instanceof PrivilegedDatabaseRoleError ? err : undefined
+        if (err instanceof PrivilegedDatabaseRoleError) return err
+        throw err
       },
     )
     if (privileged !== undefined) {
@@ -147,6 +148,12 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`fatal: ${err instanceof Error ? err.message : 'unknown error'}\n`)
+  // At start, a database that does not answer is a restart for the supervisor (after a backoff), in
+  // one line that says so: its reason and code, never the URL.
+  if (isDatabaseUnavailable(err)) {
+    const { message, code } = err as { message?: unknown; code?: unknown }
+    const reason = `${typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'}${typeof code === 'string' && !String(message).includes(code) ? `, ${code}` : ''}`
+    process.stderr.write(`fatal: the database does not answer (${reason}); exiting so that the supervisor starts the process again\n`)
+  } else process.stderr.write(`fatal: ${err instanceof Error ? err.message : 'unknown error'}\n`)
   process.exit(1)
 })

@@ -58,6 +58,29 @@ describe('the database role the app serves as', () => {
     expect(stderr.split('\n')).toHaveLength(1)
     expect(stderr).not.toContain(url)
   })
+
+  // Found by an operator pass: with the database down at start, production warned that "the pool
+  // reconnects on the next query", then died in the warm-up with a bare "fatal: connect ECONNREFUSED".
+  it('production `npm start` with the database down stops with one line that says so, never the URL', async () => {
+    const downPassword = randomSecret(8).toString('hex')
+    const down = `postgres://app:${downPassword}@127.0.0.1:1/app`
+    const env = {
+      PATH: childProcessPath(),
+      NODE_ENV: 'production',
+      DATABASE_URL: down,
+      PUBLIC_ORIGIN: 'https://a.example',
+      DATA_KEYS: KEY_A,
+      TOKEN_HMAC_KEYS: KEY_B,
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+    }
+    const result = await runTs('src/server.ts', [], { env, timeout: 60_000 })
+    expect(result).toMatchObject({ code: 1 })
+    const stderr = result.stderr.trim()
+    expect(stderr).toMatch(/^fatal: the database does not answer \(.*ECONNREFUSED.*\); exiting so that the supervisor starts the process again$/)
+    expect(stderr.split('\n')).toHaveLength(1)
+    expect(stderr).not.toContain(downPassword)
+  })
 })
 
 describe('loadMigrationConfig (the migration job)', () => {
