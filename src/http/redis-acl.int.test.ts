@@ -7,9 +7,7 @@
 // a test-only `inspector` user reads) even where the app swallows the error (a give-back is best
 // effort). Then it shows that anything else is refused, and that the counters survive a restart.
 // Skipped where redis-server is not installed.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
@@ -21,31 +19,12 @@ import { login, mailsTo, signUpAndLogin, tokenFromMail } from '../testing/factor
 import { capturedLog } from '../testing/log-capture.js'
 import { type TestApp, TestClock, testDeps } from '../testing/test-app.js'
 import { NO_REQUEST_LIMITS } from '../testing/test-config.js'
+import { hasRedisServer, RedisServer } from '../testing/redis-server.js'
 import { useTestDb } from '../testing/test-db.js'
 import { ipKey, loginWindowKey, passwordStreakKey } from '../throttle/throttle.service.js'
 
 const PREFIX = 'sss:'
 const WRONG = 'not the password, a wrong guess'
-
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
 
 interface Manifest {
   kind?: string
@@ -69,58 +48,6 @@ async function manifestArgs(dir: string): Promise<string[]> {
   }
   if (!args.includes('--dir')) args.push('--dir', dir)
   return args
-}
-
-/** A redis-server on a free loopback port; `restart` stops it (SIGTERM, as an orchestrator does) and starts it again over the same files. */
-class RedisServer {
-  private child: ChildProcess | undefined
-  private constructor(
-    readonly port: number,
-    private readonly args: string[],
-  ) {}
-
-  static async start(args: string[]): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), args)
-    await server.up()
-    return server
-  }
-
-  private async up(): Promise<void> {
-    this.child = spawn('redis-server', [...this.args, '--port', String(this.port), '--bind', '127.0.0.1'], { stdio: 'ignore' })
-    for (let i = 0; i < 50; i += 1) {
-      const probe = new Redis({
-        port: this.port,
-        host: '127.0.0.1',
-        lazyConnect: true,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0,
-        enableReadyCheck: false,
-      })
-      probe.on('error', () => undefined)
-      const up = await probe.connect().then(
-        () => true,
-        () => false,
-      )
-      probe.disconnect()
-      if (up) return
-      await new Promise((r) => setTimeout(r, 100))
-    }
-    throw new Error(`redis-server did not start on port ${this.port}`)
-  }
-
-  async stop(): Promise<void> {
-    const child = this.child
-    this.child = undefined
-    if (child === undefined || child.exitCode !== null) return
-    const exited = new Promise((resolve) => child.once('exit', resolve))
-    child.kill('SIGTERM')
-    await exited
-  }
-
-  async restart(): Promise<void> {
-    await this.stop()
-    await this.up()
-  }
 }
 
 /** A client made with the same options as src/server.ts; resolves once it is ready. */

@@ -3,43 +3,21 @@
 // milliseconds, so a serialised error printed the password on every reconnect (found by an operator
 // pass). A redis-server of this test's own refuses the password the client sends. Skipped where
 // redis-server is not installed.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { randomSecret } from '../crypto/random.js'
 import { capturedLog } from '../testing/log-capture.js'
+import { hasRedisServer, RedisServer } from '../testing/redis-server.js'
 import { redisErrorLogger } from './redis-error-log.js'
-
-function hasRedisServer(): boolean {
-  try {
-    execFileSync('redis-server', ['--version'], { stdio: 'ignore' })
-    return true
-  } catch {
-    return false
-  }
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0))
-    })
-  })
-}
 
 const available = hasRedisServer()
 
 describe.skipIf(!available)(`the Redis client's error lines${available ? '' : ' [skipped: redis-server is not installed]'}`, () => {
   let dir: string
-  let redisServer: ChildProcess | undefined
-  let port: number
+  let redis: RedisServer | undefined
   const rightPassword = randomSecret(16).toString('hex')
   // What the client sends in AUTH, and must never print.
   const sentPassword = randomSecret(16).toString('hex')
@@ -47,38 +25,18 @@ describe.skipIf(!available)(`the Redis client's error lines${available ? '' : ' 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'sss-redis-log-'))
     await writeFile(path.join(dir, 'users.acl'), `user default off\nuser app on >${rightPassword} ~sss:* -@all +info\n`, { mode: 0o600 })
-    port = await freePort()
-    redisServer = spawn(
-      'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--aclfile', path.join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir],
-      { stdio: 'ignore' },
-    )
-    for (let i = 0; i < 50; i += 1) {
-      const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, enableReadyCheck: false })
-      probe.on('error', () => undefined)
-      const up = await probe.connect().then(
-        () => true,
-        () => false,
-      )
-      probe.disconnect()
-      if (up) break
-      await new Promise((r) => setTimeout(r, 100))
-    }
+    redis = await RedisServer.start(['--aclfile', path.join(dir, 'users.acl'), '--save', '', '--appendonly', 'no', '--dir', dir])
   })
 
   afterAll(async () => {
-    if (redisServer !== undefined && redisServer.exitCode === null) {
-      const exited = new Promise((r) => redisServer!.once('exit', r))
-      redisServer.kill('SIGTERM')
-      await exited
-    }
+    await redis?.stop()
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 
   it('logs a refused AUTH as its reason and command name, never the password, and once however often the client retries', async () => {
     const { log, lines } = capturedLog('info')
     // As src/server.ts builds the client, retrying quickly so that several refusals happen here.
-    const client = new Redis(`redis://app:${sentPassword}@127.0.0.1:${port}/0`, {
+    const client = new Redis(`redis://app:${sentPassword}@127.0.0.1:${redis!.port}/0`, {
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
       disableClientInfo: true,

@@ -4,11 +4,11 @@
 // DevTools virtual authenticator standing in for a platform passkey. Skipped when Chromium is absent.
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { afterAll, beforeAll } from 'vitest'
+import { freePort } from './ports.js'
 import { startTestApp, type TestApp } from './test-app.js'
 
 export const CHROMIUM_PATH = '/usr/bin/chromium'
@@ -25,18 +25,6 @@ const CHROMIUM_FLAGS = [
   '--disable-component-update',
   '--disable-sync',
 ]
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      const port = typeof address === 'object' && address !== null ? address.port : 0
-      server.close(() => resolve(port))
-    })
-  })
-}
 
 export interface BrowserHarness extends TestApp {
   origin: string
