@@ -40,18 +40,24 @@ describe('the database role the app serves as', () => {
     await expect(assertNotSuperuser(asRole)).resolves.toBeUndefined()
   })
 
+  /** `npm start` in production against `databaseUrl`, every other setting valid. */
+  const productionStart = (databaseUrl: string) =>
+    runTs('src/server.ts', [], {
+      env: {
+        PATH: childProcessPath(),
+        NODE_ENV: 'production',
+        DATABASE_URL: databaseUrl,
+        PUBLIC_ORIGIN: 'https://a.example',
+        DATA_KEYS: KEY_A,
+        TOKEN_HMAC_KEYS: KEY_B,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      timeout: 60_000,
+    })
+
   it('production `npm start` as a superuser stops with one line naming the role, never the URL', async () => {
-    const env = {
-      PATH: childProcessPath(),
-      NODE_ENV: 'production',
-      DATABASE_URL: url,
-      PUBLIC_ORIGIN: 'https://a.example',
-      DATA_KEYS: KEY_A,
-      TOKEN_HMAC_KEYS: KEY_B,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    }
-    const result = await runTs('src/server.ts', [], { env, timeout: 60_000 })
+    const result = await productionStart(url)
     expect(result).toMatchObject({ code: 1 })
     const stderr = result.stderr.trim()
     expect(stderr).toMatch(/^configuration error: DATABASE_URL: connects as \S+, a superuser; production serves as a role with row access only/)
@@ -64,17 +70,7 @@ describe('the database role the app serves as', () => {
   it('production `npm start` with the database down stops with one line that says so, never the URL', async () => {
     const downPassword = randomSecret(8).toString('hex')
     const down = `postgres://app:${downPassword}@127.0.0.1:1/app`
-    const env = {
-      PATH: childProcessPath(),
-      NODE_ENV: 'production',
-      DATABASE_URL: down,
-      PUBLIC_ORIGIN: 'https://a.example',
-      DATA_KEYS: KEY_A,
-      TOKEN_HMAC_KEYS: KEY_B,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    }
-    const result = await runTs('src/server.ts', [], { env, timeout: 60_000 })
+    const result = await productionStart(down)
     expect(result).toMatchObject({ code: 1 })
     const stderr = result.stderr.trim()
     expect(stderr).toMatch(/^fatal: the database does not answer \(.*ECONNREFUSED.*\); exiting so that the supervisor starts the process again$/)
