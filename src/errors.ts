@@ -31,3 +31,17 @@ export const CommonErrors = {
   unavailable: (retryAfterSeconds = 5) =>
     new AppError('unavailable', 503, 'Service temporarily unavailable; try again shortly', { 'retry-after': String(retryAfterSeconds) }),
 } as const
+
+/** An error's own code when it is one (capitals, digits, underscores: ECONNREFUSED, ETLS, a SQLSTATE). */
+export function errorCode(err: unknown): string | undefined {
+  const code = (err as { code?: unknown } | null)?.code
+  return typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? code : undefined
+}
+
+/** The first line of an error's message (bounded) and its code: a log line's reason, never a stack or an object dump. */
+export function errorReason(err: unknown): string {
+  const message = (err as { message?: unknown } | null)?.message
+  const text = typeof message === 'string' && message.trim() !== '' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'
+  const code = errorCode(err)
+  return code === undefined ? text : `${text} (${code})`
+}

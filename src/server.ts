@@ -11,6 +11,7 @@ import type { EmbeddedPostgres } from './db/embedded.js'
 import { assertNotSuperuser, ensureTenantRole, grantAppRole, PrivilegedDatabaseRoleError } from './db/grants.js'
 import { migrateToLatest } from './db/migrate.js'
 import { createHasher, type Deps, systemClock } from './deps.js'
+import { errorReason } from './errors.js'
 import { createLogger, type Log } from './logging/logger.js'
 import { redisErrorLogger } from './logging/redis-error-log.js'
 
@@ -151,9 +152,7 @@ main().catch((err: unknown) => {
   // At start, a database that does not answer is a restart for the supervisor (after a backoff), in
   // one line that says so: its reason and code, never the URL.
   if (isDatabaseUnavailable(err)) {
-    const { message, code } = err as { message?: unknown; code?: unknown }
-    const reason = `${typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'}${typeof code === 'string' && !String(message).includes(code) ? `, ${code}` : ''}`
-    process.stderr.write(`fatal: the database does not answer (${reason}); exiting so that the supervisor starts the process again\n`)
+    process.stderr.write(`fatal: the database does not answer (${errorReason(err)}); exiting so that the supervisor starts the process again\n`)
   } else process.stderr.write(`fatal: ${err instanceof Error ? err.message : 'unknown error'}\n`)
   process.exit(1)
 })

@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { sql } from 'kysely'
 import { Type } from 'typebox'
 import type { Deps } from '../deps.js'
-import { CommonErrors } from '../errors.js'
+import { CommonErrors, errorReason } from '../errors.js'
 import { NOT_SHED } from '../http/load-shedding.js'
 import { errorReplies, StrictObject } from '../http/schemas.js'
 
@@ -50,9 +50,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ deps: Deps }> = async (ap
         await Promise.race([sql`select 1`.execute(deps.db), timeout])
       } catch (err) {
         // One warning line per failing probe, with why (the 503 itself is a refusal, logged without a stack).
-        const { message, code } = err as { message?: unknown; code?: unknown }
-        const reason = `${typeof message === 'string' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'}${typeof code === 'string' ? ` (${code})` : ''}`
-        request.log.warn({ reason }, 'not ready: the database does not answer')
+        request.log.warn({ reason: errorReason(err) }, 'not ready: the database does not answer')
         throw CommonErrors.unavailable()
       } finally {
         clearTimeout(timer)

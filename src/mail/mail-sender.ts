@@ -13,6 +13,7 @@ import type { Config } from '../config/config.js'
 import { isLoopbackHost } from '../config/deployment.js'
 import type { Db } from '../db/db.js'
 import type { DB } from '../db/schema.js'
+import { errorCode, errorReason } from '../errors.js'
 import type { Log } from '../logging/logger.js'
 import type { Mail } from './outbox.js'
 
@@ -103,7 +104,8 @@ export async function deliverDueMail(db: Db, transport: Transport, opts: { from:
       const delay = BASE_BACKOFF_SECONDS * 2 ** Math.min(attempts, 10)
       // The error's class and nodemailer's code (ETLS, EAUTH, ECONNECTION...): enough to act on.
       // Never its message: SMTP replies can echo addresses or content.
-      const lastError = errorClass(err)
+      const code = errorCode(err)
+      const lastError = `${err instanceof Error ? err.name : 'Error'}${code === undefined ? '' : ` (${code})`}`
       await db
         .updateTable('email_outbox')
         .set({ attempts, next_attempt_at: new Date(opts.now.getTime() + delay * 1000), last_error: lastError })
@@ -114,13 +116,6 @@ export async function deliverDueMail(db: Db, transport: Transport, opts: { from:
     }
   }
   return sent
-}
-
-/** "Error (ETLS)": an error's class, and its code when it is one (capitals, digits, underscores). */
-function errorClass(err: unknown): string {
-  const name = err instanceof Error ? err.name : 'Error'
-  const code = (err as { code?: unknown } | null)?.code
-  return typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? `${name} (${code})` : name
 }
 
 /** Erases bodies of mails that can no longer be delivered (after MAX_ATTEMPTS). */
@@ -137,13 +132,6 @@ export interface MailWorker {
   stop(): Promise<void>
 }
 
-/** The first line of an error's message (bounded) and its code: enough to act on, nothing more. */
-function oneLineReason(err: unknown): string {
-  const { message, code } = (err ?? {}) as { message?: unknown; code?: unknown }
-  const text = typeof message === 'string' && message.trim() !== '' ? (message.split('\n')[0] ?? '').slice(0, 200) : 'unknown error'
-  return typeof code === 'string' && /^[0-9A-Z_]{1,32}$/.test(code) ? `${text} (${code})` : text
-}
-
 /**
  * Polls the outbox until stopped. The next tick is scheduled only when the previous one finished,
  * so two ticks of one worker never overlap however slow the mail server is.
@@ -157,7 +145,7 @@ export function startMailWorker(db: Db, transport: Transport, opts: { from: stri
     running = deliverDueMail(db, transport, { from: opts.from, now: opts.now(), log: opts.log })
       .then(() => expireUndeliverable(db))
       // One line a tick (the database may be down for a while): the reason, never a stack or an object dump.
-      .catch((err: unknown) => opts.log.warn({ reason: oneLineReason(err) }, 'mail worker tick failed'))
+      .catch((err: unknown) => opts.log.warn({ reason: errorReason(err) }, 'mail worker tick failed'))
       .then(() => {
         if (stopped) return
         timer = setTimeout(tick, opts.intervalMs)
